@@ -1,0 +1,135 @@
+"""Who is calling (a user's access token or an API key) and what they may do in a workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import bindparam, select, update
+
+from app.api_keys.models import api_keys
+from app.auth.scopes import ROLE_SCOPES, Role, expand
+from app.core import ids
+from app.core.db import Db, utcnow
+from app.core.errors import Forbidden, NotFound, Unauthenticated
+from app.core.security import digest, read_access_token
+from app.workspaces.models import memberships
+
+API_KEY_PREFIX = "rk_live_"
+# last_used_at is informational: refreshing it at most once a minute keeps reads read-only.
+_LAST_USED_GRANULARITY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A verified credential: a user (by access token) or an API key bound to one workspace."""
+
+    user_id: str | None = None
+    api_key_id: str | None = None
+    key_workspace_id: str | None = None
+    key_scopes: frozenset[str] = frozenset()
+
+    @property
+    def is_user(self) -> bool:
+        return self.user_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceAccess:
+    """The caller inside one workspace they may see; `require` enforces role or scope."""
+
+    caller: Caller
+    workspace_id: str
+    role: Role | None
+
+    def allows(self, scope: str) -> bool:
+        if self.role is not None:
+            return scope in ROLE_SCOPES[self.role]
+        return scope in self.caller.key_scopes
+
+    def require(self, scope: str) -> None:
+        if self.allows(scope):
+            return
+        if self.role is not None:
+            raise Forbidden(f"The {self.role.value} role does not allow this (needs `{scope}`).")
+        raise Forbidden(
+            f"This API key lacks the `{scope}` scope.", code="insufficient_scope", scope=scope
+        )
+
+    def require_user(self, action: str) -> None:
+        """Some actions belong to people, not integrations (managing API keys, for one)."""
+        if not self.caller.is_user:
+            raise Forbidden(
+                f"API keys cannot {action}; use a user's access token.", code="user_token_required"
+            )
+
+
+_key_by_hash = select(
+    api_keys.c.id,
+    api_keys.c.workspace_id,
+    api_keys.c.scopes,
+    api_keys.c.expires_at,
+    api_keys.c.revoked_at,
+    api_keys.c.last_used_at,
+).where(api_keys.c.secret_hash == bindparam("secret_hash"))
+
+_touch_key = (
+    update(api_keys)
+    .where(api_keys.c.id == bindparam("key_id"))
+    .values(last_used_at=bindparam("now"))
+)
+
+_role_of = select(memberships.c.role).where(
+    memberships.c.workspace_id == bindparam("workspace_id"),
+    memberships.c.user_id == bindparam("user_id"),
+)
+
+
+async def resolve_caller(db: Db, authorization: str | None, signing_key: str) -> Caller:
+    """Verify the `Authorization: Bearer …` credential; 401 when absent or not valid."""
+    if not authorization:
+        raise Unauthenticated()
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("Use `Authorization: Bearer <token>`.")
+    if token.startswith(API_KEY_PREFIX):
+        return await _api_key_caller(db, token)
+    user_id = read_access_token(token, signing_key)
+    if user_id is None:
+        raise Unauthenticated("The access token is invalid or has expired.", code="invalid_token")
+    return Caller(user_id=user_id)
+
+
+async def _api_key_caller(db: Db, token: str) -> Caller:
+    row = await db.first(_key_by_hash, {"secret_hash": digest(token)})
+    now = utcnow()
+    if row is None:
+        raise Unauthenticated("The API key is not valid.", code="invalid_token")
+    if row["revoked_at"] is not None:
+        raise Unauthenticated("The API key has been revoked.", code="invalid_token")
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        raise Unauthenticated("The API key has expired.", code="invalid_token")
+    last_used = row["last_used_at"]
+    if last_used is None or now - last_used >= _LAST_USED_GRANULARITY:
+        await db.execute(_touch_key, {"key_id": row["id"], "now": now})
+    return Caller(
+        api_key_id=row["id"],
+        key_workspace_id=row["workspace_id"],
+        key_scopes=expand(row["scopes"]),
+    )
+
+
+async def workspace_access(db: Db, caller: Caller, workspace_id: str) -> WorkspaceAccess:
+    """The caller's access to `workspace_id`; 404 when it is not theirs to see, as if missing."""
+    missing = NotFound("No workspace has that id.")
+    if not ids.is_valid(workspace_id, "wsp"):
+        raise missing
+    if caller.user_id is None:
+        if caller.key_workspace_id != workspace_id:
+            raise missing
+        return WorkspaceAccess(caller, workspace_id, None)
+    role = await db.scalar(_role_of, {"workspace_id": workspace_id, "user_id": caller.user_id})
+    if role is None:
+        raise missing
+    return WorkspaceAccess(caller, workspace_id, Role(role))

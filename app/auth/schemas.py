@@ -1,0 +1,90 @@
+"""Request and response bodies for sign-up, tokens and the caller."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from app.auth.scopes import Role
+from app.core.schemas import InputModel, Resource
+from app.workspaces.schemas import Workspace
+
+Password = Field(min_length=12, max_length=1024, description="At least 12 characters.")
+
+
+class SignupRequest(InputModel):
+    email: EmailStr = Field(max_length=320, examples=["ada@example.com"])
+    password: str = Password
+    name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
+    workspace_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Name of the personal workspace; defaults to the user's name.",
+    )
+
+
+class User(Resource):
+    object: Literal["user"] = "user"
+    email: str
+    name: str
+
+
+class TokenRequest(BaseModel):
+    """OAuth2 token request (form-encoded): `password` or `refresh_token` grant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grant_type: Literal["password", "refresh_token"]
+    username: str | None = Field(
+        default=None, max_length=320, description="Email (password grant)."
+    )
+    password: str | None = Field(default=None, max_length=1024)
+    refresh_token: str | None = Field(default=None, max_length=200)
+    scope: str | None = Field(default=None, max_length=200, description="Ignored.")
+    client_id: str | None = Field(default=None, max_length=200, description="Ignored.")
+    client_secret: str | None = Field(default=None, max_length=200, description="Ignored.")
+
+
+class TokenResponse(BaseModel):
+    """RFC 6749 §5.1 token response."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str = Field(description="Opaque; single use: each refresh returns a new one.")
+    refresh_token_expires_in: int
+
+
+class RevokeRequest(BaseModel):
+    """RFC 7009 revocation request (form-encoded)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(max_length=200)
+    token_type_hint: Literal["refresh_token"] | None = None
+
+
+class TokenRevocation(BaseModel):
+    object: Literal["token_revocation"] = "token_revocation"
+    revoked: bool = Field(
+        description="Always true: an unknown token is answered the same way (RFC 7009)."
+    )
+
+
+class Signup(BaseModel):
+    object: Literal["signup"] = "signup"
+    user: User
+    workspace: Workspace
+    token: TokenResponse
+
+
+class MeMembership(BaseModel):
+    workspace_id: str
+    workspace_name: str
+    role: Role
+
+
+class Me(User):
+    memberships: list[MeMembership] = Field(description="Every workspace the user belongs to.")

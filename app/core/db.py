@@ -1,0 +1,378 @@
+"""The one executor: every SQL statement Rapport runs goes through `Db`.
+
+Services build SQLAlchemy Core statements and hand them here. On PostgreSQL the compiled
+statement runs on an asyncpg connection directly (SQLAlchemy's execution layer costs about a
+millisecond of CPU per request, see shared/performance.md); on SQLite SQLAlchemy's own async
+execution is kept. Both return plain dicts with the same Python types, which the tests check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import asyncpg
+import orjson
+import sqlalchemy.exc
+from sqlalchemy import JSON, DateTime, MetaData, Table, column, event, literal, select, table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.cache_key import CacheKey
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeDecorator
+
+from app.core.errors import Conflict, NotFound, ProblemError
+
+Row = dict[str, Any]
+# Where a PostgreSQL statement runs: the pool (a read) or one pooled connection (a transaction).
+PgTarget = asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
+Params = Mapping[str, Any]
+
+# Constraint names are part of the schema that migrations manage, so they are fixed here.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, typed for Core statements."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always time-zone aware UTC in Python, on both databases."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; attach a time zone")
+        value = value.astimezone(UTC)
+        # SQLite keeps text: store UTC without an offset so that text order is time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConstraintViolation(Conflict):
+    """A write broke a unique or foreign-key constraint (services check first; this is the net)."""
+
+    code = "conflict"
+    default_detail = "The change conflicts with existing data."
+
+    def __init__(self, constraint: str | None) -> None:
+        super().__init__()
+        self.constraint = constraint
+
+
+def dialect_insert(dialect_name: str, table: Any) -> Any:
+    """An INSERT that supports ON CONFLICT on the given database (both dialects spell it alike)."""
+    module = postgresql if dialect_name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+class Db:
+    """A database handle for one request: outside a transaction (reads) or inside one (writes)."""
+
+    dialect_name: str
+
+    async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
+        raise NotImplementedError  # each backend below implements it
+
+    async def all(self, stmt: ClauseElement, params: Params | None = None) -> list[Row]:
+        rows, _ = await self._run(stmt, params)
+        return rows
+
+    async def first(self, stmt: ClauseElement, params: Params | None = None) -> Row | None:
+        rows, _ = await self._run(stmt, params)
+        return rows[0] if rows else None
+
+    async def one(
+        self,
+        stmt: ClauseElement,
+        params: Params | None = None,
+        *,
+        missing: str = "No such resource.",
+    ) -> Row:
+        """The first row, or `NotFound(missing)` when there is none."""
+        row = await self.first(stmt, params)
+        if row is None:
+            raise NotFound(missing)
+        return row
+
+    async def scalar(self, stmt: ClauseElement, params: Params | None = None) -> Any:
+        row = await self.first(stmt, params)
+        return None if row is None else next(iter(row.values()))
+
+    async def execute(self, stmt: ClauseElement, params: Params | None = None) -> int:
+        """Run a statement for its effect; returns the number of rows it touched."""
+        _, count = await self._run(stmt, params)
+        return count
+
+
+@dataclass(slots=True, frozen=True)
+class _Prepared:
+    compiled: SQLCompiler
+    sql: str
+    positions: tuple[str, ...]
+    processors: Mapping[str, Callable[[Any], Any]]
+    expanding: bool
+    returns_rows: bool
+
+
+class _PgStatements:
+    """Compiles each statement shape once for asyncpg and binds values per call."""
+
+    _MAX = 4_096
+
+    def __init__(self) -> None:
+        self.dialect: Dialect = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
+        self._cache: dict[Any, _Prepared] = {}
+
+    def _compile(self, stmt: ClauseElement, cache_key: CacheKey | None) -> _Prepared:
+        # Compiled against the cache key, so later statements of the same shape reuse it with
+        # their own literal values (what SQLAlchemy's own compiled cache does).
+        compiled = self.dialect.statement_compiler(self.dialect, stmt, cache_key=cache_key)
+        assert isinstance(compiled, SQLCompiler)
+        # Python-side column defaults would need SQLAlchemy's execution context: services pass
+        # every value explicitly instead.
+        assert not compiled.insert_prefetch, stmt
+        assert not compiled.update_prefetch, stmt
+        return _Prepared(
+            compiled=compiled,
+            sql=compiled.string,
+            positions=tuple(compiled.positiontup or ()),
+            processors=cast(Mapping[str, Callable[[Any], Any]], compiled._bind_processors),
+            expanding=bool(compiled.literal_execute_params or compiled.post_compile_params),
+            returns_rows=bool(compiled._result_columns),
+        )
+
+    def bind(self, stmt: ClauseElement, params: Params | None) -> tuple[str, list[Any], bool]:
+        cache_key = stmt._generate_cache_key()
+        if cache_key is None:
+            prepared = self._compile(stmt, None)
+            extracted = None
+        else:
+            found = self._cache.get(cache_key.key)
+            if found is None:
+                if len(self._cache) >= self._MAX:
+                    self._cache.clear()
+                found = self._cache[cache_key.key] = self._compile(stmt, cache_key)
+            prepared, extracted = found, cache_key.bindparams
+        values: Mapping[str, Any] = prepared.compiled.construct_params(
+            params, extracted_parameters=extracted, escape_names=False
+        )
+        sql, positions, processors = prepared.sql, prepared.positions, prepared.processors
+        if prepared.expanding:
+            expanded = prepared.compiled._process_parameters_for_postcompile(dict(values))
+            sql, positions, values = (
+                expanded.statement,
+                tuple(expanded.positiontup or ()),
+                expanded.parameters,
+            )
+            processors = {**processors, **expanded.processors}
+        args = [
+            processors[name](values[name]) if name in processors else values[name]
+            for name in positions
+        ]
+        return sql, args, prepared.returns_rows
+
+
+async def _run_pg(
+    conn: PgTarget,
+    statements: _PgStatements,
+    stmt: ClauseElement,
+    params: Params | None,
+) -> tuple[list[Row], int]:
+    sql, args, returns_rows = statements.bind(stmt, params)
+    if returns_rows:
+        records = await conn.fetch(sql, *args)
+        return [dict(r) for r in records], len(records)
+    status = await conn.execute(sql, *args)
+    tail = status.rsplit(" ", 1)[-1]
+    return [], int(tail) if tail.isdigit() else 0
+
+
+class _PgDb(Db):
+    dialect_name = "postgresql"
+
+    def __init__(self, database: Database, conn: PgTarget) -> None:
+        self._database = database
+        self._conn = conn
+
+    async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
+        self._database.statement_count += 1
+        assert self._database.pg_statements is not None
+        try:
+            return await _run_pg(self._conn, self._database.pg_statements, stmt, params)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise ConstraintViolation(getattr(exc, "constraint_name", None)) from exc
+
+
+class _SqliteDb(Db):
+    dialect_name = "sqlite"
+
+    def __init__(self, database: Database, conn: AsyncConnection | None) -> None:
+        self._database = database
+        self._conn = conn
+
+    async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
+        self._database.statement_count += 1
+        if self._conn is not None:
+            return await self._exec(self._conn, stmt, params)
+        assert self._database.engine is not None
+        async with self._database.engine.connect() as conn:
+            return await self._exec(conn, stmt, params)
+
+    @staticmethod
+    async def _exec(
+        conn: AsyncConnection, stmt: ClauseElement, params: Params | None
+    ) -> tuple[list[Row], int]:
+        try:
+            result = await conn.execute(stmt, dict(params) if params else None)  # type: ignore[call-overload]
+        except sqlalchemy.exc.IntegrityError as exc:
+            raise ConstraintViolation(None) from exc
+        if result.returns_rows:
+            rows = [dict(r._mapping) for r in result.fetchall()]
+            return rows, len(rows)
+        return [], result.rowcount
+
+
+async def _init_pg_connection(conn: asyncpg.Connection) -> None:
+    # JSON travels as text that SQLAlchemy's bind processors already serialised.
+    await conn.set_type_codec(
+        "json", encoder=str, decoder=orjson.loads, schema="pg_catalog", format="text"
+    )
+    await conn.set_type_codec(
+        "jsonb", encoder=str, decoder=orjson.loads, schema="pg_catalog", format="text"
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "synchronous=NORMAL",
+        "busy_timeout=10000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+class Database:
+    """The process's connection pool; hands out `Db` handles for reads and transactions."""
+
+    def __init__(self, url: str, *, pool_size: int = 32) -> None:
+        self.url = make_url(url)
+        self.dialect_name = self.url.get_backend_name()
+        if self.dialect_name not in ("postgresql", "sqlite"):
+            raise ValueError(f"unsupported database: {self.dialect_name}")
+        self.pool_size = pool_size
+        self.engine: AsyncEngine | None = None
+        self.pool: asyncpg.Pool | None = None
+        self.pg_statements: _PgStatements | None = None
+        # Counted per process, for tests and metrics only; nothing depends on it.
+        self.statement_count = 0
+
+    async def connect(self) -> None:
+        if self.dialect_name == "postgresql":
+            self.pg_statements = _PgStatements()
+            dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.pool = await asyncpg.create_pool(
+                dsn, min_size=1, max_size=self.pool_size, init=_init_pg_connection
+            )
+        else:
+            # AUTOCOMMIT leaves transaction control to us: writes open BEGIN IMMEDIATE so two
+            # writers queue on the lock instead of failing to upgrade a read lock.
+            self.engine = create_async_engine(
+                self.url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=10
+            )
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
+        if self.engine is not None:
+            await self.engine.dispose()
+            self.engine = None
+
+    def reader(self) -> Db:
+        """A handle whose every statement runs on its own, outside any transaction."""
+        if self.pool is not None:
+            return _PgDb(self, self.pool)
+        return _SqliteDb(self, None)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Db]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        if self.pool is not None:
+            async with self.pool.acquire() as conn:
+                transaction = conn.transaction()
+                await transaction.start()
+                try:
+                    yield _PgDb(self, conn)
+                except BaseException as exc:
+                    await (transaction.commit() if _keeps(exc) else transaction.rollback())
+                    raise
+                await transaction.commit()
+            return
+        assert self.engine is not None
+        async with self.engine.connect() as sa_conn:
+            await sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteDb(self, sa_conn)
+            except BaseException as exc:
+                await sa_conn.exec_driver_sql("COMMIT" if _keeps(exc) else "ROLLBACK")
+                raise
+            await sa_conn.exec_driver_sql("COMMIT")
+
+    async def migration_revision(self) -> str | None:
+        """The schema's Alembic revision, None when unmigrated; raises when unreachable."""
+        db = self.reader()
+        try:
+            revision = await db.scalar(select(_alembic_version.c.version_num))
+        except Exception:  # noqa: BLE001 - no version table yet: reachable but not migrated
+            await db.scalar(select(literal(1)))
+            return None
+        return None if revision is None else str(revision)
+
+
+def _keeps(exc: BaseException) -> bool:
+    return isinstance(exc, ProblemError) and exc.keep_changes
+
+
+_alembic_version = table("alembic_version", column("version_num"))

@@ -1,0 +1,80 @@
+"""The OpenAPI document: problem responses on every operation, named schemas, stable ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.core.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_DEFAULT_DESCRIPTIONS = {
+    "400": "Malformed request (`bad_request`, `malformed_json`).",
+    "401": "No valid credential (`unauthenticated`, `invalid_token`).",
+    "403": "The role or API key scope does not allow this (`forbidden`, `insufficient_scope`).",
+    "404": "No such resource, or not visible to the caller (`not_found`).",
+    "412": "If-Match no longer matches (`precondition_failed`).",
+    "413": "The body is larger than 1 MiB (`payload_too_large`).",
+    "422": "Invalid input (`validation_failed`), with `errors[]`.",
+    "500": "Unexpected failure (`internal_error`); quote `request_id`.",
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
+
+
+def _document_problems(operation: dict[str, Any], method: str, path: str) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    codes = {"500"}
+    if operation.get("security"):
+        codes |= {"401", "403"}
+    if "{" in path:
+        codes.add("404")
+    if "requestBody" in operation:
+        codes |= {"400", "413", "422"}
+    if operation.get("parameters"):
+        codes.add("422")
+    if method == "patch" or (method == "delete" and "{" in path):
+        codes.add("412")
+    for code in sorted(codes):
+        responses.setdefault(code, {"description": _DEFAULT_DESCRIPTIONS[code]})
+    for code, response in responses.items():
+        if code[0] in "45":
+            response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
+            response.setdefault("description", _DEFAULT_DESCRIPTIONS.get(code, "Error."))
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas.update(
+        Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {})
+    )
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem.pop("$defs", None)
+    schemas["Problem"] = problem
+    schemas["ProblemFieldError"] = FieldError.model_json_schema()
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            _document_problems(operation, method, path)
+    return document
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,46 @@
+"""Building responses once: JSON bytes from the schema's serializer, ETag, Location, Link."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from app.core.etags import etag_of, matches_none, representation
+
+JSON = "application/json"
+
+
+def json_response(
+    model: BaseModel, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(representation(model), status_code=status, headers=headers, media_type=JSON)
+
+
+def item_response(
+    request: Request, model: BaseModel, *, status: int = 200, location: str | None = None
+) -> Response:
+    """An object with its strong ETag; 304 when the client's If-None-Match is still current."""
+    body = representation(model)
+    etag = etag_of(body)
+    headers = {"ETag": etag}
+    if location is not None:
+        headers["Location"] = location
+    if status == 200 and not matches_none(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, status_code=status, headers=headers, media_type=JSON)
+
+
+def list_response(request: Request, model: BaseModel, next_cursor: str | None) -> Response:
+    """A list page with an RFC 8288 `Link: <…>; rel="next"` header while more pages exist."""
+    headers = {}
+    if next_cursor is not None:
+        url = request.url.include_query_params(cursor=next_cursor)
+        headers["Link"] = f'<{url}>; rel="next"'
+    return json_response(model, headers=headers)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

@@ -1,0 +1,65 @@
+"""Configuration: every setting comes from the environment, read once into `Settings`."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Rapport's settings. Environment variables are `RAPPORT_<NAME>`, except `DATABASE_URL`."""
+
+    model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./rapport.db",
+        validation_alias=AliasChoices("DATABASE_URL", "RAPPORT_DATABASE_URL"),
+    )
+    secret_key: SecretStr | None = None
+    # Where a development secret is kept when RAPPORT_SECRET_KEY is unset (never in production).
+    secret_key_file: Path = Path(".rapport-secret-key")
+    cors_origins: Annotated[list[str], NoDecode] = []
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3_600)
+    # Failed logins tolerated per window before 429, per account and per client address.
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    # Argon2id cost (RFC 9106 defaults); tests lower it to stay fast.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=1_024)
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    db_pool_size: int = Field(default=32, ge=1, le=500)
+    log_level: str = "INFO"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    def signing_key(self) -> str:
+        """The key that signs access tokens; generated into a local file outside production."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.env == "production":
+            raise RuntimeError("RAPPORT_SECRET_KEY must be set when RAPPORT_ENV=production")
+        path = self.secret_key_file
+        if path.exists():
+            return path.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key + "\n")
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,120 @@
+"""The ASGI application: `app.main:app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
+from starlette.middleware.cors import CORSMiddleware
+
+from app.api_keys.router import router as api_keys_router
+from app.auth.router import router as auth_router
+from app.auth.service import ThrottlePolicy, TokenPolicy
+from app.core.db import Database
+from app.core.errors import install_error_handlers
+from app.core.health import router as health_router
+from app.core.logging import configure_logging
+from app.core.middleware import RequestContextMiddleware
+from app.core.openapi import install_openapi
+from app.core.query import reject_unknown_query_params
+from app.core.security import Passwords
+from app.core.settings import Settings, get_settings
+from app.workspaces.router import router as workspaces_router
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VERSION = "0.1.0"
+
+DESCRIPTION = """\
+Rapport is the system of record for informational interviews: the people a job seeker talks to,
+their organisations, the conversations, questions, follow-ups and referrals.
+
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
+Lists are cursor-paginated. See `docs/api.md` in the repository for the full contract.
+"""
+
+TAGS = [
+    {"name": "auth", "description": "Sign-up and OAuth2 tokens."},
+    {"name": "me", "description": "The calling user."},
+    {"name": "workspaces", "description": "Workspaces: one seeker's records."},
+    {"name": "members", "description": "Who belongs to a workspace, with which role."},
+    {"name": "api-keys", "description": "Credentials for integrations."},
+    {"name": "health", "description": "Probes for load balancers."},
+]
+
+
+def schema_head() -> str:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.database_url, pool_size=settings.db_pool_size)
+        await database.connect()
+        app.state.database = database
+        try:
+            yield
+        finally:
+            await database.close()
+
+    app = FastAPIOffline(
+        title="Rapport API",
+        version=VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_params)],
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    app.state.signing_key = settings.signing_key()
+    app.state.schema_head = schema_head()
+    app.state.passwords = Passwords(
+        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+    )
+    app.state.token_policy = TokenPolicy(
+        signing_key=app.state.signing_key,
+        access_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+    )
+    app.state.throttle_policy = ThrottlePolicy(
+        window_seconds=settings.login_window_seconds,
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+    )
+    install_error_handlers(app)
+    install_openapi(app)
+    for router in (auth_router, workspaces_router, api_keys_router, health_router):
+        app.include_router(router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+app = create_app()

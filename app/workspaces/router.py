@@ -1,0 +1,197 @@
+"""`/v1/workspaces` and `/v1/workspaces/{workspace_id}/members`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request
+from starlette.responses import Response
+
+from app.auth.dependencies import CurrentCaller, CurrentUser, WorkspaceScope
+from app.core.dependencies import ReadDb, WriteDb
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.responses import item_response, list_response, no_content
+from app.workspaces import service
+from app.workspaces.schemas import (
+    Member,
+    MemberCreate,
+    MemberList,
+    MemberUpdate,
+    Workspace,
+    WorkspaceCreate,
+    WorkspaceList,
+    WorkspaceUpdate,
+)
+
+router = APIRouter(prefix="/v1/workspaces")
+IfMatch = Annotated[
+    str | None, Header(description="Apply only if the ETag still matches (else 412).")
+]
+MemberId = Annotated[str, Path(description="The membership's id (`mem_…`).")]
+
+
+@router.get(
+    "",
+    tags=["workspaces"],
+    operation_id="workspaces_list",
+    response_model=WorkspaceList,
+    summary="List the workspaces the caller belongs to",
+)
+async def list_workspaces(
+    request: Request,
+    caller: CurrentCaller,
+    db: ReadDb,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    data, page = await service.list_workspaces(
+        db, user_id=caller.user_id, only_id=caller.key_workspace_id, cursor=cursor, limit=limit
+    )
+    body = WorkspaceList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
+    return list_response(request, body, page.next_cursor)
+
+
+@router.post(
+    "",
+    tags=["workspaces"],
+    operation_id="workspaces_create",
+    status_code=201,
+    response_model=Workspace,
+    summary="Create a workspace; the caller becomes its owner",
+)
+async def create_workspace(
+    request: Request, body: WorkspaceCreate, caller: CurrentUser, db: WriteDb
+) -> Response:
+    assert caller.user_id is not None
+    workspace = await service.create_workspace(db, caller.user_id, body.name)
+    return item_response(request, workspace, status=201, location=f"/v1/workspaces/{workspace.id}")
+
+
+@router.get(
+    "/{workspace_id}",
+    tags=["workspaces"],
+    operation_id="workspaces_get",
+    response_model=Workspace,
+    summary="Get a workspace",
+)
+async def get_workspace(request: Request, access: WorkspaceScope, db: ReadDb) -> Response:
+    access.require("workspaces:read")
+    return item_response(request, await service.get_workspace(db, access.workspace_id))
+
+
+@router.patch(
+    "/{workspace_id}",
+    tags=["workspaces"],
+    operation_id="workspaces_update",
+    response_model=Workspace,
+    summary="Rename a workspace (owners)",
+)
+async def update_workspace(
+    request: Request,
+    body: WorkspaceUpdate,
+    access: WorkspaceScope,
+    db: WriteDb,
+    if_match: IfMatch = None,
+) -> Response:
+    access.require("workspaces:write")
+    workspace = await service.update_workspace(db, access.workspace_id, body.changes(), if_match)
+    return item_response(request, workspace)
+
+
+@router.get(
+    "/{workspace_id}/members",
+    tags=["members"],
+    operation_id="members_list",
+    response_model=MemberList,
+    summary="List a workspace's members",
+)
+async def list_members(
+    request: Request,
+    access: WorkspaceScope,
+    db: ReadDb,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    access.require("members:read")
+    data, page = await service.list_members(db, access.workspace_id, cursor=cursor, limit=limit)
+    body = MemberList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
+    return list_response(request, body, page.next_cursor)
+
+
+@router.post(
+    "/{workspace_id}/members",
+    tags=["members"],
+    operation_id="members_create",
+    status_code=201,
+    response_model=Member,
+    summary="Add an existing user to the workspace with a role (owners)",
+    responses={409: {"description": "The user is already a member (`already_member`)."}},
+)
+async def add_member(
+    request: Request, body: MemberCreate, access: WorkspaceScope, db: WriteDb
+) -> Response:
+    access.require("members:write")
+    member = await service.add_member(db, access.workspace_id, str(body.email), body.role)
+    location = f"/v1/workspaces/{access.workspace_id}/members/{member.id}"
+    return item_response(request, member, status=201, location=location)
+
+
+@router.get(
+    "/{workspace_id}/members/{member_id}",
+    tags=["members"],
+    operation_id="members_get",
+    response_model=Member,
+    summary="Get a member",
+)
+async def get_member(
+    request: Request, access: WorkspaceScope, member_id: MemberId, db: ReadDb
+) -> Response:
+    access.require("members:read")
+    return item_response(request, await service.get_member(db, access.workspace_id, member_id))
+
+
+@router.patch(
+    "/{workspace_id}/members/{member_id}",
+    tags=["members"],
+    operation_id="members_update",
+    response_model=Member,
+    summary="Change a member's role (owners)",
+    responses={409: {"description": "The last owner cannot be demoted (`last_owner`)."}},
+)
+async def update_member(
+    request: Request,
+    body: MemberUpdate,
+    access: WorkspaceScope,
+    member_id: MemberId,
+    db: WriteDb,
+    if_match: IfMatch = None,
+) -> Response:
+    access.require("members:write")
+    member = await service.change_role(
+        db, access.workspace_id, member_id, body.changes().get("role"), if_match
+    )
+    return item_response(request, member)
+
+
+@router.delete(
+    "/{workspace_id}/members/{member_id}",
+    tags=["members"],
+    operation_id="members_delete",
+    status_code=204,
+    response_class=Response,
+    summary="Remove a member (owners), or leave the workspace (any member)",
+    responses={409: {"description": "The last owner cannot be removed (`last_owner`)."}},
+)
+async def remove_member(
+    access: WorkspaceScope, member_id: MemberId, db: WriteDb, if_match: IfMatch = None
+) -> Response:
+    access.require("members:read")
+    await service.remove_member(
+        db,
+        access.workspace_id,
+        member_id,
+        if_match,
+        acting_user_id=access.caller.user_id,
+        may_remove_others=access.allows("members:write"),
+    )
+    return no_content()

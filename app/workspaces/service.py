@@ -1,0 +1,205 @@
+"""Workspaces and memberships; the last owner of a workspace can never be removed or demoted."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from app.auth.models import users
+from app.auth.scopes import Role
+from app.core import ids
+from app.core.db import Db, Row, utcnow
+from app.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from app.core.etags import etag_of, representation, require_match
+from app.core.pagination import Page, SortOrder, page_of
+from app.workspaces.models import memberships, workspaces
+from app.workspaces.schemas import Member, Workspace
+
+_NO_WORKSPACE = "No workspace has that id."
+_NO_MEMBER = "No member has that id in this workspace."
+
+WORKSPACE_ORDER = SortOrder("id", (workspaces.c.id,))
+MEMBER_ORDER = SortOrder("id", (memberships.c.id,))
+
+
+async def create_workspace(db: Db, owner_id: str, name: str) -> Workspace:
+    now = utcnow()
+    row = await db.one(
+        insert(workspaces)
+        .values(id=ids.new_id("wsp"), name=name, created_at=now, updated_at=now)
+        .returning(*workspaces.c)
+    )
+    await db.execute(
+        insert(memberships).values(
+            id=ids.new_id("mem"),
+            workspace_id=row["id"],
+            user_id=owner_id,
+            role=Role.owner.value,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return Workspace.model_validate(row)
+
+
+_workspace = select(*workspaces.c).where(workspaces.c.id == bindparam("workspace_id"))
+
+
+async def get_workspace(db: Db, workspace_id: str) -> Workspace:
+    row = await db.one(_workspace, {"workspace_id": workspace_id}, missing=_NO_WORKSPACE)
+    return Workspace.model_validate(row)
+
+
+async def list_workspaces(
+    db: Db, *, user_id: str | None, only_id: str | None, cursor: str | None, limit: int
+) -> tuple[list[Workspace], Page]:
+    """The caller's workspaces: a user's memberships, or the one workspace of an API key."""
+    stmt = select(*workspaces.c)
+    if user_id is not None:
+        stmt = stmt.join(memberships, memberships.c.workspace_id == workspaces.c.id).where(
+            memberships.c.user_id == user_id
+        )
+    else:
+        stmt = stmt.where(workspaces.c.id == only_id)
+    page = page_of(await db.all(WORKSPACE_ORDER.apply(stmt, cursor, limit)), WORKSPACE_ORDER, limit)
+    return [Workspace.model_validate(r) for r in page.rows], page
+
+
+async def update_workspace(
+    db: Db, workspace_id: str, changes: dict[str, object], if_match: str | None
+) -> Workspace:
+    current = await db.one(
+        _workspace.with_for_update(), {"workspace_id": workspace_id}, missing=_NO_WORKSPACE
+    )
+    require_match(if_match, etag_of(representation(Workspace.model_validate(current))))
+    if not changes:
+        return Workspace.model_validate(current)
+    row = await db.one(
+        update(workspaces)
+        .where(workspaces.c.id == workspace_id)
+        .values(**changes, updated_at=utcnow())
+        .returning(*workspaces.c)
+    )
+    return Workspace.model_validate(row)
+
+
+_member_columns = (
+    memberships.c.id,
+    memberships.c.workspace_id,
+    memberships.c.user_id,
+    users.c.email,
+    users.c.name,
+    memberships.c.role,
+    memberships.c.created_at,
+    memberships.c.updated_at,
+)
+_members = select(*_member_columns).join(users, users.c.id == memberships.c.user_id)
+_member = _members.where(
+    memberships.c.workspace_id == bindparam("workspace_id"),
+    memberships.c.id == bindparam("member_id"),
+)
+
+
+async def list_members(
+    db: Db, workspace_id: str, *, cursor: str | None, limit: int
+) -> tuple[list[Member], Page]:
+    stmt = _members.where(memberships.c.workspace_id == workspace_id)
+    page = page_of(await db.all(MEMBER_ORDER.apply(stmt, cursor, limit)), MEMBER_ORDER, limit)
+    return [Member.model_validate(r) for r in page.rows], page
+
+
+async def _load_member(db: Db, workspace_id: str, member_id: str, *, lock: bool = False) -> Row:
+    if not ids.is_valid(member_id, "mem"):
+        raise NotFound(_NO_MEMBER)
+    stmt = _member.with_for_update(of=memberships) if lock else _member
+    return await db.one(
+        stmt, {"workspace_id": workspace_id, "member_id": member_id}, missing=_NO_MEMBER
+    )
+
+
+async def get_member(db: Db, workspace_id: str, member_id: str) -> Member:
+    return Member.model_validate(await _load_member(db, workspace_id, member_id))
+
+
+async def add_member(db: Db, workspace_id: str, email: str, role: Role) -> Member:
+    user = await db.first(select(users.c.id).where(users.c.email_key == email.lower()))
+    if user is None:
+        raise ValidationFailed(
+            "No Rapport user has that email; they must sign up first.",
+            errors=[
+                FieldError(
+                    pointer="/email", detail="No user with this email.", code="user_not_found"
+                )
+            ],
+        )
+    existing = await db.first(
+        select(memberships.c.id).where(
+            memberships.c.workspace_id == workspace_id, memberships.c.user_id == user["id"]
+        )
+    )
+    if existing is not None:
+        raise Conflict(
+            "That user is already a member of this workspace.",
+            code="already_member",
+            member_id=existing["id"],
+        )
+    now = utcnow()
+    member_id = ids.new_id("mem")
+    await db.execute(
+        insert(memberships).values(
+            id=member_id,
+            workspace_id=workspace_id,
+            user_id=user["id"],
+            role=role.value,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return await get_member(db, workspace_id, member_id)
+
+
+async def _ensure_other_owner(db: Db, workspace_id: str, member: Row) -> None:
+    """Refuse a change that would leave the workspace without an owner."""
+    if member["role"] != Role.owner.value:
+        return
+    # Locking every owner row serialises concurrent demotions of the last two owners.
+    owners = await db.all(
+        select(memberships.c.id)
+        .where(memberships.c.workspace_id == workspace_id, memberships.c.role == Role.owner.value)
+        .with_for_update()
+    )
+    if len(owners) <= 1:
+        raise Conflict("A workspace must keep at least one owner.", code="last_owner")
+
+
+async def change_role(
+    db: Db, workspace_id: str, member_id: str, role: Role | None, if_match: str | None
+) -> Member:
+    member = await _load_member(db, workspace_id, member_id, lock=True)
+    require_match(if_match, etag_of(representation(Member.model_validate(member))))
+    if role is None or role.value == member["role"]:
+        return Member.model_validate(member)
+    await _ensure_other_owner(db, workspace_id, member)
+    await db.execute(
+        update(memberships)
+        .where(memberships.c.id == member_id)
+        .values(role=role.value, updated_at=utcnow())
+    )
+    return await get_member(db, workspace_id, member_id)
+
+
+async def remove_member(
+    db: Db,
+    workspace_id: str,
+    member_id: str,
+    if_match: str | None,
+    *,
+    acting_user_id: str | None,
+    may_remove_others: bool,
+) -> None:
+    """Remove a member; anyone may leave a workspace, only an owner may remove others."""
+    member = await _load_member(db, workspace_id, member_id, lock=True)
+    if not may_remove_others and member["user_id"] != acting_user_id:
+        raise Forbidden("Only an owner can remove other members.")
+    require_match(if_match, etag_of(representation(Member.model_validate(member))))
+    await _ensure_other_owner(db, workspace_id, member)
+    await db.execute(delete(memberships).where(memberships.c.id == member_id))

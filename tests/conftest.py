@@ -1,0 +1,182 @@
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL when DATABASE_URL says so),
+the app on it, an HTTP client, and factories for accounts, members and API keys."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_tmp = tempfile.mkdtemp(prefix="rapport-tests-")
+
+# Settings are read from the environment when the app is built: fix them before any import.
+os.environ.setdefault("DATABASE_URL", f"sqlite+aiosqlite:///{_tmp}/test.db")
+os.environ.update(
+    RAPPORT_ENV="test",
+    RAPPORT_SECRET_KEY="test-signing-key-" + "x" * 40,
+    RAPPORT_ARGON2_TIME_COST="1",
+    RAPPORT_ARGON2_MEMORY_KIB="8192",
+    RAPPORT_LOG_LEVEL="WARNING",
+)
+
+from app.core.db import Database  # noqa: E402
+from app.core.settings import Settings  # noqa: E402
+from app.main import create_app  # noqa: E402
+
+DATABASE_URL = os.environ["DATABASE_URL"]
+PASSWORD = "correct horse battery staple"
+
+
+def alembic(*args: str, url: str = DATABASE_URL) -> subprocess.CompletedProcess[str]:
+    """Run the Alembic CLI against `url` (in a subprocess: it runs its own event loop)."""
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated() -> Iterator[None]:
+    result = alembic("upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    yield
+
+
+@pytest.fixture(scope="session")
+async def app(migrated: None) -> AsyncIterator[Any]:
+    application = create_app(Settings())
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def database(app: Any) -> Database:
+    db = app.state.database
+    assert isinstance(db, Database)
+    return db
+
+
+def client_for(app: Any, address: str | None = None) -> httpx.AsyncClient:
+    """A client whose requests come from `address` (an IPv6 documentation address by default,
+    unique per client, so the per-address login throttle of one test never touches another)."""
+    address = address or f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://rapport.test")
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as c:
+        yield c
+
+
+@dataclass
+class Account:
+    """A signed-up user with their personal workspace and a valid access token."""
+
+    user_id: str
+    email: str
+    workspace_id: str
+    access_token: str
+    refresh_token: str
+    password: str = PASSWORD
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def unique_email(stem: str = "user") -> str:
+    return f"{stem}-{secrets.token_hex(6)}@example.com"
+
+
+async def signup(client: httpx.AsyncClient, *, email: str | None = None, name: str = "Ada") -> Account:
+    email = email or unique_email()
+    response = await client.post(
+        "/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": name}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(
+        user_id=body["user"]["id"],
+        email=email,
+        workspace_id=body["workspace"]["id"],
+        access_token=body["token"]["access_token"],
+        refresh_token=body["token"]["refresh_token"],
+    )
+
+
+@pytest.fixture
+async def owner(client: httpx.AsyncClient) -> Account:
+    return await signup(client, name="Owner")
+
+
+async def add_member(client: httpx.AsyncClient, owner: Account, role: str) -> Account:
+    """Sign up another user and add them to `owner`'s workspace with `role`."""
+    other = await signup(client, name=role.title())
+    response = await client.post(
+        f"/v1/workspaces/{owner.workspace_id}/members",
+        json={"email": other.email, "role": role},
+        headers=owner.headers,
+    )
+    assert response.status_code == 201, response.text
+    other.extra["member_id"] = response.json()["id"]
+    other.extra["workspace_id"] = owner.workspace_id
+    return other
+
+
+@pytest.fixture
+async def editor(client: httpx.AsyncClient, owner: Account) -> Account:
+    return await add_member(client, owner, "editor")
+
+
+@pytest.fixture
+async def viewer(client: httpx.AsyncClient, owner: Account) -> Account:
+    return await add_member(client, owner, "viewer")
+
+
+async def create_api_key(
+    client: httpx.AsyncClient, owner: Account, scopes: list[str], **extra: Any
+) -> dict[str, Any]:
+    """Create an API key in the owner's workspace; returns the create response (with `secret`)."""
+    response = await client.post(
+        f"/v1/workspaces/{owner.workspace_id}/api-keys",
+        json={"name": "integration", "scopes": scopes, **extra},
+        headers=owner.headers,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is RFC 9457 problem+json with this status and machine code."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    for key in ("type", "title", "status", "detail", "instance", "code", "request_id"):
+        assert key in body, f"problem lacks {key}: {body}"
+    assert body["status"] == status
+    assert body["code"] == code, body
+    assert body["type"].endswith(code)
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
