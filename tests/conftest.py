@@ -8,7 +8,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,10 +50,9 @@ def alembic(*args: str, url: str = DATABASE_URL) -> subprocess.CompletedProcess[
 
 
 @pytest.fixture(scope="session", autouse=True)
-def migrated() -> Iterator[None]:
+def migrated() -> None:
     result = alembic("upgrade", "head")
     assert result.returncode == 0, result.stderr
-    yield
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +104,9 @@ def unique_email(stem: str = "user") -> str:
     return f"{stem}-{secrets.token_hex(6)}@example.com"
 
 
-async def signup(client: httpx.AsyncClient, *, email: str | None = None, name: str = "Ada") -> Account:
+async def signup(
+    client: httpx.AsyncClient, *, email: str | None = None, name: str = "Ada"
+) -> Account:
     email = email or unique_email()
     response = await client.post(
         "/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": name}

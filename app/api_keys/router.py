@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app.api_keys import service
 from app.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList
 from app.auth.caller import WorkspaceAccess
-from app.auth.dependencies import WorkspaceScope
+from app.auth.dependencies import USER_ONLY, workspace_scope
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, json_response, list_response
@@ -19,10 +19,8 @@ router = APIRouter(prefix="/v1/workspaces/{workspace_id}/api-keys", tags=["api-k
 KeyId = Annotated[str, Path(description="The API key's id (`key_…`).")]
 
 
-def _require_owner(access: WorkspaceAccess) -> None:
-    # Keys are credentials: only people, and only owners, issue or see them.
-    access.require_user("manage API keys")
-    access.require("workspaces:write")
+# Keys are credentials: only people, and only owners, issue or see them.
+OwnerUser = Annotated[WorkspaceAccess, workspace_scope(USER_ONLY, "workspaces:write")]
 
 
 @router.get(
@@ -33,12 +31,11 @@ def _require_owner(access: WorkspaceAccess) -> None:
 )
 async def list_keys(
     request: Request,
-    access: WorkspaceScope,
+    access: OwnerUser,
     db: ReadDb,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    _require_owner(access)
     data, page = await service.list_keys(db, access.workspace_id, cursor=cursor, limit=limit)
     body = ApiKeyList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
     return list_response(request, body, page.next_cursor)
@@ -51,8 +48,7 @@ async def list_keys(
     response_model=ApiKeyCreated,
     summary="Create an API key; its secret is returned once",
 )
-async def create_key(body: ApiKeyCreate, access: WorkspaceScope, db: WriteDb) -> Response:
-    _require_owner(access)
+async def create_key(body: ApiKeyCreate, access: OwnerUser, db: WriteDb) -> Response:
     created = await service.create_key(
         db,
         access.workspace_id,
@@ -71,8 +67,7 @@ async def create_key(body: ApiKeyCreate, access: WorkspaceScope, db: WriteDb) ->
     response_model=ApiKey,
     summary="Get an API key (never its secret)",
 )
-async def get_key(request: Request, access: WorkspaceScope, key_id: KeyId, db: ReadDb) -> Response:
-    _require_owner(access)
+async def get_key(request: Request, access: OwnerUser, key_id: KeyId, db: ReadDb) -> Response:
     return item_response(request, await service.get_key(db, access.workspace_id, key_id))
 
 
@@ -82,8 +77,5 @@ async def get_key(request: Request, access: WorkspaceScope, key_id: KeyId, db: R
     response_model=ApiKey,
     summary="Revoke an API key at once",
 )
-async def revoke_key(
-    request: Request, access: WorkspaceScope, key_id: KeyId, db: WriteDb
-) -> Response:
-    _require_owner(access)
+async def revoke_key(request: Request, access: OwnerUser, key_id: KeyId, db: WriteDb) -> Response:
     return item_response(request, await service.revoke_key(db, access.workspace_id, key_id))

@@ -56,11 +56,11 @@ class WorkspaceAccess:
             f"This API key lacks the `{scope}` scope.", code="insufficient_scope", scope=scope
         )
 
-    def require_user(self, action: str) -> None:
+    def require_user(self) -> None:
         """Some actions belong to people, not integrations (managing API keys, for one)."""
         if not self.caller.is_user:
             raise Forbidden(
-                f"API keys cannot {action}; use a user's access token.", code="user_token_required"
+                "API keys cannot do this; use a user's access token.", code="user_token_required"
             )
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
-from fastapi.security import HTTPBearer, OAuth2PasswordBearer
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import HTTPBearer, OAuth2PasswordBearer, SecurityScopes
 
 from app.auth.caller import Caller, WorkspaceAccess, resolve_caller, workspace_access
 from app.core.dependencies import database
 from app.core.errors import Forbidden
+
+# A pseudo-scope: the route is for people, not integrations (API keys are refused).
+USER_ONLY = "user"
 
 # Declared for the OpenAPI document and the /docs "Authorize" button; the header itself is
 # read once, in get_caller.
@@ -41,7 +44,7 @@ async def get_caller(
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
-async def get_user(caller: CurrentCaller) -> Caller:
+async def get_user(caller: Annotated[Caller, Security(get_caller, scopes=[USER_ONLY])]) -> Caller:
     if not caller.is_user:
         raise Forbidden(
             "This endpoint is for users; API keys cannot use it.", code="user_token_required"
@@ -61,12 +64,27 @@ WorkspaceIdPath = Annotated[
 
 
 async def get_workspace_access(
-    request: Request, workspace_id: WorkspaceIdPath, caller: CurrentCaller
+    request: Request,
+    workspace_id: WorkspaceIdPath,
+    caller: CurrentCaller,
+    required: SecurityScopes,
 ) -> WorkspaceAccess:
+    """Resolve the workspace (404 when not the caller's) and enforce the route's scope (403).
+
+    Runs before the body is validated: a caller who may not act learns nothing from a 422.
+    """
     access = await workspace_access(database(request).reader(), caller, workspace_id)
     request.scope["state"]["workspace_id"] = workspace_id
+    for scope in required.scopes:
+        if scope == USER_ONLY:
+            access.require_user()
+        else:
+            access.require(scope)
     return access
 
 
-# Declare this before a WriteDb parameter: the caller is resolved before a transaction opens.
-WorkspaceScope = Annotated[WorkspaceAccess, Depends(get_workspace_access)]
+def workspace_scope(*scopes: str) -> Any:
+    """`Annotated[WorkspaceAccess, workspace_scope("people:write")]`: the caller may do this here.
+
+    The scopes also appear in the OpenAPI document's security requirements."""
+    return Security(get_workspace_access, scopes=list(scopes))

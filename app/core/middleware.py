@@ -35,8 +35,19 @@ class RequestContextMiddleware:
         state["request_id"] = request_id
         status = 500
         response_started = False
+        too_large = False
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if too_large:
+                # The app answered a body cut short by the limit (FastAPI calls that a parse
+                # error); the client is owed a 413 instead, sent once.
+                if message["type"] == "http.response.start" and not response_started:
+                    await self._send_problem(scope, send_with_id_unchecked, 413, request_id)
+                return
+            await send_with_id_unchecked(message)
+
+        async def send_with_id_unchecked(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 response_started = True
@@ -50,24 +61,25 @@ class RequestContextMiddleware:
         received = 0
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    too_large = True
                     raise PayloadTooLarge(self._too_large())
             return message
 
         try:
             declared = headers.get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-                await self._send_problem(scope, send_with_id, 413, request_id)
+                await self._send_problem(scope, send_with_id_unchecked, 413, request_id)
                 return
             await self.app(scope, limited_receive, send_with_id)
         except Exception:
             log.exception("unhandled error", extra={"request_id": request_id})
             if not response_started:
-                await self._send_problem(scope, send_with_id, 500, request_id)
+                await self._send_problem(scope, send_with_id_unchecked, 500, request_id)
         finally:
             route = scope.get("route")
             log.info(

@@ -26,6 +26,19 @@ def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
 
 
+def _user_only(operation: dict[str, Any]) -> None:
+    """Routes for people only (pseudo-scope `user`) list no API key alternative."""
+    requirements = operation.get("security")
+    if not requirements or not any("user" in scopes for r in requirements for scopes in r.values()):
+        return
+    operation["security"] = [
+        {name: [s for s in scopes if s != "user"]}
+        for r in requirements
+        for name, scopes in r.items()
+        if name != "ApiKey"
+    ]
+
+
 def _document_problems(operation: dict[str, Any], method: str, path: str) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     codes = {"500"}
@@ -67,6 +80,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas["ProblemFieldError"] = FieldError.model_json_schema()
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
+            _user_only(operation)
             _document_problems(operation, method, path)
     return document
 

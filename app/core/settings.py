@@ -48,7 +48,10 @@ class Settings(BaseSettings):
     def signing_key(self) -> str:
         """The key that signs access tokens; generated into a local file outside production."""
         if self.secret_key is not None:
-            return self.secret_key.get_secret_value()
+            key = self.secret_key.get_secret_value()
+            if self.env == "production" and len(key) < 32:
+                raise RuntimeError("RAPPORT_SECRET_KEY must be at least 32 characters")
+            return key
         if self.env == "production":
             raise RuntimeError("RAPPORT_SECRET_KEY must be set when RAPPORT_ENV=production")
         path = self.secret_key_file

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentCaller, CurrentUser, WorkspaceScope
+from app.auth.caller import WorkspaceAccess
+from app.auth.dependencies import CurrentCaller, CurrentUser, workspace_scope
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, list_response, no_content
@@ -27,6 +28,11 @@ router = APIRouter(prefix="/v1/workspaces")
 IfMatch = Annotated[
     str | None, Header(description="Apply only if the ETag still matches (else 412).")
 ]
+# The caller is resolved before a WriteDb parameter opens its transaction.
+WorkspaceReader = Annotated[WorkspaceAccess, workspace_scope("workspaces:read")]
+WorkspaceWriter = Annotated[WorkspaceAccess, workspace_scope("workspaces:write")]
+MembersReader = Annotated[WorkspaceAccess, workspace_scope("members:read")]
+MembersWriter = Annotated[WorkspaceAccess, workspace_scope("members:write")]
 MemberId = Annotated[str, Path(description="The membership's id (`mem_…`).")]
 
 
@@ -74,8 +80,7 @@ async def create_workspace(
     response_model=Workspace,
     summary="Get a workspace",
 )
-async def get_workspace(request: Request, access: WorkspaceScope, db: ReadDb) -> Response:
-    access.require("workspaces:read")
+async def get_workspace(request: Request, access: WorkspaceReader, db: ReadDb) -> Response:
     return item_response(request, await service.get_workspace(db, access.workspace_id))
 
 
@@ -89,11 +94,10 @@ async def get_workspace(request: Request, access: WorkspaceScope, db: ReadDb) ->
 async def update_workspace(
     request: Request,
     body: WorkspaceUpdate,
-    access: WorkspaceScope,
+    access: WorkspaceWriter,
     db: WriteDb,
     if_match: IfMatch = None,
 ) -> Response:
-    access.require("workspaces:write")
     workspace = await service.update_workspace(db, access.workspace_id, body.changes(), if_match)
     return item_response(request, workspace)
 
@@ -107,12 +111,11 @@ async def update_workspace(
 )
 async def list_members(
     request: Request,
-    access: WorkspaceScope,
+    access: MembersReader,
     db: ReadDb,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    access.require("members:read")
     data, page = await service.list_members(db, access.workspace_id, cursor=cursor, limit=limit)
     body = MemberList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
     return list_response(request, body, page.next_cursor)
@@ -128,9 +131,8 @@ async def list_members(
     responses={409: {"description": "The user is already a member (`already_member`)."}},
 )
 async def add_member(
-    request: Request, body: MemberCreate, access: WorkspaceScope, db: WriteDb
+    request: Request, body: MemberCreate, access: MembersWriter, db: WriteDb
 ) -> Response:
-    access.require("members:write")
     member = await service.add_member(db, access.workspace_id, str(body.email), body.role)
     location = f"/v1/workspaces/{access.workspace_id}/members/{member.id}"
     return item_response(request, member, status=201, location=location)
@@ -144,9 +146,8 @@ async def add_member(
     summary="Get a member",
 )
 async def get_member(
-    request: Request, access: WorkspaceScope, member_id: MemberId, db: ReadDb
+    request: Request, access: MembersReader, member_id: MemberId, db: ReadDb
 ) -> Response:
-    access.require("members:read")
     return item_response(request, await service.get_member(db, access.workspace_id, member_id))
 
 
@@ -161,12 +162,11 @@ async def get_member(
 async def update_member(
     request: Request,
     body: MemberUpdate,
-    access: WorkspaceScope,
+    access: MembersWriter,
     member_id: MemberId,
     db: WriteDb,
     if_match: IfMatch = None,
 ) -> Response:
-    access.require("members:write")
     member = await service.change_role(
         db, access.workspace_id, member_id, body.changes().get("role"), if_match
     )
@@ -183,9 +183,8 @@ async def update_member(
     responses={409: {"description": "The last owner cannot be removed (`last_owner`)."}},
 )
 async def remove_member(
-    access: WorkspaceScope, member_id: MemberId, db: WriteDb, if_match: IfMatch = None
+    access: MembersReader, member_id: MemberId, db: WriteDb, if_match: IfMatch = None
 ) -> Response:
-    access.require("members:read")
     await service.remove_member(
         db,
         access.workspace_id,

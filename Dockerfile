@@ -1,0 +1,22 @@
+# Rapport API image: build wheels in one stage, run as a non-root user in a slim one.
+# Not exercised by CI (no Docker engine there); kept simple so that it stays correct.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY app ./app
+RUN pip install --no-cache-dir --upgrade pip \
+ && pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 RAPPORT_ENV=production
+RUN useradd --create-home --uid 10001 rapport
+WORKDIR /srv/rapport
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
+COPY alembic.ini ./
+COPY migrations ./migrations
+COPY app ./app
+USER rapport
+EXPOSE 8000
+# Migrations first (idempotent), then the server: uvloop, httptools, our own JSON request log.
+CMD ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --loop uvloop --http httptools --no-access-log --proxy-headers --forwarded-allow-ips='*' --workers ${WEB_CONCURRENCY:-2}"]

@@ -1,0 +1,143 @@
+"""The executor returns the same rows and Python types on SQLite and PostgreSQL, and keeps
+transactions whole."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from app.api_keys.models import api_keys
+from app.core import ids
+from app.core.db import ConstraintViolation, Database
+from app.core.errors import Conflict
+from app.workspaces.models import workspaces
+
+
+def _workspace(name: str, at: datetime) -> dict[str, object]:
+    return {"id": ids.new_id("wsp"), "name": name, "created_at": at, "updated_at": at}
+
+
+async def test_round_trip_keeps_types(database: Database) -> None:
+    at = datetime(2026, 11, 23, 9, 30, 0, 123456, tzinfo=UTC)
+    values = _workspace("Types", at)
+    async with database.transaction() as db:
+        await db.execute(insert(workspaces).values(**values))
+        key_id = ids.new_id("key")
+        await db.execute(
+            insert(api_keys).values(
+                id=key_id,
+                workspace_id=values["id"],
+                name="k",
+                prefix="rk_live_abcd",
+                last_four="wxyz",
+                secret_hash=ids.new_id("key"),
+                scopes=["people:read", "x:y"],
+                created_at=at,
+                updated_at=at,
+                expires_at=at + timedelta(days=1),
+            )
+        )
+    row = await database.reader().one(select(*api_keys.c).where(api_keys.c.id == key_id))
+    assert row["scopes"] == ["people:read", "x:y"]
+    assert row["created_at"] == at
+    assert row["created_at"].tzinfo is not None
+    assert row["created_at"].utcoffset() == timedelta(0)
+    assert row["expires_at"] == at + timedelta(days=1)
+    assert row["revoked_at"] is None
+    assert isinstance(row["id"], str)
+
+
+async def test_offsets_are_stored_as_the_same_instant(database: Database) -> None:
+    paris = datetime(2026, 6, 1, 12, 0, tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
+    values = _workspace("Offsets", paris)
+    async with database.transaction() as db:
+        row = await db.one(insert(workspaces).values(**values).returning(workspaces.c.created_at))
+    assert row["created_at"] == paris
+    assert row["created_at"].utcoffset() == timedelta(0)
+
+
+async def test_naive_datetimes_are_refused(database: Database) -> None:
+    values = _workspace("Naive", datetime(2026, 1, 1))  # naive, which is the point
+    with pytest.raises(Exception, match="naive"):
+        async with database.transaction() as db:
+            await db.execute(insert(workspaces).values(**values))
+
+
+async def test_statement_shapes_are_reused_with_new_values(database: Database) -> None:
+    at = datetime.now(UTC)
+    first, second = _workspace("Shape A", at), _workspace("Shape B", at)
+    async with database.transaction() as db:
+        for values in (first, second):
+            await db.execute(insert(workspaces).values(**values))
+    reader = database.reader()
+    for values in (first, second):
+        found = await reader.scalar(
+            select(workspaces.c.name).where(workspaces.c.id == values["id"])
+        )
+        assert found == values["name"]
+    by_param = select(workspaces.c.name).where(workspaces.c.id == bindparam("wid"))
+    assert await reader.scalar(by_param, {"wid": second["id"]}) == "Shape B"
+    assert await reader.scalar(by_param, {"wid": first["id"]}) == "Shape A"
+
+
+async def test_in_lists_expand(database: Database) -> None:
+    at = datetime.now(UTC)
+    rows = [_workspace(f"In {n}", at) for n in range(3)]
+    async with database.transaction() as db:
+        for values in rows:
+            await db.execute(insert(workspaces).values(**values))
+    wanted = [rows[0]["id"], rows[2]["id"]]
+    for size in (wanted, wanted[:1]):
+        found = await database.reader().all(
+            select(workspaces.c.id).where(workspaces.c.id.in_(size)).order_by(workspaces.c.id)
+        )
+        assert [r["id"] for r in found] == size
+
+
+async def test_rowcount_of_updates_and_deletes(database: Database) -> None:
+    values = _workspace("Counted", datetime.now(UTC))
+    async with database.transaction() as db:
+        await db.execute(insert(workspaces).values(**values))
+        assert (
+            await db.execute(
+                update(workspaces).where(workspaces.c.id == values["id"]).values(name="Renamed")
+            )
+            == 1
+        )
+        assert await db.execute(delete(workspaces).where(workspaces.c.id == "wsp_missing")) == 0
+
+
+async def test_a_failed_transaction_leaves_nothing(database: Database) -> None:
+    values = _workspace("Rolled back", datetime.now(UTC))
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as db:
+            await db.execute(insert(workspaces).values(**values))
+            raise RuntimeError("fail after the insert")
+    found = await database.reader().first(
+        select(workspaces.c.id).where(workspaces.c.id == values["id"])
+    )
+    assert found is None
+
+
+async def test_problems_marked_keep_changes_commit_first(database: Database) -> None:
+    values = _workspace("Kept", datetime.now(UTC))
+    with pytest.raises(Conflict):
+        async with database.transaction() as db:
+            await db.execute(insert(workspaces).values(**values))
+            raise Conflict("recorded, then refused", keep_changes=True)
+    found = await database.reader().first(
+        select(workspaces.c.id).where(workspaces.c.id == values["id"])
+    )
+    assert found is not None
+
+
+async def test_constraint_violations_become_conflicts(database: Database) -> None:
+    values = _workspace("Twice", datetime.now(UTC))
+    async with database.transaction() as db:
+        await db.execute(insert(workspaces).values(**values))
+    with pytest.raises(ConstraintViolation):
+        async with database.transaction() as db:
+            await db.execute(insert(workspaces).values(**values))

@@ -1,0 +1,207 @@
+"""An authorisation matrix generated from the route table: every secured operation is called
+with no credential, a bad one, an expired token, a revoked key, from the wrong workspace, with
+too weak a role and with too narrow a scope; each must be refused the documented way."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from app.auth.scopes import ROLE_SCOPES, Role
+from app.core.security import ACCESS_TOKEN_AUDIENCE
+from tests.conftest import Account, add_member, assert_problem, bearer, create_api_key, signup
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    scopes: tuple[str, ...]
+    api_keys_allowed: bool
+    has_body: bool
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+def secured_operations(document: dict[str, Any]) -> list[Operation]:
+    found = []
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if not op.get("security"):
+                continue
+            schemes = {name: scopes for r in op["security"] for name, scopes in r.items()}
+            found.append(
+                Operation(
+                    method,
+                    path,
+                    tuple(schemes["UserToken"]),
+                    "ApiKey" in schemes,
+                    "requestBody" in op,
+                )
+            )
+    return found
+
+
+@dataclass
+class World:
+    owner: Account
+    editor: Account
+    viewer: Account
+    stranger: Account
+    key_id: str
+    owner_member_id: str
+    revoked_key: str
+    narrow_key: str
+    foreign_key: str
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, owner: Account) -> World:
+    editor = await add_member(client, owner, "editor")
+    viewer = await add_member(client, owner, "viewer")
+    stranger = await signup(client, name="Stranger")
+    members = (
+        await client.get(f"/v1/workspaces/{owner.workspace_id}/members", headers=owner.headers)
+    ).json()["data"]
+    owner_member_id = next(m["id"] for m in members if m["user_id"] == owner.user_id)
+    key = await create_api_key(client, owner, ["members:read"])
+    revoked = await create_api_key(client, owner, ["workspaces:write", "members:write"])
+    await client.post(
+        f"/v1/workspaces/{owner.workspace_id}/api-keys/{revoked['id']}/revoke",
+        headers=owner.headers,
+    )
+    narrow = await create_api_key(client, owner, ["stats:read"])
+    every = ["workspaces:write", "members:write", "people:write"]
+    foreign = await create_api_key(client, stranger, every)
+    return World(
+        owner,
+        editor,
+        viewer,
+        stranger,
+        key["id"],
+        owner_member_id,
+        revoked["secret"],
+        narrow["secret"],
+        foreign["secret"],
+    )
+
+
+def _url(op: Operation, world: World) -> str:
+    return op.path.format(
+        workspace_id=world.owner.workspace_id,
+        member_id=world.owner_member_id,
+        key_id=world.key_id,
+    )
+
+
+async def _call(
+    client: httpx.AsyncClient, op: Operation, world: World, headers: dict[str, str]
+) -> httpx.Response:
+    body = {"json": {}} if op.has_body else {}
+    return await client.request(op.method, _url(op, world), headers=headers, **body)
+
+
+def _expired_token(app: Any, user_id: str) -> str:
+    now = int(time.time())
+    claims = {"sub": user_id, "aud": ACCESS_TOKEN_AUDIENCE, "iat": now - 120, "exp": now - 60}
+    return jwt.encode(claims, app.state.signing_key, algorithm="HS256")
+
+
+# What each operation requires, as docs/api.md states it: a change here is a contract change.
+# (scope, or "" for none; "users" marks routes API keys may not use)
+EXPECTED = {
+    "get /v1/me": ("", "users"),
+    "get /v1/workspaces": ("", ""),
+    "post /v1/workspaces": ("", "users"),
+    "get /v1/workspaces/{workspace_id}": ("workspaces:read", ""),
+    "patch /v1/workspaces/{workspace_id}": ("workspaces:write", ""),
+    "get /v1/workspaces/{workspace_id}/members": ("members:read", ""),
+    "post /v1/workspaces/{workspace_id}/members": ("members:write", ""),
+    "get /v1/workspaces/{workspace_id}/members/{member_id}": ("members:read", ""),
+    "patch /v1/workspaces/{workspace_id}/members/{member_id}": ("members:write", ""),
+    "delete /v1/workspaces/{workspace_id}/members/{member_id}": ("members:read", ""),
+    "get /v1/workspaces/{workspace_id}/api-keys": ("workspaces:write", "users"),
+    "post /v1/workspaces/{workspace_id}/api-keys": ("workspaces:write", "users"),
+    "get /v1/workspaces/{workspace_id}/api-keys/{key_id}": ("workspaces:write", "users"),
+    "post /v1/workspaces/{workspace_id}/api-keys/{key_id}/revoke": ("workspaces:write", "users"),
+}
+
+
+async def test_each_route_requires_what_the_docs_say(app: Any) -> None:
+    actual = {
+        f"{op.method} {op.path}": (",".join(op.scopes), "" if op.api_keys_allowed else "users")
+        for op in secured_operations(app.openapi())
+    }
+    assert actual == EXPECTED
+
+
+async def test_the_matrix_covers_every_secured_route(app: Any) -> None:
+    operations = secured_operations(app.openapi())
+    paths = {op.path for op in operations}
+    assert "/v1/me" in paths
+    assert "/v1/workspaces/{workspace_id}/api-keys/{key_id}/revoke" in paths
+    assert len(operations) >= 14
+    # Everything but signup, token and revoke (which issue credentials) needs one.
+    for path, item in app.openapi()["paths"].items():
+        for method, op in item.items():
+            public = path.startswith("/v1/auth/") or not path.startswith("/v1/")
+            assert bool(op.get("security")) != public, f"{method} {path}"
+
+
+async def test_credentials_are_required_and_checked(
+    client: httpx.AsyncClient, app: Any, world: World
+) -> None:
+    expired = _expired_token(app, world.owner.user_id)
+    for op in secured_operations(app.openapi()):
+        assert_problem(await _call(client, op, world, {}), 401, "unauthenticated")
+        for token in ("garbage", expired, world.revoked_key, "rk_live_unknown"):
+            response = await _call(client, op, world, bearer(token))
+            assert_problem(response, 401, "invalid_token")
+
+
+async def test_other_workspaces_are_invisible(
+    client: httpx.AsyncClient, app: Any, world: World
+) -> None:
+    for op in secured_operations(app.openapi()):
+        if "{workspace_id}" not in op.path:
+            continue
+        response = await _call(client, op, world, world.stranger.headers)
+        assert_problem(response, 404, "not_found")
+        if op.api_keys_allowed:
+            response = await _call(client, op, world, bearer(world.foreign_key))
+            assert_problem(response, 404, "not_found")
+
+
+async def test_roles_are_enforced_before_the_body_is_read(
+    client: httpx.AsyncClient, app: Any, world: World
+) -> None:
+    for op in secured_operations(app.openapi()):
+        if "{workspace_id}" not in op.path:
+            continue
+        for role, account in ((Role.editor, world.editor), (Role.viewer, world.viewer)):
+            response = await _call(client, op, world, account.headers)
+            allowed = all(s in ROLE_SCOPES[role] for s in op.scopes)
+            if not allowed:
+                assert_problem(response, 403, "forbidden")
+            else:
+                assert response.status_code not in (401, 404), (str(op), role, response.text)
+
+
+async def test_api_key_scopes_are_enforced(
+    client: httpx.AsyncClient, app: Any, world: World
+) -> None:
+    for op in secured_operations(app.openapi()):
+        response = await _call(client, op, world, bearer(world.narrow_key))
+        if not op.api_keys_allowed:
+            assert_problem(response, 403, "user_token_required")
+        elif op.scopes:
+            body = assert_problem(response, 403, "insufficient_scope")
+            assert body["scope"] == op.scopes[0]
+        else:
+            assert response.status_code == 200, (str(op), response.text)
