@@ -14,7 +14,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.api_keys.router import router as api_keys_router
 from app.auth.router import router as auth_router
-from app.auth.service import ThrottlePolicy, TokenPolicy
+from app.auth.service import TokenPolicy
+from app.auth.throttle import ThrottlePolicy
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router

@@ -70,9 +70,10 @@ def database(app: Any) -> Database:
 
 
 def client_for(app: Any, address: str | None = None) -> httpx.AsyncClient:
-    """A client whose requests come from `address` (an IPv6 documentation address by default,
-    unique per client, so the per-address login throttle of one test never touches another)."""
-    address = address or f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    """A client whose requests come from `address`: by default an IPv6 documentation address in
+    a /64 of its own (the throttle counts per /64), so one test's failed logins never count
+    against another's."""
+    address = address or f"2001:db8:{secrets.token_hex(2)}:{secrets.token_hex(2)}::1"
     transport = httpx.ASGITransport(app=app, client=(address, 50000))
     return httpx.AsyncClient(transport=transport, base_url="http://rapport.test")
 

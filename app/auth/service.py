@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, update
 
-from app.auth.models import login_throttles, refresh_tokens, users
+from app.auth import throttle
+from app.auth.models import refresh_tokens, users
 from app.auth.schemas import Me, MeMembership, TokenResponse, User
+from app.auth.throttle import ThrottlePolicy
 from app.core import ids
-from app.core.db import Db, dialect_insert, utcnow
-from app.core.errors import BadRequest, Conflict, FieldError, RateLimited
+from app.core.db import ConstraintViolation, Db, utcnow
+from app.core.errors import BadRequest, Conflict, FieldError
 from app.core.security import Passwords, digest, issue_access_token, new_token
 from app.workspaces import service as workspaces
 from app.workspaces.models import memberships
@@ -27,13 +29,6 @@ class TokenPolicy:
     signing_key: str
     access_ttl_seconds: int
     refresh_ttl_seconds: int
-
-
-@dataclass(frozen=True, slots=True)
-class ThrottlePolicy:
-    window_seconds: int
-    max_per_account: int
-    max_per_address: int
 
 
 def _invalid_grant(detail: str, *, keep_changes: bool = False) -> BadRequest:
@@ -52,6 +47,14 @@ _user_by_email = select(users.c.id, users.c.password_hash).where(
 )
 
 
+def _email_taken() -> Conflict:
+    return Conflict(
+        "An account with that email already exists.",
+        code="email_taken",
+        errors=[FieldError(pointer="/email", detail="Already registered.", code="email_taken")],
+    )
+
+
 async def signup(
     db: Db,
     passwords: Passwords,
@@ -65,25 +68,27 @@ async def signup(
     """Create a user, their personal workspace (as owner) and a first pair of tokens."""
     email_key = email.lower()
     if await db.first(_user_by_email, {"email_key": email_key}) is not None:
-        raise Conflict(
-            "An account with that email already exists.",
-            code="email_taken",
-            errors=[FieldError(pointer="/email", detail="Already registered.", code="email_taken")],
-        )
+        raise _email_taken()
+    password_hash = await passwords.hash(password)
     now = utcnow()
-    row = await db.one(
+    insert_user = (
         insert(users)
         .values(
             id=ids.new_id("usr"),
             email=email,
             email_key=email_key,
             name=name,
-            password_hash=await passwords.hash(password),
+            password_hash=password_hash,
             created_at=now,
             updated_at=now,
         )
         .returning(users.c.id, users.c.email, users.c.name, users.c.created_at, users.c.updated_at)
     )
+    try:
+        row = await db.one(insert_user)
+    except ConstraintViolation as exc:
+        # Another sign-up with this email won the race between the check above and this insert.
+        raise _email_taken() from exc
     workspace = await workspaces.create_workspace(db, row["id"], workspace_name or name)
     token = await _issue_tokens(db, tokens, row["id"], family_id=None)
     return User.model_validate(row), workspace, token
@@ -114,68 +119,34 @@ async def _issue_tokens(
     )
 
 
-_throttle_state = select(
-    login_throttles.c.key, login_throttles.c.window_started_at, login_throttles.c.failures
-).where(
-    or_(
-        login_throttles.c.key == bindparam("account"), login_throttles.c.key == bindparam("address")
-    ),
-    login_throttles.c.window_started_at > bindparam("window_floor"),
-)
-
-
 async def password_grant(
     db: Db,
     passwords: Passwords,
     tokens: TokenPolicy,
-    throttle: ThrottlePolicy,
+    policy: ThrottlePolicy,
     *,
     email: str,
     password: str,
     client_address: str,
 ) -> TokenResponse:
     """Log in with email and password; repeated failures per account or address answer 429."""
-    keys = {"account": "account:" + email.lower(), "address": "address:" + client_address}
-    limits = {keys["account"]: throttle.max_per_account, keys["address"]: throttle.max_per_address}
+    account, address = throttle.account_key(email), throttle.address_key(client_address)
     now = utcnow()
-    window = timedelta(seconds=throttle.window_seconds)
-    # The throttle is checked before the password, so a locked account costs no hashing.
-    for state in await db.all(_throttle_state, {**keys, "window_floor": now - window}):
-        if state["failures"] >= limits[state["key"]]:
-            retry = state["window_started_at"] + window - now
-            raise RateLimited(
-                "Too many failed logins; try again later.",
-                retry_after=int(retry.total_seconds()) + 1,
-            )
+    window = timedelta(seconds=policy.window_seconds)
+    # Checked before the password, so a locked account costs no hashing. The address check is
+    # not serialised: it can be exceeded by as many logins as are in flight from one address.
+    held = await throttle.hold_account(db, account, now, window)
+    throttle.ensure_below(held, policy.max_per_account, now, window)
+    address_state = await throttle.address_state(db, address, now, window)
+    throttle.ensure_below(address_state, policy.max_per_address, now, window)
     user = await db.first(_user_by_email, {"email_key": email.lower()})
     # An unknown email is verified against a dummy hash: both answers take as long.
     matched = await passwords.verify(user["password_hash"] if user else None, password)
     if user is None or not matched:
-        await _count_failure(db, list(keys.values()), now, window)
+        await throttle.record_failure(db, (account, address), now, window)
         raise _invalid_grant("Incorrect email or password.", keep_changes=True)
-    await db.execute(delete(login_throttles).where(login_throttles.c.key == keys["account"]))
+    await throttle.clear(db, account)
     return await _issue_tokens(db, tokens, user["id"], family_id=None)
-
-
-async def _count_failure(db: Db, keys: list[str], now: datetime, window: timedelta) -> None:
-    floor = now - window
-    table = login_throttles
-    for key in keys:
-        stmt = dialect_insert(db.dialect_name, table).values(
-            key=key, window_started_at=now, failures=1
-        )
-        expired = table.c.window_started_at <= floor
-        await db.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={
-                    "failures": case((expired, 1), else_=table.c.failures + 1),
-                    "window_started_at": case((expired, now), else_=table.c.window_started_at),
-                },
-            )
-        )
-    # Counters from long-closed windows are of no use to anyone.
-    await db.execute(delete(table).where(table.c.window_started_at < now - 4 * window))
 
 
 _token_by_hash = select(
