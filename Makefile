@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## make run: install, migrate the SQLite file, seed demo data, serve on http://127.0.0.1:8000
 run: $(STAMP) migrate seed
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --reload
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --reload --no-access-log
 
 migrate: $(STAMP)
 	$(BIN)/alembic upgrade head

@@ -117,7 +117,7 @@ def _expired_token(app: Any, user_id: str) -> str:
 # (scope, or "" for none; "users" marks routes API keys may not use)
 EXPECTED = {
     "get /v1/me": ("", "users"),
-    "get /v1/workspaces": ("", ""),
+    "get /v1/workspaces": ("workspaces:read", ""),
     "post /v1/workspaces": ("", "users"),
     "get /v1/workspaces/{workspace_id}": ("workspaces:read", ""),
     "patch /v1/workspaces/{workspace_id}": ("workspaces:write", ""),

@@ -44,6 +44,25 @@ async def get_caller(
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
+async def get_scoped_caller(caller: CurrentCaller, required: SecurityScopes) -> Caller:
+    """For routes outside a workspace: an API key must hold the route's scopes (users' roles are
+    per workspace, so a user's list shows only what each membership allows)."""
+    if not caller.is_user:
+        for scope in required.scopes:
+            if scope not in caller.key_scopes:
+                raise Forbidden(
+                    f"This API key lacks the `{scope}` scope.",
+                    code="insufficient_scope",
+                    scope=scope,
+                )
+    return caller
+
+
+def caller_scope(*scopes: str) -> Any:
+    """`Annotated[Caller, caller_scope("workspaces:read")]`, documented in the OpenAPI document."""
+    return Security(get_scoped_caller, scopes=list(scopes))
+
+
 async def get_user(caller: Annotated[Caller, Security(get_caller, scopes=[USER_ONLY])]) -> Caller:
     if not caller.is_user:
         raise Forbidden(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from app.auth.scopes import Role
-from app.core.schemas import InputModel, Resource
+from app.core.schemas import InputModel, Resource, StrictInput
 from app.workspaces.schemas import Workspace
 
 Password = Field(min_length=12, max_length=1024, description="At least 12 characters.")
@@ -31,10 +31,8 @@ class User(Resource):
     name: str
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(StrictInput):
     """OAuth2 token request (form-encoded): `password` or `refresh_token` grant."""
-
-    model_config = ConfigDict(extra="forbid")
 
     grant_type: Literal["password", "refresh_token"]
     username: str | None = Field(
@@ -57,10 +55,8 @@ class TokenResponse(BaseModel):
     refresh_token_expires_in: int
 
 
-class RevokeRequest(BaseModel):
+class RevokeRequest(StrictInput):
     """RFC 7009 revocation request (form-encoded)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     token: str = Field(max_length=200)
     token_type_hint: Literal["refresh_token"] | None = None

@@ -28,7 +28,7 @@ from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
-from app.core.errors import Conflict, NotFound, ProblemError
+from app.core.errors import Conflict, NotFound, ProblemError, ValidationFailed
 
 Row = dict[str, Any]
 # Where a PostgreSQL statement runs: the pool (a read) or one pooled connection (a transaction).
@@ -239,6 +239,9 @@ class _PgDb(Db):
             return await _run_pg(self._conn, self._database.pg_statements, stmt, params)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise ConstraintViolation(getattr(exc, "constraint_name", None)) from exc
+        except asyncpg.CharacterNotInRepertoireError as exc:
+            # Text PostgreSQL cannot store (U+0000) that no schema validated: the client's input.
+            raise ValidationFailed("Text may not contain the NUL character (U+0000).") from exc
 
 
 class _SqliteDb(Db):

@@ -79,15 +79,29 @@ def decode_cursor(cursor: str, order: SortOrder) -> list[Any]:
         raise _invalid_cursor("The cursor could not be read.")
     decoded: list[Any] = []
     for column, value in zip(order.columns, values, strict=True):
-        if isinstance(column.type, UTCDateTime):
-            try:
-                value = datetime.fromisoformat(value)
-            except (TypeError, ValueError) as exc:
-                raise _invalid_cursor("The cursor could not be read.") from exc
-        elif not isinstance(value, str | int | float | bool):
-            raise _invalid_cursor("The cursor could not be read.")
-        decoded.append(value)
+        decoded.append(_cursor_value(column, value))
     return decoded
+
+
+def _cursor_value(column: ColumnElement[Any], value: Any) -> Any:
+    """A cursor value checked against its column's type: a forged cursor is a 422, never a
+    database error."""
+    expected = datetime if isinstance(column.type, UTCDateTime) else column.type.python_type
+    if expected is datetime:
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if parsed.tzinfo is not None:
+                    return parsed
+    elif expected is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(value, expected) and not (isinstance(value, str) and "\x00" in value):
+        return value
+    raise _invalid_cursor("The cursor could not be read.")
 
 
 @dataclass(frozen=True, slots=True)

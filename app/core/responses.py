@@ -28,7 +28,12 @@ def item_response(
     headers = {"ETag": etag}
     if location is not None:
         headers["Location"] = location
-    if status == 200 and not matches_none(request.headers.get("if-none-match"), etag):
+    # 304 is for safe reads only (RFC 9110 §13.1.2); a write that succeeded says so in full.
+    if (
+        status == 200
+        and request.method in ("GET", "HEAD")
+        and not matches_none(request.headers.get("if-none-match"), etag)
+    ):
         return Response(status_code=304, headers=headers)
     return Response(body, status_code=status, headers=headers, media_type=JSON)
 

@@ -5,21 +5,44 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
+        raise ValueError("the instant is outside the supported range of dates") from exc
 
 
 # Inputs must carry an offset (naive times are ambiguous and rejected); they are stored in UTC.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
-class InputModel(BaseModel):
-    """A request body: unknown fields are an error, so typos and mass assignment never pass."""
+def _reject_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text may not contain the NUL character (U+0000)")
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            _reject_nul(item)
+    return value
+
+
+class StrictInput(BaseModel):
+    """Input of any kind (JSON or form): unknown fields are an error, so typos and mass assignment
+    never pass, and no text may hold U+0000 (PostgreSQL cannot store it)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _reject_nul(value)
+
+
+class InputModel(StrictInput):
+    """A JSON request body."""
 
 
 class PatchModel(InputModel):

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
-from app.auth.caller import WorkspaceAccess
-from app.auth.dependencies import CurrentCaller, CurrentUser, workspace_scope
+from app.auth.caller import Caller, WorkspaceAccess
+from app.auth.dependencies import CurrentUser, caller_scope, workspace_scope
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, list_response, no_content
@@ -45,7 +45,7 @@ MemberId = Annotated[str, Path(description="The membership's id (`mem_…`).")]
 )
 async def list_workspaces(
     request: Request,
-    caller: CurrentCaller,
+    caller: Annotated[Caller, caller_scope("workspaces:read")],
     db: ReadDb,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
@@ -185,12 +185,5 @@ async def update_member(
 async def remove_member(
     access: MembersReader, member_id: MemberId, db: WriteDb, if_match: IfMatch = None
 ) -> Response:
-    await service.remove_member(
-        db,
-        access.workspace_id,
-        member_id,
-        if_match,
-        acting_user_id=access.caller.user_id,
-        may_remove_others=access.allows("members:write"),
-    )
+    await service.remove_member(db, access, member_id, if_match)
     return no_content()

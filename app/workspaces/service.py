@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from app.auth.caller import WorkspaceAccess
 from app.auth.models import users
 from app.auth.scopes import Role
 from app.core import ids
-from app.core.db import Db, Row, utcnow
-from app.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from app.core.db import ConstraintViolation, Db, Row, utcnow
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import etag_of, representation, require_match
 from app.core.pagination import Page, SortOrder, page_of
 from app.workspaces.models import memberships, workspaces
@@ -144,41 +145,57 @@ async def add_member(db: Db, workspace_id: str, email: str, role: Role) -> Membe
         )
     now = utcnow()
     member_id = ids.new_id("mem")
-    await db.execute(
-        insert(memberships).values(
-            id=member_id,
-            workspace_id=workspace_id,
-            user_id=user["id"],
-            role=role.value,
-            created_at=now,
-            updated_at=now,
-        )
+    insert_member = insert(memberships).values(
+        id=member_id,
+        workspace_id=workspace_id,
+        user_id=user["id"],
+        role=role.value,
+        created_at=now,
+        updated_at=now,
     )
+    try:
+        await db.execute(insert_member)
+    except ConstraintViolation as exc:
+        # A concurrent request added the same user between the check above and this insert.
+        raise Conflict(
+            "That user is already a member of this workspace.", code="already_member"
+        ) from exc
     return await get_member(db, workspace_id, member_id)
 
 
-async def _ensure_other_owner(db: Db, workspace_id: str, member: Row) -> None:
-    """Refuse a change that would leave the workspace without an owner."""
-    if member["role"] != Role.owner.value:
-        return
-    # Locking every owner row serialises concurrent demotions of the last two owners.
-    owners = await db.all(
-        select(memberships.c.id)
-        .where(memberships.c.workspace_id == workspace_id, memberships.c.role == Role.owner.value)
-        .with_for_update()
+_owners = (
+    select(memberships.c.id)
+    .where(
+        memberships.c.workspace_id == bindparam("workspace_id"),
+        memberships.c.role == Role.owner.value,
     )
-    if len(owners) <= 1:
+    .order_by(memberships.c.id)
+    .with_for_update()
+)
+
+
+async def _lock_for_change(db: Db, workspace_id: str, member_id: str) -> tuple[Row, int]:
+    """Lock the workspace's owner rows, then the member's, always in that order (so concurrent
+    changes queue instead of deadlocking); returns the member and how many owners there are."""
+    owners = await db.all(_owners, {"workspace_id": workspace_id})
+    member = await _load_member(db, workspace_id, member_id, lock=True)
+    return member, len(owners)
+
+
+def _ensure_other_owner(member: Row, owner_count: int) -> None:
+    """Refuse a change that would leave the workspace without an owner."""
+    if member["role"] == Role.owner.value and owner_count <= 1:
         raise Conflict("A workspace must keep at least one owner.", code="last_owner")
 
 
 async def change_role(
     db: Db, workspace_id: str, member_id: str, role: Role | None, if_match: str | None
 ) -> Member:
-    member = await _load_member(db, workspace_id, member_id, lock=True)
+    member, owner_count = await _lock_for_change(db, workspace_id, member_id)
     require_match(if_match, etag_of(representation(Member.model_validate(member))))
     if role is None or role.value == member["role"]:
         return Member.model_validate(member)
-    await _ensure_other_owner(db, workspace_id, member)
+    _ensure_other_owner(member, owner_count)
     await db.execute(
         update(memberships)
         .where(memberships.c.id == member_id)
@@ -188,18 +205,12 @@ async def change_role(
 
 
 async def remove_member(
-    db: Db,
-    workspace_id: str,
-    member_id: str,
-    if_match: str | None,
-    *,
-    acting_user_id: str | None,
-    may_remove_others: bool,
+    db: Db, access: WorkspaceAccess, member_id: str, if_match: str | None
 ) -> None:
-    """Remove a member; anyone may leave a workspace, only an owner may remove others."""
-    member = await _load_member(db, workspace_id, member_id, lock=True)
-    if not may_remove_others and member["user_id"] != acting_user_id:
-        raise Forbidden("Only an owner can remove other members.")
+    """Remove a member: anyone may leave a workspace; removing others needs `members:write`."""
+    member, owner_count = await _lock_for_change(db, access.workspace_id, member_id)
+    if member["user_id"] != access.caller.user_id:
+        access.require("members:write")
     require_match(if_match, etag_of(representation(Member.model_validate(member))))
-    await _ensure_other_owner(db, workspace_id, member)
+    _ensure_other_owner(member, owner_count)
     await db.execute(delete(memberships).where(memberships.c.id == member_id))

@@ -41,7 +41,7 @@ async def batch(database: Database) -> list[str]:
 async def _walk(database: Database, order: SortOrder, prefix: str, limit: int) -> list[str]:
     seen: list[str] = []
     cursor = None
-    while True:
+    for _ in range(200):  # bounded: a cursor that does not advance fails instead of hanging
         stmt = select(workspaces.c.id, workspaces.c.name, workspaces.c.created_at).where(
             workspaces.c.name.startswith(prefix)
         )
@@ -50,6 +50,7 @@ async def _walk(database: Database, order: SortOrder, prefix: str, limit: int) -
         if not page.has_more:
             return seen
         cursor = page.next_cursor
+    raise AssertionError(f"pagination did not end; saw {len(seen)} rows")
 
 
 @pytest.mark.parametrize("limit", [1, 4, 23, 100])
