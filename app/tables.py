@@ -3,6 +3,19 @@
 from app.api_keys import models as api_keys_models
 from app.auth import models as auth_models
 from app.core.db import metadata
+from app.interviews import models as interviews_models
+from app.organisations import models as organisations_models
+from app.people import models as people_models
+from app.questions import models as questions_models
 from app.workspaces import models as workspaces_models
 
-__all__ = ["api_keys_models", "auth_models", "metadata", "workspaces_models"]
+__all__ = [
+    "api_keys_models",
+    "auth_models",
+    "interviews_models",
+    "metadata",
+    "organisations_models",
+    "people_models",
+    "questions_models",
+    "workspaces_models",
+]

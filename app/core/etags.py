@@ -40,3 +40,8 @@ def require_match(if_match: str | None, etag: str) -> None:
     if "*" in tags or etag in strong:
         return
     raise PreconditionFailed()
+
+
+def require_current(if_match: str | None, current: BaseModel) -> None:
+    """412 unless If-Match (when given) names the ETag of `current`, the stored state."""
+    require_match(if_match, etag_of(representation(current)))

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, literal, or_, tuple_
 
 from app.core.db import Row, UTCDateTime
 from app.core.errors import FieldError, ValidationFailed
@@ -28,20 +28,40 @@ Cursor = Annotated[
 
 @dataclass(frozen=True, slots=True)
 class SortOrder:
-    """A public sort name and the columns that order it; the last column must be unique."""
+    """A public sort name and the columns that order it; the last column must be unique.
+
+    With `nullable`, the first column may hold NULL (say, a person never contacted): those rows
+    come last in either direction, still in id order among themselves.
+    """
 
     name: str
     columns: tuple[ColumnElement[Any], ...]
     descending: bool = False
+    nullable: bool = False
 
     def apply(self, stmt: Select[Any], cursor: str | None, limit: int) -> Select[Any]:
-        key = tuple_(*self.columns)
         if cursor is not None:
-            after = tuple_(*decode_cursor(cursor, self))
-            stmt = stmt.where(key < after if self.descending else key > after)
+            stmt = stmt.where(self._after(decode_cursor(cursor, self)))
         order = [c.desc() if self.descending else c.asc() for c in self.columns]
+        if self.nullable:
+            order[0] = order[0].nulls_last()
         # One row more than asked tells whether another page exists, without a COUNT.
         return stmt.order_by(*order).limit(limit + 1)
+
+    def _after(self, values: list[Any]) -> ColumnElement[bool]:
+        def beyond(key: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[bool]:
+            return key < value if self.descending else key > value
+
+        if not self.nullable:
+            return beyond(tuple_(*self.columns), tuple_(*values))
+        first, rest = self.columns[0], self.columns[1:]
+        if values[0] is None:  # already among the NULLs, which come last
+            return and_(first.is_(None), beyond(tuple_(*rest), tuple_(*values[1:])))
+        return or_(
+            beyond(first, literal(values[0], first.type)),
+            and_(first == values[0], beyond(tuple_(*rest), tuple_(*values[1:]))),
+            first.is_(None),
+        )
 
     def cursor_for(self, row: Row) -> str:
         values = [row[_label(c)] for c in self.columns]
@@ -78,8 +98,9 @@ def decode_cursor(cursor: str, order: SortOrder) -> list[Any]:
     if not isinstance(values, list) or len(values) != len(order.columns):
         raise _invalid_cursor("The cursor could not be read.")
     decoded: list[Any] = []
-    for column, value in zip(order.columns, values, strict=True):
-        decoded.append(_cursor_value(column, value))
+    for index, (column, value) in enumerate(zip(order.columns, values, strict=True)):
+        nullable_here = order.nullable and index == 0
+        decoded.append(None if value is None and nullable_here else _cursor_value(column, value))
     return decoded
 
 

@@ -10,7 +10,7 @@ from app.auth.scopes import Role
 from app.core import ids
 from app.core.db import ConstraintViolation, Db, Row, utcnow
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.core.etags import etag_of, representation, require_match
+from app.core.etags import require_current
 from app.core.pagination import Page, SortOrder, page_of
 from app.workspaces.models import memberships, workspaces
 from app.workspaces.schemas import Member, Workspace
@@ -71,7 +71,7 @@ async def update_workspace(
     current = await db.one(
         _workspace.with_for_update(), {"workspace_id": workspace_id}, missing=_NO_WORKSPACE
     )
-    require_match(if_match, etag_of(representation(Workspace.model_validate(current))))
+    require_current(if_match, Workspace.model_validate(current))
     if not changes:
         return Workspace.model_validate(current)
     row = await db.one(
@@ -192,7 +192,7 @@ async def change_role(
     db: Db, workspace_id: str, member_id: str, role: Role | None, if_match: str | None
 ) -> Member:
     member, owner_count = await _lock_for_change(db, workspace_id, member_id)
-    require_match(if_match, etag_of(representation(Member.model_validate(member))))
+    require_current(if_match, Member.model_validate(member))
     if role is None or role.value == member["role"]:
         return Member.model_validate(member)
     _ensure_other_owner(member, owner_count)
@@ -211,6 +211,6 @@ async def remove_member(
     member, owner_count = await _lock_for_change(db, access.workspace_id, member_id)
     if member["user_id"] != access.caller.user_id:
         access.require("members:write")
-    require_match(if_match, etag_of(representation(Member.model_validate(member))))
+    require_current(if_match, Member.model_validate(member))
     _ensure_other_owner(member, owner_count)
     await db.execute(delete(memberships).where(memberships.c.id == member_id))

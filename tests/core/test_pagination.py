@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
+from app.api_keys.models import api_keys
 from app.core import ids
 from app.core.db import Database
 from app.core.errors import ValidationFailed
@@ -86,3 +87,60 @@ def test_unknown_sort_keys_are_refused() -> None:
     assert refused.value.errors is not None
     assert refused.value.errors[0].parameter == "sort"
     assert refused.value.errors[0].code == "invalid_sort"
+
+
+NULLABLE = {
+    "expires_at": SortOrder("expires_at", (api_keys.c.expires_at, api_keys.c.id), nullable=True),
+    "-expires_at": SortOrder(
+        "-expires_at", (api_keys.c.expires_at, api_keys.c.id), descending=True, nullable=True
+    ),
+}
+
+
+async def test_nullable_sorts_put_nulls_last_and_visit_every_row(database: Database) -> None:
+    base = datetime(2027, 1, 1, tzinfo=UTC)
+    workspace_id = ids.new_id("wsp")
+    expected: list[tuple[datetime | None, str]] = []
+    async with database.transaction() as db:
+        await db.execute(
+            insert(workspaces).values(id=workspace_id, name="n", created_at=base, updated_at=base)
+        )
+        for n in range(11):
+            expires = None if n % 3 == 0 else base + timedelta(days=n % 4)
+            key_id = ids.new_id("key")
+            expected.append((expires, key_id))
+            await db.execute(
+                insert(api_keys).values(
+                    id=key_id,
+                    workspace_id=workspace_id,
+                    name="k",
+                    prefix="p",
+                    last_four="1234",
+                    secret_hash=key_id,
+                    scopes=[],
+                    created_at=base,
+                    updated_at=base,
+                    expires_at=expires,
+                )
+            )
+    dated = [e for e in expected if e[0] is not None]
+    nulls = [e[1] for e in expected if e[0] is None]
+    ascending = [k for _, k in sorted(dated, key=lambda e: (e[0], e[1]))] + nulls
+    descending = [k for _, k in sorted(dated, key=lambda e: (e[0], e[1]), reverse=True)]
+    descending += list(reversed(nulls))
+    for name, want in (("expires_at", ascending), ("-expires_at", descending)):
+        order = NULLABLE[name]
+        for limit in (1, 2, 5):
+            seen: list[str] = []
+            cursor = None
+            for _ in range(50):
+                stmt = select(api_keys.c.id, api_keys.c.expires_at).where(
+                    api_keys.c.workspace_id == workspace_id
+                )
+                rows = await database.reader().all(order.apply(stmt, cursor, limit))
+                page = page_of(rows, order, limit)
+                seen.extend(r["id"] for r in page.rows)
+                if not page.has_more:
+                    break
+                cursor = page.next_cursor
+            assert seen == want, (name, limit)

@@ -1,0 +1,37 @@
+"""Filters that several resources share: text search and tag membership, on both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, literal_column, select
+
+
+def search_text(*parts: str | None) -> str:
+    """The lower-cased text `?q=` matches against, built from a record's searchable fields."""
+    return "\n".join(p.lower() for p in parts if p)
+
+
+def matches_query(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
+    """`column` (a lower-cased `search_text`) contains `q`, case-insensitively; `%` and `_` in
+    `q` are taken literally."""
+    return column.contains(q.lower(), autoescape=True)
+
+
+def has_tag(dialect_name: str, column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:
+    """The JSON array in `column` contains the string `tag`."""
+    if dialect_name == "postgresql":
+        # jsonb containment: `tags @> '["tag"]'`.
+        return column.contains([tag])
+    element = func.json_each(column).table_valued("value")
+    return exists(select(literal_column("1")).select_from(element).where(element.c.value == tag))
+
+
+def normalise_tags(tags: list[str]) -> list[str]:
+    """Tags are trimmed, de-duplicated case-insensitively and kept in first-seen order."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        cleaned = tag.strip()
+        if cleaned and cleaned.lower() not in seen:
+            seen[cleaned.lower()] = cleaned
+    return list(seen.values())

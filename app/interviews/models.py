@@ -1,0 +1,79 @@
+"""Interview sessions: who, when and where, preparation, lifecycle, agenda and outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, JSONDocument, UTCDateTime, table_of
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # Deleting a person deletes their interviews only when the client asked for ?cascade=true.
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    career_field: Mapped[str | None] = mapped_column(String(200))
+    role_of_interest: Mapped[str | None] = mapped_column(String(200))
+    format: Mapped[str | None] = mapped_column(String(16))
+    location: Mapped[str | None] = mapped_column(String(200))
+    meeting_url: Mapped[str | None] = mapped_column(String(2048))
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    introduction: Mapped[str | None] = mapped_column(Text)
+    research_notes: Mapped[str | None] = mapped_column(Text)
+    goals: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    observations: Mapped[str | None] = mapped_column(Text)
+    reflection: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    would_pursue: Mapped[str | None] = mapped_column(String(8))
+    business_card_received: Mapped[bool | None] = mapped_column(Boolean)
+    may_contact_again: Mapped[bool | None] = mapped_column(Boolean)
+    # Lower-cased text that `?q=` searches (field, role, notes, observations).
+    search_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_interviews_workspace_id_id", "workspace_id", "id"),
+        Index("ix_interviews_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+        Index("ix_interviews_workspace_id_scheduled_at_id", "workspace_id", "scheduled_at", "id"),
+        Index("ix_interviews_workspace_id_status", "workspace_id", "status"),
+        Index("ix_interviews_workspace_id_person_id", "workspace_id", "person_id"),
+        Index("ix_interviews_workspace_id_organisation_id", "workspace_id", "organisation_id"),
+    )
+
+
+class AgendaItem(Base):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    interview_id: Mapped[str] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    # Set when copied from a bank; `text` keeps the wording as it was then.
+    question_id: Mapped[str | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(32))
+    answer: Mapped[str | None] = mapped_column(Text)
+    asked: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_agenda_items_interview_id_position", "interview_id", "position"),)
+
+
+interviews = table_of(Interview)
+agenda_items = table_of(AgendaItem)
