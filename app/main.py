@@ -25,6 +25,10 @@ from app.core.openapi import install_openapi
 from app.core.query import reject_unknown_query_params
 from app.core.security import Passwords
 from app.core.settings import Settings, get_settings
+from app.interviews.router import router as interviews_router
+from app.organisations.router import router as organisations_router
+from app.people.router import router as people_router
+from app.questions.router import router as questions_router
 from app.workspaces.router import router as workspaces_router
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +48,10 @@ TAGS = [
     {"name": "workspaces", "description": "Workspaces: one seeker's records."},
     {"name": "members", "description": "Who belongs to a workspace, with which role."},
     {"name": "api-keys", "description": "Credentials for integrations."},
+    {"name": "people", "description": "Contacts: who the seeker reaches, and who referred whom."},
+    {"name": "organisations", "description": "Organisations and the seeker's target list."},
+    {"name": "question-banks", "description": "Question banks and their ordered questions."},
+    {"name": "interviews", "description": "Interview sessions: lifecycle, agenda and outcome."},
     {"name": "health", "description": "Probes for load balancers."},
 ]
 
@@ -97,7 +105,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_openapi(app)
-    for router in (auth_router, workspaces_router, api_keys_router, health_router):
+    for router in (
+        auth_router,
+        workspaces_router,
+        api_keys_router,
+        people_router,
+        organisations_router,
+        questions_router,
+        interviews_router,
+        health_router,
+    ):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(

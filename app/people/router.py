@@ -1,0 +1,7 @@
+"""HTTP routes for people."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1/workspaces/{workspace_id}/people", tags=["people"])

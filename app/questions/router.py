@@ -1,0 +1,7 @@
+"""HTTP routes for question-banks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="", tags=["question-banks"])
