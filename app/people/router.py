@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}/people", tags=["people"])
+router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["people"])

@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(prefix="", tags=["question-banks"])
+router = APIRouter(tags=["question-banks"])
