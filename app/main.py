@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
 from app.api_keys.router import router as api_keys_router
+from app.auth.caller import CallerCache
 from app.auth.router import router as auth_router
 from app.auth.service import TokenPolicy
 from app.auth.throttle import ThrottlePolicy
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.signing_key = settings.signing_key()
     app.state.schema_head = schema_head()
+    app.state.caller_cache = CallerCache(settings.auth_cache_seconds)
     app.state.passwords = Passwords(
         time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
     )

@@ -27,6 +27,9 @@ os.environ.update(
     RAPPORT_ARGON2_TIME_COST="1",
     RAPPORT_ARGON2_MEMORY_KIB="8192",
     RAPPORT_LOG_LEVEL="WARNING",
+    # Tests change records behind the app's back (expiring keys in the table, say); the cache
+    # itself is tested on its own, with a TTL, in tests/auth/test_caller_cache.py.
+    RAPPORT_AUTH_CACHE_SECONDS="0",
 )
 
 from app.core.db import Database  # noqa: E402

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -10,7 +11,7 @@ from starlette.responses import Response
 from app.api_keys import service
 from app.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList
 from app.auth.caller import WorkspaceAccess
-from app.auth.dependencies import USER_ONLY, workspace_scope
+from app.auth.dependencies import USER_ONLY, caller_cache, workspace_scope
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, json_response, list_response
@@ -78,4 +79,7 @@ async def get_key(request: Request, access: OwnerUser, key_id: KeyId, db: ReadDb
     summary="Revoke an API key at once",
 )
 async def revoke_key(request: Request, access: OwnerUser, key_id: KeyId, db: WriteDb) -> Response:
-    return item_response(request, await service.revoke_key(db, access.workspace_id, key_id))
+    key = await service.revoke_key(db, access.workspace_id, key_id)
+    # This process stops trusting the key the moment the revocation is committed.
+    db.after_commit(partial(caller_cache(request).forget_key, key.id))
+    return item_response(request, key)

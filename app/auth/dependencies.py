@@ -7,7 +7,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPBearer, OAuth2PasswordBearer, SecurityScopes
 
-from app.auth.caller import Caller, WorkspaceAccess, resolve_caller, workspace_access
+from app.auth.caller import (
+    Caller,
+    CallerCache,
+    WorkspaceAccess,
+    resolve_caller,
+    workspace_access,
+)
 from app.core.dependencies import database
 from app.core.errors import Forbidden
 
@@ -38,10 +44,17 @@ async def get_caller(
         database(request).reader(),
         request.headers.get("authorization"),
         request.app.state.signing_key,
+        caller_cache(request),
     )
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def caller_cache(request: Request) -> CallerCache:
+    cache = request.app.state.caller_cache
+    assert isinstance(cache, CallerCache)
+    return cache
 
 
 async def get_scoped_caller(caller: CurrentCaller, required: SecurityScopes) -> Caller:
@@ -92,7 +105,9 @@ async def get_workspace_access(
 
     Runs before the body is validated: a caller who may not act learns nothing from a 422.
     """
-    access = await workspace_access(database(request).reader(), caller, workspace_id)
+    access = await workspace_access(
+        database(request).reader(), caller, workspace_id, caller_cache(request)
+    )
     request.scope["state"]["workspace_id"] = workspace_id
     for scope in required.scopes:
         if scope == USER_ONLY:

@@ -107,6 +107,18 @@ class Db:
     """A database handle for one request: outside a transaction (reads) or inside one (writes)."""
 
     dialect_name: str
+    # Callbacks waiting for the commit; None outside a transaction.
+    _after_commit: list[Callable[[], None]] | None
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this handle's transaction has committed (at once for a reader).
+
+        For effects outside the database that must never run for a rolled-back change, or
+        run before the change is visible: forgetting cached credentials, for one."""
+        if self._after_commit is None:
+            callback()
+        else:
+            self._after_commit.append(callback)
 
     async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
         raise NotImplementedError  # each backend below implements it
@@ -228,9 +240,10 @@ async def _run_pg(
 class _PgDb(Db):
     dialect_name = "postgresql"
 
-    def __init__(self, database: Database, conn: PgTarget) -> None:
+    def __init__(self, database: Database, conn: PgTarget, *, in_transaction: bool) -> None:
         self._database = database
         self._conn = conn
+        self._after_commit = [] if in_transaction else None
 
     async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
         self._database.statement_count += 1
@@ -250,6 +263,7 @@ class _SqliteDb(Db):
     def __init__(self, database: Database, conn: AsyncConnection | None) -> None:
         self._database = database
         self._conn = conn
+        self._after_commit = [] if conn is not None else None
 
     async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
         self._database.statement_count += 1
@@ -336,32 +350,45 @@ class Database:
     def reader(self) -> Db:
         """A handle whose every statement runs on its own, outside any transaction."""
         if self.pool is not None:
-            return _PgDb(self, self.pool)
+            return _PgDb(self, self.pool, in_transaction=False)
         return _SqliteDb(self, None)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
         """One transaction: committed when the block ends, rolled back if it raises."""
+        handle: Db
         if self.pool is not None:
             async with self.pool.acquire() as conn:
                 transaction = conn.transaction()
                 await transaction.start()
+                handle = _PgDb(self, conn, in_transaction=True)
                 try:
-                    yield _PgDb(self, conn)
+                    yield handle
                 except BaseException as exc:
-                    await (transaction.commit() if _keeps(exc) else transaction.rollback())
+                    if not _keeps(exc):
+                        await transaction.rollback()
+                        raise
+                    await transaction.commit()
+                    _run_callbacks(handle)
                     raise
                 await transaction.commit()
+            _run_callbacks(handle)
             return
         assert self.engine is not None
         async with self.engine.connect() as sa_conn:
             await sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
+            handle = _SqliteDb(self, sa_conn)
             try:
-                yield _SqliteDb(self, sa_conn)
+                yield handle
             except BaseException as exc:
-                await sa_conn.exec_driver_sql("COMMIT" if _keeps(exc) else "ROLLBACK")
+                if not _keeps(exc):
+                    await sa_conn.exec_driver_sql("ROLLBACK")
+                    raise
+                await sa_conn.exec_driver_sql("COMMIT")
+                _run_callbacks(handle)
                 raise
             await sa_conn.exec_driver_sql("COMMIT")
+        _run_callbacks(handle)
 
     async def migration_revision(self) -> str | None:
         """The schema's Alembic revision, None when unmigrated; raises when unreachable."""
@@ -372,6 +399,11 @@ class Database:
             await db.scalar(select(literal(1)))
             return None
         return None if revision is None else str(revision)
+
+
+def _run_callbacks(handle: Db) -> None:
+    for callback in handle._after_commit or ():
+        callback()
 
 
 def _keeps(exc: BaseException) -> bool:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
+    # How long a process may trust a verified API key or a user's role without asking the
+    # database again (0 disables). Changes through the same process take effect at once.
+    auth_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # Argon2id cost (RFC 9106 defaults); tests lower it to stay fast.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65_536, ge=1_024)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
 from app.auth.caller import Caller, WorkspaceAccess
-from app.auth.dependencies import CurrentUser, caller_scope, workspace_scope
+from app.auth.dependencies import CurrentUser, caller_cache, caller_scope, workspace_scope
+from app.core.db import Db
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, list_response, no_content
@@ -34,6 +36,11 @@ WorkspaceWriter = Annotated[WorkspaceAccess, workspace_scope("workspaces:write")
 MembersReader = Annotated[WorkspaceAccess, workspace_scope("members:read")]
 MembersWriter = Annotated[WorkspaceAccess, workspace_scope("members:write")]
 MemberId = Annotated[str, Path(description="The membership's id (`mem_…`).")]
+
+
+def _forget_roles(request: Request, db: Db, workspace_id: str) -> None:
+    """Roles cached by this process for the workspace are dropped once the change commits."""
+    db.after_commit(partial(caller_cache(request).forget_workspace_roles, workspace_id))
 
 
 @router.get(
@@ -134,6 +141,7 @@ async def add_member(
     request: Request, body: MemberCreate, access: MembersWriter, db: WriteDb
 ) -> Response:
     member = await service.add_member(db, access.workspace_id, str(body.email), body.role)
+    _forget_roles(request, db, access.workspace_id)
     location = f"/v1/workspaces/{access.workspace_id}/members/{member.id}"
     return item_response(request, member, status=201, location=location)
 
@@ -170,6 +178,7 @@ async def update_member(
     member = await service.change_role(
         db, access.workspace_id, member_id, body.changes().get("role"), if_match
     )
+    _forget_roles(request, db, access.workspace_id)
     return item_response(request, member)
 
 
@@ -183,7 +192,12 @@ async def update_member(
     responses={409: {"description": "The last owner cannot be removed (`last_owner`)."}},
 )
 async def remove_member(
-    access: MembersReader, member_id: MemberId, db: WriteDb, if_match: IfMatch = None
+    request: Request,
+    access: MembersReader,
+    member_id: MemberId,
+    db: WriteDb,
+    if_match: IfMatch = None,
 ) -> Response:
     await service.remove_member(db, access, member_id, if_match)
+    _forget_roles(request, db, access.workspace_id)
     return no_content()
