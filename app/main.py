@@ -21,6 +21,7 @@ from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import configure_logging
+from app.core.metrics import Metrics
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi
 from app.core.query import reject_unknown_query_params
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(settings.database_url, pool_size=settings.db_pool_size)
         await database.connect()
         app.state.database = database
+        metrics.watch(database)
         try:
             yield
         finally:
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.settings = settings
+    metrics = app.state.metrics = Metrics()
     app.state.signing_key = settings.signing_key()
     app.state.schema_head = schema_head()
     app.state.caller_cache = CallerCache(settings.auth_cache_seconds)
@@ -133,7 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
         )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics
+    )
     return app
 
 

@@ -390,6 +390,16 @@ class Database:
             await sa_conn.exec_driver_sql("COMMIT")
         _run_callbacks(handle)
 
+    def pool_status(self) -> dict[str, int]:
+        """Connections in use, idle and allowed, for metrics."""
+        if self.pool is not None:
+            size, idle = self.pool.get_size(), self.pool.get_idle_size()
+            return {"in_use": size - idle, "idle": idle, "max": self.pool.get_max_size()}
+        if self.engine is not None:
+            pool: Any = self.engine.sync_engine.pool
+            return {"in_use": pool.checkedout(), "idle": pool.checkedin(), "max": pool.size()}
+        return {}
+
     async def migration_revision(self) -> str | None:
         """The schema's Alembic revision, None when unmigrated; raises when unreachable."""
         db = self.reader()

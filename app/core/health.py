@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from app.core.dependencies import database
-from app.core.errors import ProblemError
+from app.core.errors import NotFound, ProblemError, Unauthenticated
+from app.core.metrics import token_matches
 
 router = APIRouter(tags=["health"])
 
@@ -25,6 +29,27 @@ class Readiness(BaseModel):
 
 class NotReady(ProblemError):
     status, code, default_detail = 503, "not_ready", "The service is not ready."
+
+
+@router.get(
+    "/metrics",
+    operation_id="health_metrics",
+    summary="Prometheus metrics (needs `Authorization: Bearer <RAPPORT_METRICS_TOKEN>`)",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text format."},
+        401: {"description": "Missing or wrong metrics token (`unauthenticated`)."},
+        404: {"description": "Metrics are not enabled (`not_found`)."},
+    },
+)
+async def metrics(request: Request) -> Response:
+    token = request.app.state.settings.metrics_token
+    if token is None:
+        raise NotFound("Metrics are not enabled on this server.")
+    if not token_matches(request.headers.get("authorization"), token.get_secret_value()):
+        raise Unauthenticated("Send the metrics token as `Authorization: Bearer <token>`.")
+    body = request.app.state.metrics.render()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/healthz", operation_id="health_live", summary="The process is up")

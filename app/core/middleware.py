@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import PayloadTooLarge, problem_response
 from app.core.ids import new_id
+from app.core.metrics import Metrics
 
 log = logging.getLogger("rapport.http")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -19,9 +20,10 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 class RequestContextMiddleware:
     """Gives each request an id, limits its body, logs it once and turns crashes into 500s."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,15 +83,17 @@ class RequestContextMiddleware:
             if not response_started:
                 await self._send_problem(scope, send_with_id_unchecked, 500, request_id)
         finally:
-            route = scope.get("route")
+            route = getattr(scope.get("route"), "path", None)
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(scope["method"], route, status, elapsed)
             log.info(
                 "request",
                 extra={
                     "method": scope["method"],
-                    "route": getattr(route, "path", None),
+                    "route": route,
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                     "request_id": request_id,
                     "workspace": state.get("workspace_id"),
                 },

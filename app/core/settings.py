@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     db_pool_size: int = Field(default=32, ge=1, le=500)
     log_level: str = "INFO"
+    # Bearer token that /metrics requires; unset, /metrics answers 404.
+    metrics_token: SecretStr | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod
