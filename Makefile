@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve clean
+.PHONY: run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ seed: $(STAMP)
 test: lint types pytest-sqlite pytest-postgres
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff format --check app tests migrations bench
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -48,6 +48,12 @@ openapi: $(STAMP)
 serve: $(STAMP) migrate
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --loop uvloop --http httptools \
 		--no-access-log --workers $${WEB_CONCURRENCY:-2} --proxy-headers
+
+## make bench: Rapport against a ceiling app with wrk, on PostgreSQL and SQLite (bench/results)
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "wrk is needed: install the wrk package"; exit 1; }
+	scripts/with-postgres $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
