@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal_column, select
+from sqlalchemy import ColumnElement, exists, func, literal_column, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 
 
 def search_text(*parts: str | None) -> str:
@@ -21,8 +22,8 @@ def matches_query(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
 def has_tag(dialect_name: str, column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:
     """The JSON array in `column` contains the string `tag`."""
     if dialect_name == "postgresql":
-        # jsonb containment: `tags @> '["tag"]'`.
-        return column.contains([tag])
+        # jsonb containment, `tags @> '["tag"]'` (the column's generic JSON type has no `@>`).
+        return type_coerce(column, JSONB()).contains([tag])
     element = func.json_each(column).table_valued("value")
     return exists(select(literal_column("1")).select_from(element).where(element.c.value == tag))
 

@@ -49,6 +49,7 @@ class Organisation(Base):
             "target_rank",
         ),
         Index("ix_organisations_workspace_id_industry", "workspace_id", "industry"),
+        Index("ix_organisations_workspace_id_target_rank_id", "workspace_id", "target_rank", "id"),
     )
 
 

@@ -66,6 +66,11 @@ def upgrade() -> None:
         "ix_organisations_workspace_id_industry", "organisations", ["workspace_id", "industry"]
     )
     op.create_index(
+        "ix_organisations_workspace_id_target_rank_id",
+        "organisations",
+        ["workspace_id", "target_rank", "id"],
+    )
+    op.create_index(
         "ix_organisations_workspace_id_is_target_target_rank",
         "organisations",
         ["workspace_id", "is_target", "target_rank"],
