@@ -6,6 +6,7 @@ import asyncio
 
 from sqlalchemy import select
 
+from app import demo
 from app.auth import service as auth
 from app.auth.models import users
 from app.core.db import Database
@@ -30,7 +31,7 @@ async def seed(settings: Settings) -> bool:
                 time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
             )
             tokens = auth.TokenPolicy(settings.signing_key(), 60, 3_600)
-            await auth.signup(
+            _, workspace, _ = await auth.signup(
                 db,
                 passwords,
                 tokens,
@@ -39,6 +40,7 @@ async def seed(settings: Settings) -> bool:
                 name=DEMO_NAME,
                 workspace_name=DEMO_WORKSPACE,
             )
+            await demo.load(db, workspace.id)
             return True
     finally:
         await database.close()

@@ -149,6 +149,103 @@ EXPECTED = {
     "post /v1/workspaces/{workspace_id}/api-keys": ("workspaces:write", "users"),
     "get /v1/workspaces/{workspace_id}/api-keys/{key_id}": ("workspaces:write", "users"),
     "post /v1/workspaces/{workspace_id}/api-keys/{key_id}/revoke": ("workspaces:write", "users"),
+    "get /v1/workspaces/{workspace_id}/people": ("people:read", ""),
+    "post /v1/workspaces/{workspace_id}/people": ("people:write", ""),
+    "get /v1/workspaces/{workspace_id}/people/{person_id}": ("people:read", ""),
+    "patch /v1/workspaces/{workspace_id}/people/{person_id}": ("people:write", ""),
+    "delete /v1/workspaces/{workspace_id}/people/{person_id}": ("people:write", ""),
+    "get /v1/workspaces/{workspace_id}/organisations/{organisation_id}/people": ("people:read", ""),
+    "get /v1/workspaces/{workspace_id}/organisations": ("organisations:read", ""),
+    "post /v1/workspaces/{workspace_id}/organisations": ("organisations:write", ""),
+    "get /v1/workspaces/{workspace_id}/organisations/{organisation_id}": ("organisations:read", ""),
+    "patch /v1/workspaces/{workspace_id}/organisations/{organisation_id}": (
+        "organisations:write",
+        "",
+    ),
+    "delete /v1/workspaces/{workspace_id}/organisations/{organisation_id}": (
+        "organisations:write",
+        "",
+    ),
+    "get /v1/question-banks/builtin": ("", ""),
+    "get /v1/workspaces/{workspace_id}/question-banks": ("questions:read", ""),
+    "post /v1/workspaces/{workspace_id}/question-banks": ("questions:write", ""),
+    "get /v1/workspaces/{workspace_id}/question-banks/{bank_id}": ("questions:read", ""),
+    "patch /v1/workspaces/{workspace_id}/question-banks/{bank_id}": ("questions:write", ""),
+    "delete /v1/workspaces/{workspace_id}/question-banks/{bank_id}": ("questions:write", ""),
+    "post /v1/workspaces/{workspace_id}/question-banks/{bank_id}/copy": ("questions:write", ""),
+    "get /v1/workspaces/{workspace_id}/question-banks/{bank_id}/questions": ("questions:read", ""),
+    "post /v1/workspaces/{workspace_id}/question-banks/{bank_id}/questions": (
+        "questions:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/question-banks/{bank_id}/questions/reorder": (
+        "questions:write",
+        "",
+    ),
+    "get /v1/workspaces/{workspace_id}/question-banks/{bank_id}/questions/{question_id}": (
+        "questions:read",
+        "",
+    ),
+    "patch /v1/workspaces/{workspace_id}/question-banks/{bank_id}/questions/{question_id}": (
+        "questions:write",
+        "",
+    ),
+    "delete /v1/workspaces/{workspace_id}/question-banks/{bank_id}/questions/{question_id}": (
+        "questions:write",
+        "",
+    ),
+    "get /v1/workspaces/{workspace_id}/interviews": ("interviews:read", ""),
+    "post /v1/workspaces/{workspace_id}/interviews": ("interviews:write", ""),
+    "get /v1/workspaces/{workspace_id}/interviews/{interview_id}": ("interviews:read", ""),
+    "patch /v1/workspaces/{workspace_id}/interviews/{interview_id}": ("interviews:write", ""),
+    "delete /v1/workspaces/{workspace_id}/interviews/{interview_id}": ("interviews:write", ""),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/request": (
+        "interviews:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/schedule": (
+        "interviews:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/reschedule": (
+        "interviews:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/complete": (
+        "interviews:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/cancel": ("interviews:write", ""),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/decline": (
+        "interviews:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/no-show": (
+        "interviews:write",
+        "",
+    ),
+    "get /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda": ("interviews:read", ""),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda": ("interviews:write", ""),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda/from-bank": (
+        "interviews:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda/reorder": (
+        "interviews:write",
+        "",
+    ),
+    "get /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda/{item_id}": (
+        "interviews:read",
+        "",
+    ),
+    "patch /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda/{item_id}": (
+        "interviews:write",
+        "",
+    ),
+    "delete /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda/{item_id}": (
+        "interviews:write",
+        "",
+    ),
 }
 
 

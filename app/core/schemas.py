@@ -49,7 +49,14 @@ class PatchModel(InputModel):
     """A JSON Merge Patch body (RFC 7396): absent fields stay, `null` clears a nullable field."""
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        """The fields the client sent. A nested object keeps only the members sent (it is merged,
+        RFC 7396); a list replaces the stored one whole, so its items are dumped with their
+        defaults (an email's `label`), never stored incomplete."""
+        data = self.model_dump(exclude_unset=True)
+        lists = {name for name, value in data.items() if isinstance(value, list)}
+        if lists:
+            data.update(self.model_dump(include=lists))
+        return data
 
 
 def _drop_default(schema: dict[str, Any]) -> None:

@@ -1,7 +1,232 @@
-"""HTTP routes for people."""
+"""HTTP routes for people: `/people` and the people of one organisation."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from starlette.responses import Response
+
+from app.auth.caller import WorkspaceAccess
+from app.auth.dependencies import workspace_scope
+from app.core.dependencies import ReadDb, WriteDb
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.responses import item_response, list_response, no_content
+from app.people import service
+from app.people.schemas import (
+    Person,
+    PersonCreate,
+    PersonList,
+    PersonSource,
+    PersonUpdate,
+    RelationshipStage,
+)
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["people"])
+
+# The caller is resolved before a WriteDb parameter opens its transaction.
+PeopleReader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
+PeopleWriter = Annotated[WorkspaceAccess, workspace_scope("people:write")]
+PersonId = Annotated[
+    str,
+    Path(
+        description="The person's id (`per_…`).",
+        examples=["per_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
+    ),
+]
+OrganisationId = Annotated[
+    str,
+    Path(
+        description="The organisation's id (`org_…`).",
+        examples=["org_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
+    ),
+]
+IfMatch = Annotated[
+    str | None, Header(description="Apply only if the ETag still matches (else 412).")
+]
+_SORTS = ", ".join(f"`{name}`" for name in service.ORDERS)
+
+
+class _Listing:
+    """The query parameters both people lists share: paging, sort and filters."""
+
+    def __init__(
+        self,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        sort: Annotated[
+            str,
+            Query(
+                max_length=32,
+                description=f"One of {_SORTS}; `-` sorts descending. People without a family "
+                "name, or never contacted, come last in either direction of those sorts.",
+            ),
+        ] = service.DEFAULT_SORT,
+        relationship_stage: Annotated[
+            RelationshipStage | None, Query(description="Only people at this stage.")
+        ] = None,
+        source: Annotated[
+            PersonSource | None, Query(description="Only people from this source.")
+        ] = None,
+        tag: Annotated[
+            str | None, Query(max_length=50, description="Only people with this tag.")
+        ] = None,
+        referred_by_id: Annotated[
+            str | None,
+            Query(max_length=64, description="Only people this person (`per_…`) referred."),
+        ] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                description="Text search, ignoring case, in the names, email addresses, job "
+                "title and notes.",
+            ),
+        ] = None,
+    ) -> None:
+        self.limit = limit
+        self.cursor = cursor
+        self.order = resolve_sort(sort, service.ORDERS)
+        self.filters = service.PersonFilters(
+            relationship_stage=relationship_stage,
+            source=source,
+            tag=tag,
+            referred_by_id=referred_by_id,
+            q=q,
+        )
+
+
+Listing = Annotated[_Listing, Depends()]
+
+
+def _location(person: Person) -> str:
+    return f"/v1/workspaces/{person.workspace_id}/people/{person.id}"
+
+
+@router.get(
+    "/people",
+    operation_id="people_list",
+    response_model=PersonList,
+    summary="List people, filtered and sorted",
+)
+async def list_people(
+    request: Request,
+    access: PeopleReader,
+    listing: Listing,
+    db: ReadDb,
+    organisation_id: Annotated[
+        str | None,
+        Query(max_length=64, description="Only people at this organisation (`org_…`)."),
+    ] = None,
+) -> Response:
+    filters = replace(listing.filters, organisation_id=organisation_id)
+    data, page = await service.list_people(
+        db,
+        access.workspace_id,
+        filters,
+        order=listing.order,
+        cursor=listing.cursor,
+        limit=listing.limit,
+    )
+    body = PersonList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
+    return list_response(request, body, page.next_cursor)
+
+
+@router.get(
+    "/organisations/{organisation_id}/people",
+    operation_id="people_list_by_organisation",
+    response_model=PersonList,
+    summary="List the people at one organisation, filtered and sorted",
+)
+async def list_people_by_organisation(
+    request: Request,
+    access: PeopleReader,
+    organisation_id: OrganisationId,
+    listing: Listing,
+    db: ReadDb,
+) -> Response:
+    data, page = await service.list_people_of_organisation(
+        db,
+        access.workspace_id,
+        organisation_id,
+        listing.filters,
+        order=listing.order,
+        cursor=listing.cursor,
+        limit=listing.limit,
+    )
+    body = PersonList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
+    return list_response(request, body, page.next_cursor)
+
+
+@router.post(
+    "/people",
+    operation_id="people_create",
+    status_code=201,
+    response_model=Person,
+    summary="Create a person",
+)
+async def create_person(
+    request: Request, body: PersonCreate, access: PeopleWriter, db: WriteDb
+) -> Response:
+    person = await service.create_person(db, access.workspace_id, body)
+    return item_response(request, person, status=201, location=_location(person))
+
+
+@router.get(
+    "/people/{person_id}",
+    operation_id="people_get",
+    response_model=Person,
+    summary="Get a person",
+)
+async def get_person(
+    request: Request, access: PeopleReader, person_id: PersonId, db: ReadDb
+) -> Response:
+    return item_response(request, await service.get_person(db, access.workspace_id, person_id))
+
+
+@router.patch(
+    "/people/{person_id}",
+    operation_id="people_update",
+    response_model=Person,
+    summary="Change a person (JSON Merge Patch)",
+)
+async def update_person(
+    request: Request,
+    body: PersonUpdate,
+    access: PeopleWriter,
+    person_id: PersonId,
+    db: WriteDb,
+    if_match: IfMatch = None,
+) -> Response:
+    person = await service.update_person(
+        db, access.workspace_id, person_id, body.changes(), if_match
+    )
+    return item_response(request, person)
+
+
+@router.delete(
+    "/people/{person_id}",
+    operation_id="people_delete",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a person (and, with `cascade=true`, their interviews)",
+    responses={
+        409: {
+            "description": "The person has interviews and `cascade` is not true "
+            "(`person_has_interviews`)."
+        }
+    },
+)
+async def delete_person(
+    access: PeopleWriter,
+    person_id: PersonId,
+    db: WriteDb,
+    if_match: IfMatch = None,
+    cascade: Annotated[
+        bool,
+        Query(description="Also delete the person's interviews (otherwise refused with 409)."),
+    ] = False,
+) -> Response:
+    await service.delete_person(db, access.workspace_id, person_id, if_match, cascade=cascade)
+    return no_content()

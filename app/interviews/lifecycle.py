@@ -1,0 +1,90 @@
+"""The interview lifecycle: which action moves an interview from which status to which.
+
+Transition table (an action on any other status is a 409 `invalid_transition`):
+
+| action       | from                              | to          |
+|--------------|-----------------------------------|-------------|
+| `request`    | planned                           | requested   |
+| `schedule`   | planned, requested                | scheduled   |
+| `reschedule` | scheduled                         | scheduled   |
+| `complete`   | scheduled                         | completed   |
+| `decline`    | planned, requested                | declined    |
+| `cancel`     | planned, requested, scheduled     | cancelled   |
+| `no_show`    | scheduled                         | no_show     |
+
+`schedule` is allowed straight from `planned` because the person sometimes says "now is good"
+and the interview is agreed on the spot, with no separate request. `completed`, `declined`,
+`cancelled` and `no_show` are final: no action leaves them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.core.errors import Conflict
+
+
+class InterviewStatus(StrEnum):
+    """Where an interview is in its lifecycle; changed only by the action endpoints."""
+
+    planned = "planned"
+    requested = "requested"
+    scheduled = "scheduled"
+    completed = "completed"
+    declined = "declined"
+    cancelled = "cancelled"
+    no_show = "no_show"
+
+
+class InterviewAction(StrEnum):
+    """An action on an interview; `no_show` is the `/no-show` endpoint."""
+
+    request = "request"
+    schedule = "schedule"
+    reschedule = "reschedule"
+    complete = "complete"
+    cancel = "cancel"
+    decline = "decline"
+    no_show = "no_show"
+
+
+S = InterviewStatus
+TRANSITIONS: dict[InterviewAction, tuple[frozenset[InterviewStatus], InterviewStatus]] = {
+    InterviewAction.request: (frozenset({S.planned}), S.requested),
+    InterviewAction.schedule: (frozenset({S.planned, S.requested}), S.scheduled),
+    InterviewAction.reschedule: (frozenset({S.scheduled}), S.scheduled),
+    InterviewAction.complete: (frozenset({S.scheduled}), S.completed),
+    InterviewAction.decline: (frozenset({S.planned, S.requested}), S.declined),
+    InterviewAction.cancel: (frozenset({S.planned, S.requested, S.scheduled}), S.cancelled),
+    InterviewAction.no_show: (frozenset({S.scheduled}), S.no_show),
+}
+
+FINAL_STATUSES = frozenset({S.completed, S.declined, S.cancelled, S.no_show})
+
+
+def allowed_actions(status: InterviewStatus) -> list[InterviewAction]:
+    """The actions an interview in `status` accepts, in the table's order."""
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+class InvalidTransition(Conflict):
+    """The action does not apply to the interview's current status."""
+
+    code = "invalid_transition"
+
+    def __init__(self, status: InterviewStatus, action: InterviewAction) -> None:
+        allowed = allowed_actions(status)
+        listed = ", ".join(f"`{a.value}`" for a in allowed) or "none (the status is final)"
+        super().__init__(
+            f"Cannot `{action.value}` an interview that is `{status.value}`; allowed: {listed}.",
+            current_status=status.value,
+            allowed_actions=[a.value for a in allowed],
+        )
+
+
+def next_status(status: InterviewStatus, action: InterviewAction) -> InterviewStatus:
+    """The status `action` leads to from `status`, or `InvalidTransition`."""
+    sources, target = TRANSITIONS[action]
+    if status not in sources:
+        raise InvalidTransition(status, action)
+    return target

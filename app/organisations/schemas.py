@@ -1,0 +1,174 @@
+"""Organisations as clients see and send them: research notes and the seeker's target list."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AnyHttpUrl, Field, UrlConstraints
+
+from app.core.filters import normalise_tags
+from app.core.schemas import InputModel, ListPage, PatchModel, Resource, omittable
+
+NAME_MAX = 200
+SHORT_TEXT_MAX = 200
+WEBSITE_MAX = 2048
+NOTE_MAX = 10_000
+TAG_MAX = 50
+TAGS_MAX = 50
+RANK_MAX = 1000
+
+
+class OrganisationSize(StrEnum):
+    """Head count, in the bands job boards and professional networks use."""
+
+    micro = "1-10"
+    small = "11-50"
+    medium = "51-200"
+    large = "201-1000"
+    very_large = "1001-5000"
+    enterprise = "5001+"
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=TAG_MAX, examples=["fintech"])]
+Tags = Annotated[list[Tag], AfterValidator(normalise_tags)]
+
+
+def _fits(url: AnyHttpUrl) -> AnyHttpUrl:
+    # The normalised form (punycode, percent-encoding) is what is stored, and it can be longer.
+    if len(str(url)) > WEBSITE_MAX:
+        raise ValueError(f"URL should have at most {WEBSITE_MAX} characters once normalised")
+    return url
+
+
+Website = Annotated[
+    AnyHttpUrl,
+    UrlConstraints(max_length=WEBSITE_MAX),
+    AfterValidator(_fits),
+]
+
+_DESCRIPTIONS: dict[str, str] = {
+    "name": "Unique in the workspace, ignoring case.",
+    "website": "The organisation's site: an `http` or `https` URL, stored normalised.",
+    "industry": "The industry or career field, e.g. `Renewable energy`.",
+    "size": "Head-count band.",
+    "location": "Where the organisation (or the office of interest) is.",
+    "is_target": "On the seeker's target list (practitioners suggest about ten).",
+    "target_rank": (
+        f"Position on the target list, 1–{RANK_MAX} (1 = most wanted). "
+        "Only for targets: setting it while `is_target` is false is a 422 `rank_without_target`."
+    ),
+    "why_interested": "Why this organisation interests the seeker.",
+    "culture": "Research: culture and values.",
+    "strengths": "Research: what the organisation is good at.",
+    "recent_news": "Research: recent news.",
+    "competitors": "Research: its competitors.",
+    "position_in_field": "Research: its position in the field.",
+    "notes": "Anything else.",
+    "tags": (
+        f"Up to {TAGS_MAX} labels of 1–{TAG_MAX} characters; trimmed and de-duplicated "
+        "ignoring case, in first-seen order."
+    ),
+}
+
+
+def _note(**extra: Any) -> Any:
+    return Field(default=None, max_length=NOTE_MAX, **extra)
+
+
+class Organisation(Resource):
+    object: Literal["organisation"] = "organisation"
+    workspace_id: str
+    name: str = Field(description=_DESCRIPTIONS["name"], examples=["Northwind Energy"])
+    website: str | None = Field(
+        description=_DESCRIPTIONS["website"], examples=["https://northwind.example/"]
+    )
+    industry: str | None = Field(description=_DESCRIPTIONS["industry"])
+    size: OrganisationSize | None = Field(description=_DESCRIPTIONS["size"])
+    location: str | None = Field(description=_DESCRIPTIONS["location"])
+    is_target: bool = Field(description=_DESCRIPTIONS["is_target"])
+    target_rank: int | None = Field(description=_DESCRIPTIONS["target_rank"])
+    why_interested: str | None = Field(description=_DESCRIPTIONS["why_interested"])
+    culture: str | None = Field(description=_DESCRIPTIONS["culture"])
+    strengths: str | None = Field(description=_DESCRIPTIONS["strengths"])
+    recent_news: str | None = Field(description=_DESCRIPTIONS["recent_news"])
+    competitors: str | None = Field(description=_DESCRIPTIONS["competitors"])
+    position_in_field: str | None = Field(description=_DESCRIPTIONS["position_in_field"])
+    notes: str | None = Field(description=_DESCRIPTIONS["notes"])
+    tags: list[str] = Field(description=_DESCRIPTIONS["tags"])
+
+
+class OrganisationCreate(InputModel):
+    name: str = Field(
+        min_length=1,
+        max_length=NAME_MAX,
+        description=_DESCRIPTIONS["name"],
+        examples=["Northwind Energy"],
+    )
+    website: Website | None = Field(
+        default=None, description=_DESCRIPTIONS["website"], examples=["https://northwind.example/"]
+    )
+    industry: str | None = Field(
+        default=None,
+        max_length=SHORT_TEXT_MAX,
+        description=_DESCRIPTIONS["industry"],
+        examples=["Renewable energy"],
+    )
+    size: OrganisationSize | None = Field(default=None, description=_DESCRIPTIONS["size"])
+    location: str | None = Field(
+        default=None,
+        max_length=SHORT_TEXT_MAX,
+        description=_DESCRIPTIONS["location"],
+        examples=["Leeds, UK"],
+    )
+    is_target: bool = Field(default=False, description=_DESCRIPTIONS["is_target"])
+    target_rank: int | None = Field(
+        default=None, ge=1, le=RANK_MAX, description=_DESCRIPTIONS["target_rank"], examples=[1]
+    )
+    why_interested: str | None = _note(
+        description=_DESCRIPTIONS["why_interested"],
+        examples=["They build the grid storage I studied in my thesis."],
+    )
+    culture: str | None = _note(description=_DESCRIPTIONS["culture"])
+    strengths: str | None = _note(description=_DESCRIPTIONS["strengths"])
+    recent_news: str | None = _note(description=_DESCRIPTIONS["recent_news"])
+    competitors: str | None = _note(description=_DESCRIPTIONS["competitors"])
+    position_in_field: str | None = _note(description=_DESCRIPTIONS["position_in_field"])
+    notes: str | None = _note(description=_DESCRIPTIONS["notes"])
+    tags: Tags = Field(
+        default_factory=list,
+        max_length=TAGS_MAX,
+        description=_DESCRIPTIONS["tags"],
+        examples=[["energy", "top-10"]],
+    )
+
+
+class OrganisationUpdate(PatchModel):
+    """A JSON Merge Patch: absent fields stay; `null` clears any field but `name` and
+    `is_target`. Clearing `is_target` (false) also clears `target_rank`."""
+
+    name: str = omittable(min_length=1, max_length=NAME_MAX, description=_DESCRIPTIONS["name"])
+    website: Website | None = Field(default=None, description=_DESCRIPTIONS["website"])
+    industry: str | None = Field(
+        default=None, max_length=SHORT_TEXT_MAX, description=_DESCRIPTIONS["industry"]
+    )
+    size: OrganisationSize | None = Field(default=None, description=_DESCRIPTIONS["size"])
+    location: str | None = Field(
+        default=None, max_length=SHORT_TEXT_MAX, description=_DESCRIPTIONS["location"]
+    )
+    is_target: bool = omittable(description=_DESCRIPTIONS["is_target"])
+    target_rank: int | None = Field(
+        default=None, ge=1, le=RANK_MAX, description=_DESCRIPTIONS["target_rank"]
+    )
+    why_interested: str | None = _note(description=_DESCRIPTIONS["why_interested"])
+    culture: str | None = _note(description=_DESCRIPTIONS["culture"])
+    strengths: str | None = _note(description=_DESCRIPTIONS["strengths"])
+    recent_news: str | None = _note(description=_DESCRIPTIONS["recent_news"])
+    competitors: str | None = _note(description=_DESCRIPTIONS["competitors"])
+    position_in_field: str | None = _note(description=_DESCRIPTIONS["position_in_field"])
+    notes: str | None = _note(description=_DESCRIPTIONS["notes"])
+    tags: Tags = omittable(max_length=TAGS_MAX, description=_DESCRIPTIONS["tags"])
+
+
+class OrganisationList(ListPage[Organisation]):
+    pass

@@ -1,0 +1,252 @@
+"""Organisations: names unique per workspace ignoring case, research notes, the target list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
+
+from app.core import ids
+from app.core.db import ConstraintViolation, Db, Row, utcnow
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.etags import require_current
+from app.core.filters import has_tag, matches_query, search_text
+from app.core.pagination import Page, SortOrder, page_of
+from app.organisations.models import organisations
+from app.organisations.schemas import Organisation, OrganisationCreate
+
+_NO_ORGANISATION = "No organisation has that id in this workspace."
+
+_c = organisations.c
+ORDERS = {
+    "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
+    "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
+    "updated_at": SortOrder("updated_at", (_c.updated_at, _c.id)),
+    "-updated_at": SortOrder("-updated_at", (_c.updated_at, _c.id), descending=True),
+    "name": SortOrder("name", (_c.name_key, _c.id)),
+    "-name": SortOrder("-name", (_c.name_key, _c.id), descending=True),
+    # Unranked organisations come last in either direction.
+    "target_rank": SortOrder("target_rank", (_c.target_rank, _c.id), nullable=True),
+    "-target_rank": SortOrder(
+        "-target_rank", (_c.target_rank, _c.id), descending=True, nullable=True
+    ),
+}
+DEFAULT_SORT = "created_at"
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationFilters:
+    """`GET …/organisations` filters; None means "any"."""
+
+    is_target: bool | None = None
+    industry: str | None = None
+    tag: str | None = None
+    q: str | None = None
+
+
+_organisation = select(*organisations.c).where(
+    _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("organisation_id")
+)
+
+
+async def _load(db: Db, workspace_id: str, organisation_id: str, *, lock: bool = False) -> Row:
+    if not ids.is_valid(organisation_id, "org"):
+        raise NotFound(_NO_ORGANISATION)
+    stmt = _organisation.with_for_update() if lock else _organisation
+    params = {"workspace_id": workspace_id, "organisation_id": organisation_id}
+    return await db.one(stmt, params, missing=_NO_ORGANISATION)
+
+
+async def get_organisation(db: Db, workspace_id: str, organisation_id: str) -> Organisation:
+    """The organisation, or NotFound (also for a malformed id or another workspace's)."""
+    return Organisation.model_validate(await _load(db, workspace_id, organisation_id))
+
+
+async def ensure_exists(
+    db: Db, workspace_id: str, organisation_id: str, pointer: str = "/organisation_id"
+) -> None:
+    """For records that refer to an organisation: a 422 at `pointer` unless it is in this
+    workspace (a reference is input, so a bad one is invalid input rather than a 404)."""
+    found = ids.is_valid(organisation_id, "org") and (
+        await db.first(
+            select(_c.id).where(_c.workspace_id == workspace_id, _c.id == organisation_id)
+        )
+        is not None
+    )
+    if not found:
+        raise ValidationFailed(
+            "The organisation does not exist in this workspace.",
+            errors=[
+                FieldError(pointer=pointer, detail=_NO_ORGANISATION, code="organisation_not_found")
+            ],
+        )
+
+
+async def list_organisations(
+    db: Db,
+    workspace_id: str,
+    filters: OrganisationFilters,
+    *,
+    order: SortOrder,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Organisation], Page]:
+    conditions: list[ColumnElement[bool]] = [_c.workspace_id == workspace_id]
+    if filters.is_target is not None:
+        conditions.append(_c.is_target == filters.is_target)
+    if filters.industry is not None:
+        conditions.append(_c.industry == filters.industry)
+    if filters.tag is not None:
+        conditions.append(has_tag(db.dialect_name, _c.tags, filters.tag))
+    if filters.q is not None:
+        conditions.append(matches_query(_c.search_text, filters.q))
+    stmt = order.apply(select(*organisations.c).where(*conditions), cursor, limit)
+    page = page_of(await db.all(stmt), order, limit)
+    return [Organisation.model_validate(r) for r in page.rows], page
+
+
+def _name_taken() -> Conflict:
+    return Conflict(
+        "An organisation with that name already exists in this workspace.",
+        code="organisation_name_taken",
+        errors=[
+            FieldError(
+                pointer="/name",
+                detail="Names are unique in a workspace, ignoring case.",
+                code="organisation_name_taken",
+            )
+        ],
+    )
+
+
+def _rank_without_target() -> ValidationFailed:
+    return ValidationFailed(
+        "Only organisations on the target list (`is_target: true`) have a rank.",
+        errors=[
+            FieldError(
+                pointer="/target_rank",
+                detail="Set `is_target` to true to rank this organisation.",
+                code="rank_without_target",
+            )
+        ],
+    )
+
+
+async def _ensure_name_free(
+    db: Db, workspace_id: str, name_key: str, except_id: str | None = None
+) -> None:
+    stmt = select(_c.id).where(_c.workspace_id == workspace_id, _c.name_key == name_key)
+    if except_id is not None:
+        stmt = stmt.where(_c.id != except_id)
+    if await db.first(stmt) is not None:
+        raise _name_taken()
+
+
+def _derived(values: dict[str, Any]) -> dict[str, Any]:
+    """The stored columns computed from the others: the name's key and the `?q=` text."""
+    return {
+        "name_key": values["name"].lower(),
+        "search_text": search_text(
+            values["name"],
+            values["industry"],
+            values["location"],
+            values["why_interested"],
+            values["notes"],
+            values["culture"],
+            values["strengths"],
+            values["recent_news"],
+            values["competitors"],
+            values["position_in_field"],
+        ),
+    }
+
+
+def _storable(changes: dict[str, Any]) -> dict[str, Any]:
+    """Input values as columns hold them: URLs as their normalised text, enums as values."""
+    stored = dict(changes)
+    if stored.get("website") is not None:
+        stored["website"] = str(stored["website"])
+    if stored.get("size") is not None:
+        stored["size"] = stored["size"].value
+    return stored
+
+
+async def create_organisation(db: Db, workspace_id: str, body: OrganisationCreate) -> Organisation:
+    values = _storable(body.model_dump())
+    if values["target_rank"] is not None and not values["is_target"]:
+        raise _rank_without_target()
+    values.update(_derived(values))
+    await _ensure_name_free(db, workspace_id, values["name_key"])
+    now = utcnow()
+    stmt = (
+        insert(organisations)
+        .values(
+            id=ids.new_id("org"),
+            workspace_id=workspace_id,
+            **values,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(*organisations.c)
+    )
+    try:
+        row = await db.one(stmt)
+    except ConstraintViolation as exc:
+        # A concurrent request took the name between the check above and this insert.
+        raise _name_taken() from exc
+    return Organisation.model_validate(row)
+
+
+def _apply_target_rule(current: Row, changes: dict[str, Any]) -> dict[str, Any]:
+    """Only targets are ranked: a rank sent for a non-target is refused, and taking an
+    organisation off the target list also drops its rank."""
+    is_target = changes.get("is_target", current["is_target"])
+    if is_target:
+        return changes
+    if changes.get("target_rank") is not None:
+        raise _rank_without_target()
+    if current["target_rank"] is not None:
+        return {**changes, "target_rank": None}
+    return changes
+
+
+async def update_organisation(
+    db: Db,
+    workspace_id: str,
+    organisation_id: str,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> Organisation:
+    current = await _load(db, workspace_id, organisation_id, lock=True)
+    require_current(if_match, Organisation.model_validate(current))
+    changes = _apply_target_rule(current, _storable(changes))
+    if all(current[field] == value for field, value in changes.items()):
+        return Organisation.model_validate(current)
+    merged = {**current, **changes}
+    changes.update(_derived(merged))
+    if changes["name_key"] != current["name_key"]:
+        await _ensure_name_free(db, workspace_id, changes["name_key"], except_id=organisation_id)
+    stmt = (
+        update(organisations)
+        .where(_c.workspace_id == workspace_id, _c.id == organisation_id)
+        .values(**changes, updated_at=utcnow())
+        .returning(*organisations.c)
+    )
+    try:
+        row = await db.one(stmt, missing=_NO_ORGANISATION)
+    except ConstraintViolation as exc:
+        raise _name_taken() from exc
+    return Organisation.model_validate(row)
+
+
+async def delete_organisation(
+    db: Db, workspace_id: str, organisation_id: str, if_match: str | None
+) -> None:
+    """Delete it; people and interviews that referred to it keep existing, with no organisation
+    (the foreign keys are ON DELETE SET NULL)."""
+    current = await _load(db, workspace_id, organisation_id, lock=True)
+    require_current(if_match, Organisation.model_validate(current))
+    await db.execute(
+        delete(organisations).where(_c.workspace_id == workspace_id, _c.id == organisation_id)
+    )

@@ -1,0 +1,300 @@
+"""People: create, read, change and delete contacts; the referral tree stays within a workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
+
+from app.core import ids
+from app.core.db import Db, Row, utcnow
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.etags import require_current
+from app.core.filters import has_tag, matches_query, search_text
+from app.core.pagination import Page, SortOrder, page_of
+from app.interviews.models import interviews
+from app.organisations import service as organisations_service
+from app.people.models import people
+from app.people.schemas import Person, PersonCreate, PersonSource, RelationshipStage
+
+_NO_PERSON = "No person has that id in this workspace."
+
+_c = people.c
+# Every column but `search_text`, which only `?q=` reads.
+_columns = [c for c in _c if c.key != "search_text"]
+_person = select(*_columns).where(
+    _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("person_id")
+)
+
+
+async def _load(db: Db, workspace_id: str, person_id: str, *, lock: bool = False) -> Row:
+    if not ids.is_valid(person_id, "per"):
+        raise NotFound(_NO_PERSON)
+    stmt = _person.with_for_update() if lock else _person
+    return await db.one(
+        stmt, {"workspace_id": workspace_id, "person_id": person_id}, missing=_NO_PERSON
+    )
+
+
+async def get_person(db: Db, workspace_id: str, person_id: str) -> Person:
+    return Person.model_validate(await _load(db, workspace_id, person_id))
+
+
+async def ensure_exists(
+    db: Db, workspace_id: str, person_id: str, pointer: str = "/person_id"
+) -> None:
+    """422 `person_not_found` at `pointer` unless the person is in the workspace (for bodies
+    that refer to a person, where a dangling reference is invalid input, not a missing page)."""
+    found = ids.is_valid(person_id, "per") and (
+        await db.first(select(_c.id).where(_c.workspace_id == workspace_id, _c.id == person_id))
+        is not None
+    )
+    if not found:
+        raise ValidationFailed(
+            "No person has that id in this workspace.",
+            errors=[
+                FieldError(
+                    pointer=pointer,
+                    detail="No person with this id in this workspace.",
+                    code="person_not_found",
+                )
+            ],
+        )
+
+
+ORDERS = {
+    "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
+    "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
+    "updated_at": SortOrder("updated_at", (_c.updated_at, _c.id)),
+    "-updated_at": SortOrder("-updated_at", (_c.updated_at, _c.id), descending=True),
+    # People without a family name, or never contacted, come last in either direction.
+    "family_name": SortOrder("family_name", (_c.family_name, _c.id), nullable=True),
+    "-family_name": SortOrder(
+        "-family_name", (_c.family_name, _c.id), descending=True, nullable=True
+    ),
+    "last_contacted_at": SortOrder(
+        "last_contacted_at", (_c.last_contacted_at, _c.id), nullable=True
+    ),
+    "-last_contacted_at": SortOrder(
+        "-last_contacted_at", (_c.last_contacted_at, _c.id), descending=True, nullable=True
+    ),
+}
+DEFAULT_SORT = "created_at"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFilters:
+    """`GET …/people` filters; None means "any"."""
+
+    organisation_id: str | None = None
+    relationship_stage: RelationshipStage | None = None
+    source: PersonSource | None = None
+    tag: str | None = None
+    referred_by_id: str | None = None
+    q: str | None = None
+
+
+async def list_people(
+    db: Db,
+    workspace_id: str,
+    filters: PersonFilters,
+    *,
+    order: SortOrder,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Person], Page]:
+    conditions: list[ColumnElement[bool]] = [_c.workspace_id == workspace_id]
+    if filters.organisation_id is not None:
+        conditions.append(_c.organisation_id == filters.organisation_id)
+    if filters.relationship_stage is not None:
+        conditions.append(_c.relationship_stage == filters.relationship_stage.value)
+    if filters.source is not None:
+        conditions.append(_c.source == filters.source.value)
+    if filters.tag is not None:
+        conditions.append(has_tag(db.dialect_name, _c.tags, filters.tag))
+    if filters.referred_by_id is not None:
+        conditions.append(_c.referred_by_id == filters.referred_by_id)
+    if filters.q is not None:
+        conditions.append(matches_query(_c.search_text, filters.q))
+    stmt = order.apply(select(*_columns).where(*conditions), cursor, limit)
+    page = page_of(await db.all(stmt), order, limit)
+    return [Person.model_validate(r) for r in page.rows], page
+
+
+async def list_people_of_organisation(
+    db: Db,
+    workspace_id: str,
+    organisation_id: str,
+    filters: PersonFilters,
+    *,
+    order: SortOrder,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Person], Page]:
+    """The people at one organisation; NotFound when the organisation is not in the workspace."""
+    await organisations_service.get_organisation(db, workspace_id, organisation_id)
+    filters = replace(filters, organisation_id=organisation_id)
+    return await list_people(db, workspace_id, filters, order=order, cursor=cursor, limit=limit)
+
+
+def derived_display_name(given_name: str | None, family_name: str | None) -> str:
+    """`given family`, as far as the names go (cut to the column's 200 characters)."""
+    return " ".join(n for n in (given_name, family_name) if n)[:200]
+
+
+def _name_required() -> ValidationFailed:
+    return ValidationFailed(
+        "A person needs a name: give at least one of given_name, family_name or display_name.",
+        errors=[
+            FieldError(
+                pointer="/display_name",
+                detail="At least one of given_name, family_name or display_name is required.",
+                code="name_required",
+            )
+        ],
+    )
+
+
+def _column_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Field values as the table stores them: enums as their strings."""
+    return {k: v.value if isinstance(v, Enum) else v for k, v in fields.items()}
+
+
+def _search_text(person: dict[str, Any]) -> str:
+    addresses = [str(e["address"]) for e in person["emails"]]
+    return search_text(
+        person["given_name"],
+        person["family_name"],
+        person["display_name"],
+        *addresses,
+        person["job_title"],
+        person["notes"],
+    )
+
+
+async def _check_references(
+    db: Db, workspace_id: str, person_id: str, changes: dict[str, Any]
+) -> None:
+    """An organisation or a referrer named in the body must exist in this workspace."""
+    organisation_id = changes.get("organisation_id")
+    if organisation_id is not None:
+        await organisations_service.ensure_exists(db, workspace_id, organisation_id)
+    referred_by_id = changes.get("referred_by_id")
+    if referred_by_id is None:
+        return
+    if referred_by_id == person_id:
+        raise _referral_error("A person cannot be referred by themselves.", "self_referral")
+    await ensure_exists(db, workspace_id, referred_by_id, pointer="/referred_by_id")
+    await _ensure_no_cycle(db, workspace_id, person_id, referred_by_id)
+
+
+def _referral_error(detail: str, code: str) -> ValidationFailed:
+    return ValidationFailed(
+        detail, errors=[FieldError(pointer="/referred_by_id", detail=detail, code=code)]
+    )
+
+
+# The referral tree is walked upwards at most this far; deeper chains are not checked further.
+_MAX_REFERRAL_DEPTH = 1000
+_referrer = select(_c.referred_by_id).where(
+    _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("person_id")
+)
+
+
+async def _ensure_no_cycle(db: Db, workspace_id: str, person_id: str, referrer_id: str) -> None:
+    """Referrals form a tree: the new referrer may not be someone this person (indirectly)
+    referred."""
+    current: str | None = referrer_id
+    for _ in range(_MAX_REFERRAL_DEPTH):
+        if current is None:
+            return
+        if current == person_id:
+            raise _referral_error(
+                "That person was referred (directly or not) by this one: referrals form a tree.",
+                "referral_cycle",
+            )
+        current = await db.scalar(_referrer, {"workspace_id": workspace_id, "person_id": current})
+
+
+async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Person:
+    fields = body.model_dump()
+    if fields["display_name"] is None:
+        fields["display_name"] = derived_display_name(fields["given_name"], fields["family_name"])
+    if not fields["display_name"]:
+        raise _name_required()
+    person_id = ids.new_id("per")
+    await _check_references(db, workspace_id, person_id, fields)
+    now = utcnow()
+    row = await db.one(
+        insert(people)
+        .values(
+            id=person_id,
+            workspace_id=workspace_id,
+            **_column_values(fields),
+            search_text=_search_text(fields),
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(*_columns)
+    )
+    return Person.model_validate(row)
+
+
+def _merged_display_name(current: Row, changes: dict[str, Any]) -> str:
+    """The display name after a patch. Sent: as sent (null derives it afresh). Not sent: it
+    follows name changes while it is still the one derived from the old names."""
+    given = changes.get("given_name", current["given_name"])
+    family = changes.get("family_name", current["family_name"])
+    if "display_name" in changes:
+        sent = changes["display_name"]
+        return str(sent) if sent is not None else derived_display_name(given, family)
+    was_derived = current["display_name"] == derived_display_name(
+        current["given_name"], current["family_name"]
+    )
+    return derived_display_name(given, family) if was_derived else str(current["display_name"])
+
+
+async def update_person(
+    db: Db, workspace_id: str, person_id: str, changes: dict[str, Any], if_match: str | None
+) -> Person:
+    current = await _load(db, workspace_id, person_id, lock=True)
+    require_current(if_match, Person.model_validate(current))
+    if not changes:
+        return Person.model_validate(current)
+    changes = {**changes, "display_name": _merged_display_name(current, changes)}
+    if not changes["display_name"]:
+        raise _name_required()
+    await _check_references(db, workspace_id, person_id, changes)
+    merged = {**current, **changes}
+    row = await db.one(
+        update(people)
+        .where(_c.workspace_id == workspace_id, _c.id == person_id)
+        .values(**_column_values(changes), search_text=_search_text(merged), updated_at=utcnow())
+        .returning(*_columns)
+    )
+    return Person.model_validate(row)
+
+
+async def delete_person(
+    db: Db, workspace_id: str, person_id: str, if_match: str | None, *, cascade: bool
+) -> None:
+    """Delete a person; their interviews go too only when the client asked (`cascade`). The
+    row lock makes a concurrent new interview for this person wait, so none slips through."""
+    current = await _load(db, workspace_id, person_id, lock=True)
+    require_current(if_match, Person.model_validate(current))
+    if not cascade:
+        interview = await db.first(
+            select(interviews.c.id)
+            .where(interviews.c.workspace_id == workspace_id, interviews.c.person_id == person_id)
+            .limit(1)
+        )
+        if interview is not None:
+            raise Conflict(
+                "This person has interviews; delete with `?cascade=true` to delete them too.",
+                code="person_has_interviews",
+            )
+    # Interviews (and their agendas) cascade in the database; referrals to this person are
+    # cleared (SET NULL).
+    await db.execute(delete(people).where(_c.workspace_id == workspace_id, _c.id == person_id))
