@@ -321,8 +321,9 @@ class Database:
         self.engine: AsyncEngine | None = None
         self.pool: asyncpg.Pool | None = None
         self.pg_statements: _PgStatements | None = None
-        # Counted per process, for tests and metrics only; nothing depends on it.
+        # Counted per process, for tests and metrics only; nothing depends on them.
         self.statement_count = 0
+        self.transaction_count = 0
 
     async def connect(self) -> None:
         if self.dialect_name == "postgresql":
@@ -356,6 +357,7 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
         """One transaction: committed when the block ends, rolled back if it raises."""
+        self.transaction_count += 1
         handle: Db
         if self.pool is not None:
             async with self.pool.acquire() as conn:
