@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
+from app.activity.router import router as activity_router
 from app.api_keys.router import router as api_keys_router
 from app.auth.caller import CallerCache
 from app.auth.router import router as auth_router
@@ -27,10 +28,18 @@ from app.core.openapi import install_openapi
 from app.core.query import reject_unknown_query_params
 from app.core.security import Passwords
 from app.core.settings import Settings, get_settings
+from app.follow_ups.router import router as follow_ups_router
+from app.interviews.readiness import router as readiness_router
 from app.interviews.router import router as interviews_router
+from app.leads.router import router as leads_router
 from app.organisations.router import router as organisations_router
+from app.outreach.router import router as outreach_router
 from app.people.router import router as people_router
+from app.questions.lint import router as lint_router
 from app.questions.router import router as questions_router
+from app.referrals.router import router as referrals_router
+from app.stats.router import router as stats_router
+from app.templates.router import router as templates_router
 from app.workspaces.router import router as workspaces_router
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +63,13 @@ TAGS = [
     {"name": "organisations", "description": "Organisations and the seeker's target list."},
     {"name": "question-banks", "description": "Question banks and their ordered questions."},
     {"name": "interviews", "description": "Interview sessions: lifecycle, agenda and outcome."},
+    {"name": "outreach", "description": "Every attempt to reach a person, and its answer."},
+    {"name": "templates", "description": "Message templates with placeholders, rendered safely."},
+    {"name": "follow-ups", "description": "Tasks the practice creates, and today's home screen."},
+    {"name": "referrals", "description": "Names interviewees gave: the referral tree and network."},
+    {"name": "leads", "description": "Opportunities heard of in conversations."},
+    {"name": "activity", "description": "Everything that happened with a person, newest first."},
+    {"name": "stats", "description": "The seeker's funnel and progress."},
     {"name": "health", "description": "Probes for load balancers."},
 ]
 
@@ -118,6 +134,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         organisations_router,
         questions_router,
         interviews_router,
+        readiness_router,
+        lint_router,
+        outreach_router,
+        templates_router,
+        follow_ups_router,
+        referrals_router,
+        leads_router,
+        activity_router,
+        stats_router,
         health_router,
     ):
         app.include_router(router)

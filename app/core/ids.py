@@ -8,7 +8,25 @@ import uuid_utils
 
 # One prefix per object type; api-design.md lists them. A wrong prefix is simply not found.
 PREFIXES = frozenset(
-    {"wsp", "usr", "key", "mem", "rtk", "req", "per", "org", "int", "qbk", "qst", "agi"}
+    {
+        "wsp",
+        "usr",
+        "key",
+        "mem",
+        "rtk",
+        "req",
+        "per",
+        "org",
+        "int",
+        "qbk",
+        "qst",
+        "agi",
+        "out",
+        "tpl",
+        "fup",
+        "led",
+        "ref",
+    }
 )
 _ID_RE = re.compile(r"^([a-z]{3})_([0-9a-f]{32})$")
 

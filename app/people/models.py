@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, JSONDocument, UTCDateTime, table_of
@@ -38,6 +38,8 @@ class Person(Base):
     may_use_name_as_referral: Mapped[bool | None] = mapped_column(Boolean)
     open_to_follow_up: Mapped[bool | None] = mapped_column(Boolean)
     last_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Each time a stay-in-touch follow-up is done, the next is due this many days later.
+    stay_in_touch_every_days: Mapped[int | None] = mapped_column(Integer)
     # Lower-cased text that `?q=` searches (names, emails, job title, notes).
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime, table_of
@@ -15,6 +15,12 @@ class Workspace(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Settings of the seeker's practice: thank-you notes are expected within 48 hours; more than
+    # about 12 interviews makes a referral likely (shared/domain.md).
+    thank_you_due_hours: Mapped[int] = mapped_column(Integer, server_default="48")
+    interview_goal: Mapped[int] = mapped_column(Integer, server_default="12")
+    # The seeker's IANA zone: what "today" means on the home screen.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -1,0 +1,48 @@
+"""Outreach: every attempt to reach a person, its channel and what came of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, UTCDateTime, table_of
+
+
+class Outreach(Base):
+    __tablename__ = "outreach"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    strategy: Mapped[str | None] = mapped_column(String(8))
+    # The mutual contact who introduced the seeker (warm outreach).
+    introduced_by_id: Mapped[str | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    template_id: Mapped[str | None] = mapped_column(ForeignKey("templates.id", ondelete="SET NULL"))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The interview it led to, once accepted.
+    interview_id: Mapped[str | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="SET NULL")
+    )
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_outreach_workspace_id_id", "workspace_id", "id"),
+        Index("ix_outreach_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+        Index("ix_outreach_workspace_id_sent_at_id", "workspace_id", "sent_at", "id"),
+        Index("ix_outreach_workspace_id_person_id", "workspace_id", "person_id"),
+        Index("ix_outreach_workspace_id_status", "workspace_id", "status"),
+    )
+
+
+outreach = table_of(Outreach)

@@ -1,0 +1,39 @@
+"""Referrals: the names an interviewee gave, linking the people of the referral tree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, UTCDateTime, table_of
+
+
+class Referral(Base):
+    """A name an interviewee gave in an interview: who referred whom, and whether the seeker may
+    mention the referrer when reaching out."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    interview_id: Mapped[str | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="SET NULL")
+    )
+    referrer_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    may_use_referrer_name: Mapped[bool | None] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("interview_id", "person_id"),
+        Index("ix_referrals_workspace_id_id", "workspace_id", "id"),
+        Index("ix_referrals_workspace_id_referrer_id", "workspace_id", "referrer_id"),
+        Index("ix_referrals_workspace_id_person_id", "workspace_id", "person_id"),
+    )
+
+
+referrals = table_of(Referral)
