@@ -102,6 +102,11 @@ PLACEHOLDER_PREFIXES = {
     "question_id": "qst",
     "interview_id": "int",
     "item_id": "agi",
+    "outreach_id": "out",
+    "template_id": "tpl",
+    "follow_up_id": "fup",
+    "lead_id": "led",
+    "referral_id": "ref",
 }
 
 
