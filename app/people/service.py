@@ -18,6 +18,7 @@ from app.interviews.models import interviews
 from app.organisations import service as organisations_service
 from app.people.models import people
 from app.people.schemas import Person, PersonCreate, PersonSource, RelationshipStage
+from app.workspaces.models import workspaces
 
 _NO_PERSON = "No person has that id in this workspace."
 
@@ -187,14 +188,24 @@ async def _check_references(
     if referred_by_id == person_id:
         raise _referral_error("A person cannot be referred by themselves.", "self_referral")
     await ensure_exists(db, workspace_id, referred_by_id, pointer="/referred_by_id")
+    # Two concurrent re-parentings could each pass the check and close a loop together: changes
+    # to a workspace's referral tree take the workspace's row lock, one at a time.
+    await db.execute(_lock_workspace, {"workspace_id": workspace_id})
     await _ensure_no_cycle(db, workspace_id, person_id, referred_by_id)
 
 
-def _referral_error(detail: str, code: str) -> ValidationFailed:
-    return ValidationFailed(
-        detail, errors=[FieldError(pointer="/referred_by_id", detail=detail, code=code)]
+def _referral_error(detail: str, code: str) -> Conflict:
+    # The request is well formed; it conflicts with the referral tree as it stands: 409.
+    return Conflict(
+        detail,
+        code=code,
+        errors=[FieldError(pointer="/referred_by_id", detail=detail, code=code)],
     )
 
+
+_lock_workspace = (
+    select(workspaces.c.id).where(workspaces.c.id == bindparam("workspace_id")).with_for_update()
+)
 
 # The referral tree is walked upwards at most this far; deeper chains are not checked further.
 _MAX_REFERRAL_DEPTH = 1000
