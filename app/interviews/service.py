@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 
-from app.core import ids
+from app.core import ids, positions
 from app.core.db import Db, Row, utcnow
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
@@ -410,23 +410,14 @@ async def _load_item(db: Db, workspace_id: str, interview_id: str, item_id: str)
 
 
 async def _item_count(db: Db, interview_id: str) -> int:
-    count = await db.scalar(
-        select(func.count())
-        .select_from(agenda_items)
-        .where(agenda_items.c.interview_id == interview_id)
-    )
-    return int(count or 0)
+    return await positions.count(db, agenda_items, agenda_items.c.interview_id, interview_id)
 
 
-async def _shift(db: Db, interview_id: str, low: int, high: int | None, by: int) -> None:
-    """Move the items at positions low..high (inclusive; high None = to the end) by `by`."""
-    where = [agenda_items.c.interview_id == interview_id, agenda_items.c.position >= low]
-    if high is not None:
-        where.append(agenda_items.c.position <= high)
-    await db.execute(
-        update(agenda_items)
-        .where(*where)
-        .values(position=agenda_items.c.position + by, updated_at=utcnow())
+def _agenda_mismatch(mismatch: positions.Mismatch) -> ValidationFailed:
+    return _invalid_field(
+        "/item_ids",
+        f"List every one of the agenda's {mismatch.total} items exactly once.",
+        "agenda_mismatch",
     )
 
 
@@ -462,9 +453,9 @@ async def create_item(
     count = await _item_count(db, interview_id)
     if count >= MAX_AGENDA_ITEMS:
         raise _agenda_full(1, count)
-    position = min(body.position or count + 1, count + 1)
-    if position <= count:
-        await _shift(db, interview_id, position, None, +1)
+    position = await positions.make_room(
+        db, agenda_items, agenda_items.c.interview_id, interview_id, body.position, count
+    )
     now = utcnow()
     row = await db.one(
         insert(agenda_items)
@@ -501,12 +492,14 @@ async def update_item(
     if values.get("position") == current["position"]:
         del values["position"]
     if "position" in values:
-        old = current["position"]
-        new = values["position"] = min(values["position"], await _item_count(db, interview_id))
-        if new < old:
-            await _shift(db, interview_id, new, old - 1, +1)
-        elif new > old:
-            await _shift(db, interview_id, old + 1, new, -1)
+        values["position"] = await positions.move(
+            db,
+            agenda_items,
+            agenda_items.c.interview_id,
+            interview_id,
+            current["position"],
+            values["position"],
+        )
     if not values:
         return AgendaItem.model_validate(current)
     row = await db.one(
@@ -525,7 +518,9 @@ async def delete_item(
     current = await _load_item(db, workspace_id, interview_id, item_id)
     require_current(if_match, AgendaItem.model_validate(current))
     await db.execute(delete(agenda_items).where(agenda_items.c.id == current["id"]))
-    await _shift(db, interview_id, current["position"] + 1, None, -1)
+    await positions.close_gap(
+        db, agenda_items, agenda_items.c.interview_id, interview_id, current["position"]
+    )
 
 
 async def _whole_agenda(db: Db, interview_id: str) -> list[AgendaItem]:
@@ -542,31 +537,9 @@ async def reorder_agenda(
 ) -> list[AgendaItem]:
     """Put every item in the given order; the list must name each item exactly once."""
     interview_id = await _agenda_of(db, workspace_id, interview_id, lock=True)
-    current = {
-        r["id"]: r["position"]
-        for r in await db.all(
-            select(agenda_items.c.id, agenda_items.c.position).where(
-                agenda_items.c.interview_id == interview_id
-            )
-        )
-    }
-    if len(item_ids) != len(current) or set(item_ids) != set(current):
-        raise _invalid_field(
-            "/item_ids",
-            f"List every one of the agenda's {len(current)} items exactly once.",
-            "agenda_mismatch",
-        )
-    moved = {
-        item_id: position
-        for position, item_id in enumerate(item_ids, start=1)
-        if current[item_id] != position
-    }
-    if moved:
-        await db.execute(
-            update(agenda_items)
-            .where(agenda_items.c.id.in_(list(moved)))
-            .values(position=case(moved, value=agenda_items.c.id), updated_at=utcnow())
-        )
+    await positions.reorder(
+        db, agenda_items, agenda_items.c.interview_id, interview_id, item_ids, _agenda_mismatch
+    )
     return await _whole_agenda(db, interview_id)
 
 

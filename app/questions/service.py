@@ -6,25 +6,22 @@ bank's row, so concurrent moves, inserts and deletes in one bank queue instead o
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    Update,
     and_,
     case,
     delete,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
 )
 
-from app.core import ids
+from app.core import ids, positions
 from app.core.db import Db, Row, utcnow
 from app.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.core.etags import require_current
@@ -281,29 +278,6 @@ async def _load_question(
     return await db.one(stmt.with_for_update() if lock else stmt, missing=_NO_QUESTION)
 
 
-async def _question_total(db: Db, workspace_id: str, bank_id: str) -> int:
-    total = await db.scalar(select(func.count()).where(_in_bank(workspace_id, bank_id)))
-    return int(total or 0)
-
-
-def _shift(
-    workspace_id: str, bank_id: str, lower: int, upper: int | None, by: int, now: datetime
-) -> Update:
-    """Move the questions at positions lower..upper (inclusive; None: to the end) by `by`."""
-    conditions = [
-        questions.c.bank_id == bank_id,
-        questions.c.workspace_id == workspace_id,
-        questions.c.position >= lower,
-    ]
-    if upper is not None:
-        conditions.append(questions.c.position <= upper)
-    return (
-        update(questions)
-        .where(*conditions)
-        .values(position=questions.c.position + literal(by), updated_at=now)
-    )
-
-
 async def list_questions(
     db: Db,
     workspace_id: str,
@@ -338,17 +312,14 @@ async def create_question(
     notes: str | None,
 ) -> Question:
     await _writable_bank(db, workspace_id, bank_id)
-    total = await _question_total(db, workspace_id, bank_id)
+    total = await positions.count(db, questions, questions.c.bank_id, bank_id)
     if total >= MAX_QUESTIONS_PER_BANK:
         raise Conflict(
             f"A bank holds at most {MAX_QUESTIONS_PER_BANK} questions; this one is full.",
             code="bank_full",
         )
+    place = await positions.make_room(db, questions, questions.c.bank_id, bank_id, position, total)
     now = utcnow()
-    # Past the end (or unspecified) means last: positions never have gaps.
-    place = total + 1 if position is None else min(position, total + 1)
-    if place <= total:
-        await db.execute(_shift(workspace_id, bank_id, place, None, 1, now))
     question_id = ids.new_id("qst")
     await db.execute(
         insert(questions).values(
@@ -384,13 +355,9 @@ async def update_question(
         k: (v.value if isinstance(v, QuestionCategory) else v) for k, v in changes.items()
     }
     if "position" in values:
-        old = current["position"]
-        new = min(values["position"], await _question_total(db, workspace_id, bank_id))
-        values["position"] = new
-        if new < old:
-            await db.execute(_shift(workspace_id, bank_id, new, old - 1, 1, now))
-        elif new > old:
-            await db.execute(_shift(workspace_id, bank_id, old + 1, new, -1, now))
+        values["position"] = await positions.move(
+            db, questions, questions.c.bank_id, bank_id, current["position"], values["position"]
+        )
     await db.execute(
         update(questions)
         .where(questions.c.id == question_id, questions.c.workspace_id == workspace_id)
@@ -410,10 +377,16 @@ async def delete_question(
             questions.c.id == question_id, questions.c.workspace_id == workspace_id
         )
     )
-    await db.execute(_shift(workspace_id, bank_id, current["position"] + 1, None, -1, utcnow()))
+    await positions.close_gap(db, questions, questions.c.bank_id, bank_id, current["position"])
 
 
-def _reorder_mismatch(detail: str) -> ValidationFailed:
+def _reorder_mismatch(mismatch: positions.Mismatch) -> ValidationFailed:
+    if mismatch.duplicated:
+        detail = "An id appears more than once."
+    elif mismatch.unknown:
+        detail = f"Not a question of this bank: {', '.join(mismatch.unknown[:5])}."
+    else:
+        detail = f"The bank has {mismatch.total} questions; {mismatch.listed} were listed."
     return ValidationFailed(
         "`question_ids` must list every question of the bank exactly once.",
         errors=[FieldError(pointer="/question_ids", detail=detail, code="reorder_mismatch")],
@@ -425,27 +398,9 @@ async def reorder_questions(
 ) -> QuestionBankWithQuestions:
     """Put the bank's questions in the given order: one statement, all or nothing."""
     await _writable_bank(db, workspace_id, bank_id)
-    rows = await db.all(
-        select(questions.c.id, questions.c.position).where(_in_bank(workspace_id, bank_id))
+    await positions.reorder(
+        db, questions, questions.c.bank_id, bank_id, question_ids, _reorder_mismatch
     )
-    current = {r["id"]: r["position"] for r in rows}
-    if len(set(question_ids)) != len(question_ids):
-        raise _reorder_mismatch("An id appears more than once.")
-    unknown = [q for q in question_ids if q not in current]
-    if unknown:
-        raise _reorder_mismatch(f"Not a question of this bank: {', '.join(unknown[:5])}.")
-    if len(question_ids) != len(current):
-        raise _reorder_mismatch(
-            f"The bank has {len(current)} questions; {len(question_ids)} were listed."
-        )
-    wanted = {q: position for position, q in enumerate(question_ids, start=1)}
-    moved = {q: p for q, p in wanted.items() if current[q] != p}
-    if moved:
-        await db.execute(
-            update(questions)
-            .where(questions.c.bank_id == bank_id, questions.c.id.in_(list(moved)))
-            .values(position=case(moved, value=questions.c.id), updated_at=utcnow())
-        )
     return await _bank_with_questions(db, workspace_id, bank_id)
 
 
