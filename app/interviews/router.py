@@ -14,7 +14,7 @@ from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
 from app.core.responses import item_response, json_response, list_response, no_content
 from app.core.schemas import UtcDatetime
-from app.interviews import service
+from app.interviews import agenda, service
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
 from app.interviews.schemas import (
     AgendaFromBank,
@@ -321,7 +321,7 @@ async def list_agenda(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    data, page = await service.list_agenda(
+    data, page = await agenda.list_agenda(
         db, access.workspace_id, interview_id, cursor=cursor, limit=limit
     )
     body = AgendaItemList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
@@ -343,7 +343,7 @@ async def create_agenda_item(
     interview_id: InterviewId,
     db: WriteDb,
 ) -> Response:
-    item = await service.create_item(db, access.workspace_id, interview_id, body)
+    item = await agenda.create_item(db, access.workspace_id, interview_id, body)
     location = _item_location(access.workspace_id, item.interview_id, item.id)
     return item_response(request, item, status=201, location=location)
 
@@ -359,7 +359,7 @@ async def create_agenda_item(
 async def add_from_bank(
     body: AgendaFromBank, access: Writer, interview_id: InterviewId, db: WriteDb
 ) -> Response:
-    items = await service.add_from_bank(db, access.workspace_id, interview_id, body.question_ids)
+    items = await agenda.add_from_bank(db, access.workspace_id, interview_id, body.question_ids)
     payload = AgendaItemList(data=items, has_more=False, next_cursor=None)
     return json_response(payload, 201)
 
@@ -373,7 +373,7 @@ async def add_from_bank(
 async def reorder_agenda(
     body: AgendaReorder, access: Writer, interview_id: InterviewId, db: WriteDb
 ) -> Response:
-    items = await service.reorder_agenda(db, access.workspace_id, interview_id, body.item_ids)
+    items = await agenda.reorder_agenda(db, access.workspace_id, interview_id, body.item_ids)
     return json_response(AgendaItemList(data=items, has_more=False, next_cursor=None))
 
 
@@ -386,7 +386,7 @@ async def reorder_agenda(
 async def get_agenda_item(
     request: Request, access: Reader, interview_id: InterviewId, item_id: ItemId, db: ReadDb
 ) -> Response:
-    item = await service.get_item(db, access.workspace_id, interview_id, item_id)
+    item = await agenda.get_item(db, access.workspace_id, interview_id, item_id)
     return item_response(request, item)
 
 
@@ -405,7 +405,7 @@ async def update_agenda_item(
     db: WriteDb,
     if_match: IfMatch = None,
 ) -> Response:
-    item = await service.update_item(
+    item = await agenda.update_item(
         db, access.workspace_id, interview_id, item_id, body.changes(), if_match
     )
     return item_response(request, item)
@@ -425,5 +425,5 @@ async def delete_agenda_item(
     db: WriteDb,
     if_match: IfMatch = None,
 ) -> Response:
-    await service.delete_item(db, access.workspace_id, interview_id, item_id, if_match)
+    await agenda.delete_item(db, access.workspace_id, interview_id, item_id, if_match)
     return no_content()
