@@ -14,7 +14,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import USER_ONLY, caller_cache, workspace_scope
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.responses import item_response, json_response, list_response
+from app.core.responses import item_response, json_response, page_response
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}/api-keys", tags=["api-keys"])
 KeyId = Annotated[str, Path(description="The API key's id (`key_…`).")]
@@ -38,8 +38,7 @@ async def list_keys(
     cursor: Cursor = None,
 ) -> Response:
     data, page = await service.list_keys(db, access.workspace_id, cursor=cursor, limit=limit)
-    body = ApiKeyList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, ApiKeyList, data, page)
 
 
 @router.post(

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any, cast
 
 import asyncpg
@@ -84,6 +85,11 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def column_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Field values as the tables store them: enum members as their values."""
+    return {k: v.value if isinstance(v, Enum) else v for k, v in fields.items()}
 
 
 class ConstraintViolation(Conflict):

@@ -1,11 +1,12 @@
-"""Request-scoped handles that routes declare: the database, for reads or for one transaction."""
+"""Request-scoped handles that routes declare: the database, for reads or for one transaction;
+the If-Match header of conditional writes."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from app.core.db import Database, Db
 
@@ -29,3 +30,6 @@ async def _write_db(request: Request) -> AsyncIterator[Db]:
 
 ReadDb = Annotated[Db, Depends(_read_db)]
 WriteDb = Annotated[Db, Depends(_write_db, scope="function")]
+IfMatch = Annotated[
+    str | None, Header(description="Apply only if the ETag still matches (else 412).")
+]

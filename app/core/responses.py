@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.core.etags import etag_of, matches_none, representation
+from app.core.pagination import Page
+from app.core.schemas import ListPage
 
 JSON = "application/json"
+T = TypeVar("T")
 
 
 def json_response(
@@ -45,6 +49,14 @@ def list_response(request: Request, model: BaseModel, next_cursor: str | None) -
         url = request.url.include_query_params(cursor=next_cursor)
         headers["Link"] = f'<{url}>; rel="next"'
     return json_response(model, headers=headers)
+
+
+def page_response(
+    request: Request, list_model: type[ListPage[T]], data: list[T], page: Page
+) -> Response:
+    """One page of a list in its envelope (`data`, `has_more`, `next_cursor`), with its Link."""
+    body = list_model(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
+    return list_response(request, body, page.next_cursor)
 
 
 def no_content() -> Response:

@@ -7,13 +7,13 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.core import ids, positions
-from app.core.db import Db, Row, utcnow
+from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.pagination import Page, SortOrder, page_of
 from app.interviews.models import agenda_items, interviews
 from app.interviews.schemas import MAX_AGENDA_ITEMS, AgendaItem, AgendaItemCreate
-from app.interviews.service import NO_INTERVIEW, column_values, invalid_field
+from app.interviews.service import NO_INTERVIEW, invalid_field
 from app.questions.service import questions_for_agenda
 
 _NO_ITEM = "No agenda item has that id in this interview."

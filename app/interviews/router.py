@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, json_response, list_response, no_content
+from app.core.responses import item_response, json_response, no_content, page_response
 from app.core.schemas import UtcDatetime
 from app.interviews import agenda, service
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
@@ -38,9 +38,6 @@ Reader = Annotated[WorkspaceAccess, workspace_scope("interviews:read")]
 Writer = Annotated[WorkspaceAccess, workspace_scope("interviews:write")]
 InterviewId = Annotated[str, Path(description="The interview's id (`int_…`).")]
 ItemId = Annotated[str, Path(description="The agenda item's id (`agi_…`).")]
-IfMatch = Annotated[
-    str | None, Header(description="Apply only if the ETag still matches (else 412).")
-]
 Expand = Annotated[
     str | None,
     Query(
@@ -127,8 +124,7 @@ async def list_interviews(
         limit=limit,
         expand=service.parse_expand(expand),
     )
-    body = InterviewList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, InterviewList, data, page)
 
 
 @router.post(
@@ -324,8 +320,7 @@ async def list_agenda(
     data, page = await agenda.list_agenda(
         db, access.workspace_id, interview_id, cursor=cursor, limit=limit
     )
-    body = AgendaItemList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, AgendaItemList, data, page)
 
 
 @router.post(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, insert, select, update
 
 from app.core import ids
-from app.core.db import Db, Row, utcnow
+from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import matches_query, search_text
@@ -204,11 +203,6 @@ async def list_interviews(
 
 
 # --- create, update, delete -------------------------------------------------------------------
-
-
-def column_values(changes: dict[str, Any]) -> dict[str, Any]:
-    """A merge patch's values as the database takes them (enum members as their values)."""
-    return {k: v.value if isinstance(v, Enum) else v for k, v in changes.items()}
 
 
 def invalid_field(pointer: str, detail: str, code: str) -> ValidationFailed:

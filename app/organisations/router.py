@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, list_response, no_content
+from app.core.responses import item_response, no_content, page_response
 from app.organisations import service
 from app.organisations.schemas import (
     SHORT_TEXT_MAX,
@@ -33,9 +33,6 @@ OrganisationId = Annotated[
         description="The organisation's id (`org_…`).",
         examples=["org_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
     ),
-]
-IfMatch = Annotated[
-    str | None, Header(description="Apply only if the ETag still matches (else 412).")
 ]
 _NAME_TAKEN: dict[int | str, dict[str, object]] = {
     409: {"description": "Another organisation has that name (`organisation_name_taken`)."}
@@ -91,8 +88,7 @@ async def list_organisations(
     data, page = await service.list_organisations(
         db, access.workspace_id, filters, order=order, cursor=cursor, limit=limit
     )
-    body = OrganisationList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, OrganisationList, data, page)
 
 
 @router.post(

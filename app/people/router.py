@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, list_response, no_content
+from app.core.responses import item_response, no_content, page_response
+from app.organisations.router import OrganisationId
 from app.people import service
 from app.people.schemas import (
     Person,
@@ -34,16 +35,6 @@ PersonId = Annotated[
         description="The person's id (`per_…`).",
         examples=["per_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
     ),
-]
-OrganisationId = Annotated[
-    str,
-    Path(
-        description="The organisation's id (`org_…`).",
-        examples=["org_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
-    ),
-]
-IfMatch = Annotated[
-    str | None, Header(description="Apply only if the ETag still matches (else 412).")
 ]
 _SORTS = ", ".join(f"`{name}`" for name in service.ORDERS)
 
@@ -129,8 +120,7 @@ async def list_people(
         cursor=listing.cursor,
         limit=listing.limit,
     )
-    body = PersonList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, PersonList, data, page)
 
 
 @router.get(
@@ -155,8 +145,7 @@ async def list_people_by_organisation(
         cursor=listing.cursor,
         limit=listing.limit,
     )
-    body = PersonList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, PersonList, data, page)
 
 
 @router.post(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
 
 from app.core import ids
-from app.core.db import Db, Row, utcnow
+from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import has_tag, matches_query, search_text
@@ -158,11 +157,6 @@ def _name_required() -> ValidationFailed:
     )
 
 
-def _column_values(fields: dict[str, Any]) -> dict[str, Any]:
-    """Field values as the table stores them: enums as their strings."""
-    return {k: v.value if isinstance(v, Enum) else v for k, v in fields.items()}
-
-
 def _search_text(person: dict[str, Any]) -> str:
     addresses = [str(e["address"]) for e in person["emails"]]
     return search_text(
@@ -243,7 +237,7 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Person
         .values(
             id=person_id,
             workspace_id=workspace_id,
-            **_column_values(fields),
+            **column_values(fields),
             search_text=_search_text(fields),
             created_at=now,
             updated_at=now,
@@ -282,7 +276,7 @@ async def update_person(
     row = await db.one(
         update(people)
         .where(_c.workspace_id == workspace_id, _c.id == person_id)
-        .values(**_column_values(changes), search_text=_search_text(merged), updated_at=utcnow())
+        .values(**column_values(changes), search_text=_search_text(merged), updated_at=utcnow())
         .returning(*_columns)
     )
     return Person.model_validate(row)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import CurrentCaller, workspace_scope
-from app.core.dependencies import ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, list_response, no_content
+from app.core.responses import item_response, no_content, page_response
 from app.questions import service
 from app.questions.schemas import (
     MAX_QUESTIONS_PER_BANK,
@@ -37,9 +37,6 @@ BANK = BANKS + "/{bank_id}"
 QUESTIONS = BANK + "/questions"
 QUESTION = QUESTIONS + "/{question_id}"
 
-IfMatch = Annotated[
-    str | None, Header(description="Apply only if the ETag still matches (else 412).")
-]
 # The caller is resolved before a WriteDb parameter opens its transaction.
 QuestionsReader = Annotated[WorkspaceAccess, workspace_scope("questions:read")]
 QuestionsWriter = Annotated[WorkspaceAccess, workspace_scope("questions:write")]
@@ -118,8 +115,7 @@ async def list_banks(
         cursor=cursor,
         limit=limit,
     )
-    body = QuestionBankList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, QuestionBankList, data, page)
 
 
 @router.post(
@@ -235,8 +231,7 @@ async def list_questions(
         cursor=cursor,
         limit=limit,
     )
-    body = QuestionList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, QuestionList, data, page)
 
 
 @router.post(

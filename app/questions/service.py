@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from app.core import ids, positions
-from app.core.db import Db, Row, utcnow
+from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.pagination import Page, SortOrder, page_of
@@ -351,9 +351,7 @@ async def update_question(
     if not changes:
         return Question.model_validate(current)
     now = utcnow()
-    values: dict[str, Any] = {
-        k: (v.value if isinstance(v, QuestionCategory) else v) for k, v in changes.items()
-    }
+    values = column_values(changes)
     if "position" in values:
         values["position"] = await positions.move(
             db, questions, questions.c.bank_id, bank_id, current["position"], values["position"]

@@ -5,15 +5,15 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from app.auth.caller import Caller, WorkspaceAccess
 from app.auth.dependencies import CurrentUser, caller_cache, caller_scope, workspace_scope
 from app.core.db import Db
-from app.core.dependencies import ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.responses import item_response, list_response, no_content
+from app.core.responses import item_response, no_content, page_response
 from app.workspaces import service
 from app.workspaces.schemas import (
     Member,
@@ -27,9 +27,6 @@ from app.workspaces.schemas import (
 )
 
 router = APIRouter(prefix="/v1/workspaces")
-IfMatch = Annotated[
-    str | None, Header(description="Apply only if the ETag still matches (else 412).")
-]
 # The caller is resolved before a WriteDb parameter opens its transaction.
 WorkspaceReader = Annotated[WorkspaceAccess, workspace_scope("workspaces:read")]
 WorkspaceWriter = Annotated[WorkspaceAccess, workspace_scope("workspaces:write")]
@@ -60,8 +57,7 @@ async def list_workspaces(
     data, page = await service.list_workspaces(
         db, user_id=caller.user_id, only_id=caller.key_workspace_id, cursor=cursor, limit=limit
     )
-    body = WorkspaceList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, WorkspaceList, data, page)
 
 
 @router.post(
@@ -124,8 +120,7 @@ async def list_members(
     cursor: Cursor = None,
 ) -> Response:
     data, page = await service.list_members(db, access.workspace_id, cursor=cursor, limit=limit)
-    body = MemberList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
-    return list_response(request, body, page.next_cursor)
+    return page_response(request, MemberList, data, page)
 
 
 @router.post(
