@@ -77,7 +77,8 @@ async def world(client: httpx.AsyncClient, owner: Account) -> World:
         f"/v1/workspaces/{owner.workspace_id}/api-keys/{revoked['id']}/revoke",
         headers=owner.headers,
     )
-    narrow = await create_api_key(client, owner, ["stats:read"])
+    # A scope no route uses yet (webhooks arrive later): every scoped route must refuse it.
+    narrow = await create_api_key(client, owner, ["webhooks:read"])
     every = ["workspaces:write", "members:write", "people:write"]
     foreign = await create_api_key(client, stranger, every)
     return World(
@@ -248,6 +249,70 @@ EXPECTED = {
         "",
     ),
     "delete /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda/{item_id}": (
+        "interviews:write",
+        "",
+    ),
+    "get /v1/workspaces/{workspace_id}/outreach": ("outreach:read", ""),
+    "post /v1/workspaces/{workspace_id}/outreach": ("outreach:write", ""),
+    "get /v1/workspaces/{workspace_id}/outreach/{outreach_id}": ("outreach:read", ""),
+    "patch /v1/workspaces/{workspace_id}/outreach/{outreach_id}": ("outreach:write", ""),
+    "delete /v1/workspaces/{workspace_id}/outreach/{outreach_id}": ("outreach:write", ""),
+    "post /v1/workspaces/{workspace_id}/outreach/{outreach_id}/send": ("outreach:write", ""),
+    "post /v1/workspaces/{workspace_id}/outreach/{outreach_id}/accept": ("outreach:write", ""),
+    "post /v1/workspaces/{workspace_id}/outreach/{outreach_id}/decline": ("outreach:write", ""),
+    "post /v1/workspaces/{workspace_id}/outreach/{outreach_id}/no-response": (
+        "outreach:write",
+        "",
+    ),
+    "get /v1/workspaces/{workspace_id}/templates": ("templates:read", ""),
+    "post /v1/workspaces/{workspace_id}/templates": ("templates:write", ""),
+    "get /v1/workspaces/{workspace_id}/templates/{template_id}": ("templates:read", ""),
+    "patch /v1/workspaces/{workspace_id}/templates/{template_id}": ("templates:write", ""),
+    "delete /v1/workspaces/{workspace_id}/templates/{template_id}": ("templates:write", ""),
+    "post /v1/workspaces/{workspace_id}/templates/{template_id}/copy": ("templates:write", ""),
+    "post /v1/workspaces/{workspace_id}/templates/{template_id}/render": ("templates:read", ""),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/referrals": ("people:write", ""),
+    "get /v1/workspaces/{workspace_id}/interviews/{interview_id}/referrals": ("people:read", ""),
+    "get /v1/workspaces/{workspace_id}/referrals/{referral_id}": ("people:read", ""),
+    "delete /v1/workspaces/{workspace_id}/referrals/{referral_id}": ("people:write", ""),
+    "get /v1/workspaces/{workspace_id}/people/{person_id}/referrals": ("people:read", ""),
+    "get /v1/workspaces/{workspace_id}/people/{person_id}/referral-path": ("people:read", ""),
+    "get /v1/workspaces/{workspace_id}/network": ("people:read", ""),
+    "get /v1/workspaces/{workspace_id}/leads": ("leads:read", ""),
+    "post /v1/workspaces/{workspace_id}/leads": ("leads:write", ""),
+    "get /v1/workspaces/{workspace_id}/leads/{lead_id}": ("leads:read", ""),
+    "patch /v1/workspaces/{workspace_id}/leads/{lead_id}": ("leads:write", ""),
+    "delete /v1/workspaces/{workspace_id}/leads/{lead_id}": ("leads:write", ""),
+    "get /v1/workspaces/{workspace_id}/people/{person_id}/timeline": ("people:read", ""),
+    "get /v1/workspaces/{workspace_id}/question-banks/{bank_id}/lint": ("questions:read", ""),
+    "get /v1/workspaces/{workspace_id}/interviews/{interview_id}/readiness": (
+        "interviews:read",
+        "",
+    ),
+    "get /v1/workspaces/{workspace_id}/stats": ("stats:read", ""),
+    "get /v1/workspaces/{workspace_id}/follow-ups": ("follow_ups:read", ""),
+    "post /v1/workspaces/{workspace_id}/follow-ups": ("follow_ups:write", ""),
+    "get /v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}": ("follow_ups:read", ""),
+    "patch /v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}": ("follow_ups:write", ""),
+    "delete /v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}": ("follow_ups:write", ""),
+    "post /v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}/complete": (
+        "follow_ups:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}/snooze": (
+        "follow_ups:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}/dismiss": (
+        "follow_ups:write",
+        "",
+    ),
+    "post /v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}/reopen": (
+        "follow_ups:write",
+        "",
+    ),
+    "get /v1/workspaces/{workspace_id}/agenda": ("follow_ups:read", ""),
+    "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/thank-you": (
         "interviews:write",
         "",
     ),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -14,6 +17,30 @@ def _to_utc(value: datetime) -> datetime:
     except OverflowError as exc:  # e.g. 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
         raise ValueError("the instant is outside the supported range of dates") from exc
 
+
+@cache
+def _known_zones() -> frozenset[str]:
+    # The system's zone list also holds files that are not zones (`localtime`, `Factory`, …).
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules", "posix"}
+
+
+def _timezone(value: str) -> str:
+    try:
+        known = value in _known_zones() and ZoneInfo(value) is not None
+    except (ValueError, KeyError, OSError):
+        known = False
+    if not known:
+        raise PydanticCustomError(
+            "invalid_timezone", "Not an IANA time zone name (e.g. `Europe/London`)."
+        )
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, examples=["Europe/London"]),
+    AfterValidator(_timezone),
+]
 
 # Inputs must carry an offset (naive times are ambiguous and rejected); they are stored in UTC.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import AfterValidator, Field, StrictBool, field_validator
+from pydantic import AfterValidator, Field, StrictBool, computed_field, field_validator
 from pydantic_core import PydanticCustomError
 
-from app.core.schemas import InputModel, ListPage, PatchModel, Resource, UtcDatetime, omittable
+from app.core.schemas import (
+    InputModel,
+    ListPage,
+    PatchModel,
+    Resource,
+    TimeZoneName,
+    UtcDatetime,
+    omittable,
+)
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
 from app.organisations.schemas import Organisation
 from app.people.schemas import Person
+from app.questions.lint import QuestionWarning, lint_question
 from app.questions.schemas import QuestionCategory
 
 DEFAULT_DURATION_MINUTES = 15  # the usual ask: "a coffee break"
@@ -40,25 +47,6 @@ class WouldPursue(StrEnum):
     unsure = "unsure"
 
 
-@cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def _timezone(value: str) -> str:
-    # ZoneInfo alone accepts file names such as `posixrules` or `localtime`: the IANA list decides.
-    try:
-        ZoneInfo(value)
-        known = value in _known_zones()
-    except (ValueError, KeyError, OSError):
-        known = False
-    if not known:
-        raise PydanticCustomError(
-            "invalid_timezone", "Not an IANA time zone name (e.g. `Europe/London`)."
-        )
-    return value
-
-
 def _meeting_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
@@ -66,11 +54,6 @@ def _meeting_url(value: str) -> str:
     return value
 
 
-TimeZoneName = Annotated[
-    str,
-    Field(min_length=1, max_length=64, examples=["Europe/London"]),
-    AfterValidator(_timezone),
-]
 MeetingUrl = Annotated[
     str,
     Field(min_length=1, max_length=2048, examples=["https://meet.example.com/abc-defg-hij"]),
@@ -274,6 +257,8 @@ _ITEM_DOCS = {
     "category": "What the question is about (the question bank's categories).",
     "answer": "What was learned.",
     "asked": "Whether it was asked.",
+    "warnings": "Advice about the wording from the question quality rules (as on bank "
+    "questions); computed when read, never stored, never blocking.",
 }
 
 
@@ -286,6 +271,11 @@ class AgendaItem(Resource):
     category: QuestionCategory | None = Field(description=_ITEM_DOCS["category"])
     answer: str | None = Field(description=_ITEM_DOCS["answer"])
     asked: bool = Field(description=_ITEM_DOCS["asked"])
+
+    @computed_field(description=_ITEM_DOCS["warnings"])  # type: ignore[prop-decorator]
+    @property
+    def warnings(self) -> list[QuestionWarning]:
+        return lint_question(self.text)
 
 
 class AgendaItemList(ListPage[AgendaItem]):

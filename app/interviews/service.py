@@ -14,6 +14,7 @@ from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import matches_query, search_text
 from app.core.pagination import Page, SortOrder, page_of
+from app.follow_ups import service as follow_ups_service
 from app.interviews import lifecycle
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
 from app.interviews.models import interviews
@@ -357,6 +358,9 @@ async def transition(
         .values(**values, updated_at=utcnow())
         .returning(*interviews.c)
     )
+    if action == InterviewAction.complete:
+        # The thank-you note and the person's progress, in this same transaction.
+        await follow_ups_service.on_interview_completed(db, workspace_id, row)
     return _to_interview(row)
 
 

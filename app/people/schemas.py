@@ -54,6 +54,7 @@ MAX_PHONES = 20
 MAX_PROFILE_URLS = 10
 MAX_TAGS = 50
 MAX_NOTES = 10_000
+MAX_STAY_IN_TOUCH_DAYS = 3650
 
 # Digits, spaces and + - ( ) . only, `+` only in front; E.164 numbers have at most 15 digits.
 _PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,19}$")
@@ -119,6 +120,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Notes = Annotated[str, StringConstraints(max_length=MAX_NOTES)]
+Days = Annotated[int, Field(ge=1, le=MAX_STAY_IN_TOUCH_DAYS, examples=[90])]
 
 PRIMARY_DESCRIPTION = (
     "At most one entry per list is primary; when none is marked, the first one becomes primary."
@@ -200,6 +202,10 @@ _FIELD_DOCS = {
     ),
     "open_to_follow_up": "Whether the person agreed to be contacted again; null until asked.",
     "last_contacted_at": "When the seeker last contacted the person.",
+    "stay_in_touch_every_days": (
+        "Keep in touch every this many days (1–3650): setting it schedules a `stay_in_touch` "
+        "follow-up (unless one is pending), and completing one schedules the next; null for none."
+    ),
 }
 
 
@@ -259,6 +265,9 @@ class PersonCreate(InputModel):
     last_contacted_at: UtcDatetime | None = Field(
         default=None, description=_FIELD_DOCS["last_contacted_at"]
     )
+    stay_in_touch_every_days: Days | None = Field(
+        default=None, description=_FIELD_DOCS["stay_in_touch_every_days"]
+    )
 
     _one_primary = field_validator("emails", "phones")(with_one_primary)
     _normalised_tags = field_validator("tags")(_tags)
@@ -305,6 +314,9 @@ class PersonUpdate(PatchModel):
     last_contacted_at: UtcDatetime | None = Field(
         default=None, description=_FIELD_DOCS["last_contacted_at"]
     )
+    stay_in_touch_every_days: Days | None = Field(
+        default=None, description=_FIELD_DOCS["stay_in_touch_every_days"]
+    )
 
     _one_primary = field_validator("emails", "phones")(with_one_primary)
     _normalised_tags = field_validator("tags")(_tags)
@@ -333,6 +345,9 @@ class Person(Resource):
     )
     open_to_follow_up: bool | None = Field(description=_FIELD_DOCS["open_to_follow_up"])
     last_contacted_at: datetime | None = Field(description=_FIELD_DOCS["last_contacted_at"])
+    stay_in_touch_every_days: int | None = Field(
+        description=_FIELD_DOCS["stay_in_touch_every_days"]
+    )
 
 
 class PersonList(ListPage[Person]):

@@ -13,6 +13,7 @@ from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import has_tag, matches_query, search_text
 from app.core.pagination import Page, SortOrder, page_of
+from app.follow_ups import service as follow_ups_service
 from app.interviews.models import interviews
 from app.organisations import service as organisations_service
 from app.people.models import people
@@ -184,8 +185,8 @@ async def _check_references(
     await ensure_exists(db, workspace_id, referred_by_id, pointer="/referred_by_id")
     # Two concurrent re-parentings could each pass the check and close a loop together: changes
     # to a workspace's referral tree take the workspace's row lock, one at a time.
-    await db.execute(_lock_workspace, {"workspace_id": workspace_id})
-    await _ensure_no_cycle(db, workspace_id, person_id, referred_by_id)
+    await db.execute(LOCK_WORKSPACE, {"workspace_id": workspace_id})
+    await ensure_no_cycle(db, workspace_id, person_id, referred_by_id)
 
 
 def _referral_error(detail: str, code: str) -> Conflict:
@@ -197,7 +198,7 @@ def _referral_error(detail: str, code: str) -> Conflict:
     )
 
 
-_lock_workspace = (
+LOCK_WORKSPACE = (
     select(workspaces.c.id).where(workspaces.c.id == bindparam("workspace_id")).with_for_update()
 )
 
@@ -208,7 +209,7 @@ _referrer = select(_c.referred_by_id).where(
 )
 
 
-async def _ensure_no_cycle(db: Db, workspace_id: str, person_id: str, referrer_id: str) -> None:
+async def ensure_no_cycle(db: Db, workspace_id: str, person_id: str, referrer_id: str) -> None:
     """Referrals form a tree: the new referrer may not be someone this person (indirectly)
     referred."""
     current: str | None = referrer_id
@@ -244,7 +245,16 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Person
         )
         .returning(*_columns)
     )
+    await _keep_in_touch(db, row)
     return Person.model_validate(row)
+
+
+async def _keep_in_touch(db: Db, row: Row) -> None:
+    """A stay-in-touch interval schedules its first follow-up in the same transaction."""
+    if row["stay_in_touch_every_days"] is not None:
+        await follow_ups_service.schedule_stay_in_touch(
+            db, row["workspace_id"], row["id"], row["display_name"], row["stay_in_touch_every_days"]
+        )
 
 
 def _merged_display_name(current: Row, changes: dict[str, Any]) -> str:
@@ -279,6 +289,8 @@ async def update_person(
         .values(**column_values(changes), search_text=_search_text(merged), updated_at=utcnow())
         .returning(*_columns)
     )
+    if "stay_in_touch_every_days" in changes:
+        await _keep_in_touch(db, row)
     return Person.model_validate(row)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from app.core.schemas import InputModel, ListPage, PatchModel, Resource, omittable
+from app.questions.lint import QuestionWarning, lint_question
 
 
 class QuestionCategory(StrEnum):
@@ -35,6 +36,11 @@ BANK_NAME = "A short name for the bank."
 BANK_DESCRIPTION = "What the bank is for: the field, the kind of person, the stage."
 QUESTION_TEXT = "The question as you would ask it: open-ended, never a request for a job."
 QUESTION_NOTES = "Your own notes: why to ask it, what to listen for, a follow-up probe."
+WARNINGS = (
+    "Advice about the wording from the question quality rules (closed, asks for a job, "
+    "answerable from the website, several questions, too long, leading); computed when read, "
+    "never stored, never blocking. Empty when the question reads well."
+)
 POSITION = "1-based place in the bank; positions are always 1..n with no gaps."
 
 
@@ -57,6 +63,11 @@ class Question(Resource):
     category: QuestionCategory
     position: int = Field(ge=1, description=POSITION, examples=[1])
     notes: str | None = Field(description=QUESTION_NOTES)
+
+    @computed_field(description=WARNINGS)  # type: ignore[prop-decorator]
+    @property
+    def warnings(self) -> list[QuestionWarning]:
+        return lint_question(self.text)
 
 
 class QuestionBankWithQuestions(QuestionBank):

@@ -1,7 +1,160 @@
-"""HTTP routes for referrals."""
+"""HTTP routes for referrals: recording names given in an interview, the tree, path and network."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import Response
+
+from app.auth.caller import WorkspaceAccess
+from app.auth.dependencies import workspace_scope
+from app.core.dependencies import IfMatch, ReadDb, WriteDb
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.responses import (
+    item_response,
+    json_response,
+    list_response,
+    no_content,
+    page_response,
+)
+from app.referrals import service
+from app.referrals.schemas import (
+    Network,
+    Referral,
+    ReferralBatchCreate,
+    ReferralList,
+    ReferralPath,
+    ReferralTree,
+)
 
 router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["referrals"])
+
+# Referrals create and link people, so they are guarded by the people scopes.
+Reader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
+Writer = Annotated[WorkspaceAccess, workspace_scope("people:write")]
+InterviewId = Annotated[str, Path(description="The interview's id (`int_…`).")]
+PersonId = Annotated[str, Path(description="The person's id (`per_…`).")]
+ReferralId = Annotated[str, Path(description="The referral's id (`ref_…`).")]
+
+
+@router.post(
+    "/interviews/{interview_id}/referrals",
+    operation_id="referrals_create",
+    status_code=201,
+    response_model=ReferralList,
+    summary="Record the names an interviewee gave (all or none)",
+    responses={
+        409: {
+            "description": "A person named twice for this interview (`already_referred`), or a "
+            "referral that would make the tree a loop (`referral_cycle`)."
+        }
+    },
+)
+async def create_referrals(
+    body: ReferralBatchCreate, access: Writer, interview_id: InterviewId, db: WriteDb
+) -> Response:
+    created = await service.create_referrals(db, access.workspace_id, interview_id, body.referrals)
+    return json_response(ReferralList(data=created, has_more=False, next_cursor=None), 201)
+
+
+@router.get(
+    "/interviews/{interview_id}/referrals",
+    operation_id="referrals_list",
+    response_model=ReferralList,
+    summary="List the referrals given in an interview",
+)
+async def list_referrals(
+    request: Request,
+    access: Reader,
+    interview_id: InterviewId,
+    db: ReadDb,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    data, page = await service.list_referrals(
+        db, access.workspace_id, interview_id, cursor=cursor, limit=limit
+    )
+    return page_response(request, ReferralList, data, page)
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    operation_id="referrals_get",
+    response_model=Referral,
+    summary="Get a referral",
+)
+async def get_referral(
+    request: Request, access: Reader, referral_id: ReferralId, db: ReadDb
+) -> Response:
+    return item_response(request, await service.get_referral(db, access.workspace_id, referral_id))
+
+
+@router.delete(
+    "/referrals/{referral_id}",
+    operation_id="referrals_delete",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a referral record (the person and the follow-up stay)",
+)
+async def delete_referral(
+    access: Writer, referral_id: ReferralId, db: WriteDb, if_match: IfMatch = None
+) -> Response:
+    await service.delete_referral(db, access.workspace_id, referral_id, if_match)
+    return no_content()
+
+
+@router.get(
+    "/people/{person_id}/referrals",
+    operation_id="referrals_tree",
+    response_model=ReferralTree,
+    summary="The tree of people reached through a person",
+)
+async def referral_tree(
+    request: Request,
+    access: Reader,
+    person_id: PersonId,
+    db: ReadDb,
+    depth: Annotated[
+        int, Query(ge=1, le=5, description="Levels of referrals below the person, 1–5.")
+    ] = 2,
+) -> Response:
+    tree = await service.referral_tree(db, access.workspace_id, person_id, depth)
+    return item_response(request, tree)
+
+
+@router.get(
+    "/people/{person_id}/referral-path",
+    operation_id="referrals_path",
+    response_model=ReferralPath,
+    summary="The chain of referrals from a first-degree contact to a person",
+)
+async def referral_path(
+    request: Request, access: Reader, person_id: PersonId, db: ReadDb
+) -> Response:
+    return item_response(request, await service.referral_path(db, access.workspace_id, person_id))
+
+
+@router.get(
+    "/network",
+    operation_id="network_get",
+    response_model=Network,
+    summary="The workspace's network of people, organisations and referrals, a page at a time",
+)
+async def get_network(
+    request: Request,
+    access: Reader,
+    db: ReadDb,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=service.MAX_NETWORK_LIMIT,
+            description=f"People per page, 1–{service.MAX_NETWORK_LIMIT}.",
+        ),
+    ] = service.DEFAULT_NETWORK_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    nodes, edges, page = await service.network(db, access.workspace_id, cursor=cursor, limit=limit)
+    body = Network(nodes=nodes, edges=edges, truncated=page.has_more, next_cursor=page.next_cursor)
+    return list_response(request, body, page.next_cursor)

@@ -92,7 +92,7 @@ async def get_workspace(request: Request, access: WorkspaceReader, db: ReadDb) -
     tags=["workspaces"],
     operation_id="workspaces_update",
     response_model=Workspace,
-    summary="Rename a workspace (owners)",
+    summary="Rename a workspace or change its settings (owners)",
 )
 async def update_workspace(
     request: Request,

@@ -13,7 +13,12 @@ from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.pagination import Page, SortOrder, page_of
 from app.workspaces.models import memberships, workspaces
-from app.workspaces.schemas import Member, Workspace
+from app.workspaces.schemas import (
+    DEFAULT_INTERVIEW_GOAL,
+    DEFAULT_THANK_YOU_DUE_HOURS,
+    Member,
+    Workspace,
+)
 
 _NO_WORKSPACE = "No workspace has that id."
 _NO_MEMBER = "No member has that id in this workspace."
@@ -26,7 +31,15 @@ async def create_workspace(db: Db, owner_id: str, name: str) -> Workspace:
     now = utcnow()
     row = await db.one(
         insert(workspaces)
-        .values(id=ids.new_id("wsp"), name=name, created_at=now, updated_at=now)
+        .values(
+            id=ids.new_id("wsp"),
+            name=name,
+            thank_you_due_hours=DEFAULT_THANK_YOU_DUE_HOURS,
+            interview_goal=DEFAULT_INTERVIEW_GOAL,
+            timezone=None,
+            created_at=now,
+            updated_at=now,
+        )
         .returning(*workspaces.c)
     )
     await db.execute(

@@ -1,0 +1,123 @@
+"""The person timeline: outreach, interviews, follow-ups and leads in one keyset-paged query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, func, literal_column, null, select, union_all
+
+from app.activity.schemas import TimelineEntry, TimelineKind
+from app.core.db import Db, Row
+from app.core.pagination import Page, SortOrder, page_of
+from app.follow_ups.models import follow_ups
+from app.interviews.models import interviews
+from app.leads.models import leads
+from app.outreach.models import outreach
+from app.people import service as people_service
+
+SUMMARY_MAX = 200
+_CHANNEL_NAMES = {"linkedin": "LinkedIn", "in_person": "In person"}
+
+
+def _kind(kind: TimelineKind) -> Any:
+    # A literal in the SQL text, not a parameter: PostgreSQL must know its type in a UNION.
+    return literal_column(f"'{kind.value}'", String).label("kind")
+
+
+# The scope each kind of entry needs: a caller sees only what it may read anyway.
+KIND_SCOPES = {
+    TimelineKind.outreach: "outreach:read",
+    TimelineKind.interview: "interviews:read",
+    TimelineKind.follow_up: "follow_ups:read",
+    TimelineKind.lead: "leads:read",
+}
+
+
+def _timeline(workspace_id: str, person_id: str, kinds: frozenset[TimelineKind]) -> Any:
+    """The person's records of the given kinds as (kind, id, occurred_at, status, label,
+    detail)."""
+    o, i, f, ld = outreach.c, interviews.c, follow_ups.c, leads.c
+    parts = {
+        TimelineKind.outreach: select(
+            _kind(TimelineKind.outreach),
+            o.id,
+            func.coalesce(o.sent_at, o.created_at).label("occurred_at"),
+            o.status,
+            o.channel.label("label"),
+            o.subject.label("detail"),
+        ).where(o.workspace_id == workspace_id, o.person_id == person_id),
+        TimelineKind.interview: select(
+            _kind(TimelineKind.interview),
+            i.id,
+            func.coalesce(i.scheduled_at, i.created_at).label("occurred_at"),
+            i.status,
+            i.role_of_interest.label("label"),
+            i.career_field.label("detail"),
+        ).where(i.workspace_id == workspace_id, i.person_id == person_id),
+        TimelineKind.follow_up: select(
+            _kind(TimelineKind.follow_up),
+            f.id,
+            func.coalesce(f.due_at, f.created_at).label("occurred_at"),
+            f.status,
+            f.kind.label("label"),
+            f.title.label("detail"),
+        ).where(f.workspace_id == workspace_id, f.person_id == person_id),
+        TimelineKind.lead: select(
+            _kind(TimelineKind.lead),
+            ld.id,
+            ld.created_at.label("occurred_at"),
+            ld.status,
+            ld.title.label("label"),
+            null().label("detail"),
+        ).where(ld.workspace_id == workspace_id, ld.source_person_id == person_id),
+    }
+    return union_all(*(parts[kind] for kind in TimelineKind if kind in kinds)).subquery("timeline")
+
+
+def _summary(row: Row) -> str:
+    kind, label, detail = row["kind"], row["label"], row["detail"]
+    if kind == TimelineKind.outreach:
+        channel = _CHANNEL_NAMES.get(str(label), str(label).replace("_", " ").capitalize())
+        text = f"{channel}: {detail}" if detail else f"{channel} outreach"
+    elif kind == TimelineKind.interview:
+        topic = label or detail
+        text = f"Interview: {topic}" if topic else "Interview"
+    elif kind == TimelineKind.follow_up:
+        text = str(detail)
+    else:
+        text = f"Lead: {label}"
+    return text[:SUMMARY_MAX]
+
+
+async def person_timeline(
+    db: Db,
+    workspace_id: str,
+    person_id: str,
+    *,
+    kinds: frozenset[TimelineKind],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[TimelineEntry], Page]:
+    """Newest first; one statement for the page whatever the mix of kinds."""
+    await people_service.get_person(db, workspace_id, person_id)
+    if not kinds:
+        return [], Page([], None)
+    timeline = _timeline(workspace_id, person_id, kinds)
+    order = SortOrder(
+        "-occurred_at",
+        (timeline.c.occurred_at, timeline.c.kind, timeline.c.id),
+        descending=True,
+    )
+    rows = await db.all(order.apply(select(timeline), cursor, limit))
+    page = page_of(rows, order, limit)
+    entries = [
+        TimelineEntry(
+            kind=TimelineKind(r["kind"]),
+            id=r["id"],
+            occurred_at=r["occurred_at"],
+            summary=_summary(r),
+            status=r["status"],
+        )
+        for r in page.rows
+    ]
+    return entries, page

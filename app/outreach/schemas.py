@@ -1,0 +1,211 @@
+"""Outreach attempts and their actions: what clients send and receive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
+
+from app.core.schemas import (
+    InputModel,
+    ListPage,
+    PatchModel,
+    Resource,
+    TimeZoneName,
+    UtcDatetime,
+    omittable,
+)
+from app.interviews.schemas import Duration, InterviewFormat, MeetingUrl
+
+
+class OutreachChannel(StrEnum):
+    """How the seeker reached out."""
+
+    email = "email"
+    phone = "phone"
+    linkedin = "linkedin"
+    in_person = "in_person"
+    introduction = "introduction"
+    other = "other"
+
+
+class OutreachStrategy(StrEnum):
+    """`warm`: through someone who knows the person; `cold`: directly."""
+
+    warm = "warm"
+    cold = "cold"
+
+
+class OutreachStatus(StrEnum):
+    """Where an attempt stands; changed by the action endpoints."""
+
+    draft = "draft"
+    sent = "sent"
+    no_response = "no_response"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class OutreachInitialStatus(StrEnum):
+    """The status an outreach is created with: a `draft`, or already `sent` (a past attempt,
+    such as a phone call, recorded afterwards)."""
+
+    draft = "draft"
+    sent = "sent"
+
+
+class OutreachAction(StrEnum):
+    """An action on an outreach; `no_response` is the `/no-response` endpoint."""
+
+    send = "send"
+    accept = "accept"
+    decline = "decline"
+    no_response = "no_response"
+
+
+SUBJECT_MAX = 300
+BODY_MAX = 20_000
+NOTES_MAX = 10_000
+
+_DOCS = {
+    "person_id": "The person (`per_…`) contacted, in this workspace. Cannot change later.",
+    "channel": "How: `email`, `phone`, `linkedin`, `in_person`, `introduction`, `other`.",
+    "strategy": "`warm` (through someone who knows them) or `cold` (directly).",
+    "introduced_by_id": "The mutual contact (`per_…`) who introduced the seeker, for warm "
+    "outreach.",
+    "template_id": "The template (`tpl_…`, the workspace's or built-in) the message came from.",
+    "subject": "The message's subject line.",
+    "body": "What was written or said.",
+    "notes": "The seeker's own notes.",
+    "status": "`draft`, `sent`, `no_response`, `accepted` or `declined`; changed by the actions.",
+    "sent_at": "When it was sent (UTC); set by `send`, or on create with status `sent`.",
+    "responded_at": "When the person answered (UTC); set by `accept` and `decline`.",
+    "interview_id": "The interview (`int_…`) it led to, with the same person.",
+    "allowed_actions": "The actions the current status accepts.",
+}
+
+
+class Outreach(Resource):
+    object: Literal["outreach"] = "outreach"
+    workspace_id: str
+    person_id: str = Field(description=_DOCS["person_id"])
+    channel: OutreachChannel = Field(description=_DOCS["channel"])
+    strategy: OutreachStrategy | None = Field(description=_DOCS["strategy"])
+    introduced_by_id: str | None = Field(description=_DOCS["introduced_by_id"])
+    template_id: str | None = Field(description=_DOCS["template_id"])
+    subject: str | None = Field(description=_DOCS["subject"])
+    body: str | None = Field(description=_DOCS["body"])
+    status: OutreachStatus = Field(description=_DOCS["status"])
+    sent_at: datetime | None = Field(description=_DOCS["sent_at"])
+    responded_at: datetime | None = Field(description=_DOCS["responded_at"])
+    interview_id: str | None = Field(description=_DOCS["interview_id"])
+    notes: str | None = Field(description=_DOCS["notes"])
+    allowed_actions: list[OutreachAction] = Field(description=_DOCS["allowed_actions"])
+
+
+class OutreachList(ListPage[Outreach]):
+    pass
+
+
+class _OutreachFields(InputModel):
+    strategy: OutreachStrategy | None = Field(default=None, description=_DOCS["strategy"])
+    introduced_by_id: str | None = Field(
+        default=None, max_length=64, description=_DOCS["introduced_by_id"]
+    )
+    template_id: str | None = Field(default=None, max_length=64, description=_DOCS["template_id"])
+    subject: str | None = Field(
+        default=None,
+        max_length=SUBJECT_MAX,
+        description=_DOCS["subject"],
+        examples=["15 minutes of advice about your work?"],
+    )
+    body: str | None = Field(default=None, max_length=BODY_MAX, description=_DOCS["body"])
+    notes: str | None = Field(default=None, max_length=NOTES_MAX, description=_DOCS["notes"])
+
+
+class OutreachCreate(_OutreachFields):
+    """A new attempt: a `draft` (send it later with `POST …/send`) or one already `sent`."""
+
+    person_id: str = Field(max_length=64, description=_DOCS["person_id"])
+    channel: OutreachChannel = Field(description=_DOCS["channel"], examples=["email"])
+    status: OutreachInitialStatus = Field(
+        default=OutreachInitialStatus.draft,
+        description="`draft` (default) or `sent`: record an attempt already made.",
+    )
+    sent_at: UtcDatetime | None = Field(
+        default=None,
+        description="With status `sent`: when it was sent (default now). Not allowed for a draft.",
+        examples=["2026-11-20T09:30:00Z"],
+    )
+
+
+class OutreachUpdate(_OutreachFields, PatchModel):
+    """JSON Merge Patch. `person_id`, `status`, `sent_at` and `responded_at` change only through
+    the actions (sending them is a 422 `extra_forbidden`)."""
+
+    channel: OutreachChannel = omittable(description=_DOCS["channel"])
+    interview_id: str | None = Field(default=None, max_length=64, description=_DOCS["interview_id"])
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise PydanticCustomError("not_nullable", "This field cannot be null.")
+        return value
+
+
+class OutreachSend(InputModel):
+    sent_at: UtcDatetime | None = Field(
+        default=None,
+        description="When it was sent (default now).",
+        examples=["2026-11-20T09:30:00Z"],
+    )
+
+
+class OutreachResponse(InputModel):
+    responded_at: UtcDatetime | None = Field(
+        default=None,
+        description="When the person answered (default now); not before `sent_at`.",
+        examples=["2026-11-21T14:00:00Z"],
+    )
+
+
+class OutreachAccept(OutreachResponse):
+    """The person said yes. By default a `requested` interview with them is created in the same
+    transaction and linked; the fields below (all optional) go into it."""
+
+    create_interview: StrictBool = Field(
+        default=True,
+        description="Create the `requested` interview (ignored when one is already linked).",
+    )
+    organisation_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The interview's organisation; when omitted, the person's organisation.",
+    )
+    career_field: str | None = Field(default=None, max_length=200, description="For the interview.")
+    role_of_interest: str | None = Field(
+        default=None, max_length=200, description="For the interview."
+    )
+    format: InterviewFormat | None = Field(default=None, description="For the interview.")
+    location: str | None = Field(default=None, max_length=200, description="For the interview.")
+    meeting_url: MeetingUrl | None = Field(default=None, description="For the interview.")
+    timezone: TimeZoneName | None = Field(default=None, description="For the interview.")
+    duration_minutes: Duration | None = Field(
+        default=None, description="For the interview; 15 when not given."
+    )
+
+
+INTERVIEW_FIELDS = (
+    "organisation_id",
+    "career_field",
+    "role_of_interest",
+    "format",
+    "location",
+    "meeting_url",
+    "timezone",
+    "duration_minutes",
+)

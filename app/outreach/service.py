@@ -1,0 +1,370 @@
+"""Outreach: every attempt to reach a person, its lifecycle, and what it does to the person.
+
+Transition table (an action on any other status is a 409 `invalid_transition`):
+
+| action        | from                 | to          |
+|---------------|----------------------|-------------|
+| `send`        | draft                | sent        |
+| `accept`      | sent, no_response    | accepted    |
+| `decline`     | sent, no_response    | declined    |
+| `no_response` | sent                 | no_response |
+
+A person who stayed silent sometimes answers weeks later, hence `accept` and `decline` from
+`no_response`. `accepted` and `declined` are final.
+
+Recording a sent outreach moves the person's `relationship_stage` up to `contacted` and their
+`last_contacted_at` up to the sending time; an answer (accept or decline) moves the stage up to
+`responded`. Nothing here ever moves a stage backwards or `last_contacted_at` earlier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from app.core import ids
+from app.core.db import Db, Row, utcnow
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.etags import require_current
+from app.core.pagination import Page, SortOrder, page_of
+from app.interviews import service as interviews_service
+from app.interviews.lifecycle import InterviewAction
+from app.interviews.models import interviews
+from app.interviews.schemas import InterviewCreate
+from app.outreach.models import outreach
+from app.outreach.schemas import (
+    INTERVIEW_FIELDS,
+    Outreach,
+    OutreachAccept,
+    OutreachAction,
+    OutreachChannel,
+    OutreachCreate,
+    OutreachInitialStatus,
+    OutreachStatus,
+    OutreachStrategy,
+)
+from app.people import service as people_service
+from app.people.progress import advance_person
+from app.people.schemas import RelationshipStage
+from app.templates import service as templates_service
+
+_NO_OUTREACH = "No outreach has that id in this workspace."
+_c = outreach.c
+
+S = OutreachStatus
+A = OutreachAction
+TRANSITIONS: dict[OutreachAction, tuple[frozenset[OutreachStatus], OutreachStatus]] = {
+    A.send: (frozenset({S.draft}), S.sent),
+    A.accept: (frozenset({S.sent, S.no_response}), S.accepted),
+    A.decline: (frozenset({S.sent, S.no_response}), S.declined),
+    A.no_response: (frozenset({S.sent}), S.no_response),
+}
+
+ORDERS = {
+    "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
+    "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
+    # Drafts (never sent) come last in either direction.
+    "sent_at": SortOrder("sent_at", (_c.sent_at, _c.id), nullable=True),
+    "-sent_at": SortOrder("-sent_at", (_c.sent_at, _c.id), descending=True, nullable=True),
+}
+
+
+def allowed_actions(status: OutreachStatus) -> list[OutreachAction]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+class InvalidTransition(Conflict):
+    """The action does not apply to the outreach's current status."""
+
+    code = "invalid_transition"
+
+    def __init__(self, status: OutreachStatus, action: OutreachAction) -> None:
+        allowed = allowed_actions(status)
+        listed = ", ".join(f"`{a.value}`" for a in allowed) or "none (the status is final)"
+        super().__init__(
+            f"Cannot `{action.value}` an outreach that is `{status.value}`; allowed: {listed}.",
+            current_status=status.value,
+            allowed_actions=[a.value for a in allowed],
+        )
+
+
+def next_status(status: OutreachStatus, action: OutreachAction) -> OutreachStatus:
+    sources, target = TRANSITIONS[action]
+    if status not in sources:
+        raise InvalidTransition(status, action)
+    return target
+
+
+def _to_outreach(row: Row) -> Outreach:
+    return Outreach.model_validate(
+        {**row, "allowed_actions": allowed_actions(OutreachStatus(row["status"]))}
+    )
+
+
+def _invalid(pointer: str, detail: str, code: str) -> ValidationFailed:
+    return ValidationFailed(detail, errors=[FieldError(pointer=pointer, detail=detail, code=code)])
+
+
+async def _load(db: Db, workspace_id: str, outreach_id: str, *, lock: bool = False) -> Row:
+    if not ids.is_valid(outreach_id, "out"):
+        raise NotFound(_NO_OUTREACH)
+    stmt = select(*_c).where(_c.workspace_id == workspace_id, _c.id == outreach_id)
+    return await db.one(stmt.with_for_update() if lock else stmt, missing=_NO_OUTREACH)
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutreachFilters:
+    person_id: str | None = None
+    status: OutreachStatus | None = None
+    channel: OutreachChannel | None = None
+    strategy: OutreachStrategy | None = None
+    sent_after: datetime | None = None
+    sent_before: datetime | None = None
+
+
+async def list_outreach(
+    db: Db,
+    workspace_id: str,
+    filters: OutreachFilters,
+    *,
+    order: SortOrder,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Outreach], Page]:
+    after, before = filters.sent_after, filters.sent_before
+    if after is not None and before is not None and after > before:
+        raise ValidationFailed(
+            "`sent_after` is later than `sent_before`.",
+            errors=[
+                FieldError(
+                    parameter="sent_after",
+                    detail="Must not be later than `sent_before`.",
+                    code="invalid_range",
+                )
+            ],
+        )
+    stmt = select(*_c).where(_c.workspace_id == workspace_id)
+    if filters.person_id is not None:
+        stmt = stmt.where(_c.person_id == filters.person_id)
+    if filters.status is not None:
+        stmt = stmt.where(_c.status == filters.status.value)
+    if filters.channel is not None:
+        stmt = stmt.where(_c.channel == filters.channel.value)
+    if filters.strategy is not None:
+        stmt = stmt.where(_c.strategy == filters.strategy.value)
+    if after is not None:
+        stmt = stmt.where(_c.sent_at >= after)
+    if before is not None:
+        stmt = stmt.where(_c.sent_at < before)
+    page = page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
+    return [_to_outreach(r) for r in page.rows], page
+
+
+async def get_outreach(db: Db, workspace_id: str, outreach_id: str) -> Outreach:
+    return _to_outreach(await _load(db, workspace_id, outreach_id))
+
+
+# --- create, update, delete ---------------------------------------------------------------------
+
+
+async def _check_references(
+    db: Db, workspace_id: str, person_id: str, values: dict[str, Any]
+) -> None:
+    """Every id the body names must be the workspace's (422 at its pointer otherwise)."""
+    introducer = values.get("introduced_by_id")
+    if introducer is not None:
+        await people_service.ensure_exists(db, workspace_id, introducer, "/introduced_by_id")
+        if introducer == person_id:
+            raise _invalid(
+                "/introduced_by_id",
+                "A person cannot introduce the seeker to themselves.",
+                "self_introduction",
+            )
+    if values.get("template_id") is not None:
+        await templates_service.ensure_visible(
+            db, workspace_id, values["template_id"], "/template_id"
+        )
+    interview_id = values.get("interview_id")
+    if interview_id is not None:
+        found = ids.is_valid(interview_id, "int") and (
+            await db.first(
+                select(interviews.c.id).where(
+                    interviews.c.workspace_id == workspace_id,
+                    interviews.c.id == interview_id,
+                    interviews.c.person_id == person_id,
+                )
+            )
+            is not None
+        )
+        if not found:
+            raise _invalid(
+                "/interview_id",
+                "No interview with this person has that id in this workspace.",
+                "interview_not_found",
+            )
+
+
+async def create_outreach(db: Db, workspace_id: str, body: OutreachCreate) -> Outreach:
+    await people_service.ensure_exists(db, workspace_id, body.person_id)
+    values = body.model_dump(mode="json", exclude={"status", "sent_at"})
+    await _check_references(db, workspace_id, body.person_id, values)
+    sent = body.status is OutreachInitialStatus.sent
+    if not sent and body.sent_at is not None:
+        raise _invalid(
+            "/sent_at", "A draft has no `sent_at`; create it with status `sent`.", "draft_sent_at"
+        )
+    now = utcnow()
+    sent_at = (body.sent_at or now) if sent else None
+    row = await db.one(
+        insert(outreach)
+        .values(
+            **values,
+            id=ids.new_id("out"),
+            workspace_id=workspace_id,
+            status=body.status.value,
+            sent_at=sent_at,
+            responded_at=None,
+            interview_id=None,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(*_c)
+    )
+    if sent_at is not None:
+        await advance_person(db, workspace_id, body.person_id, RelationshipStage.contacted, sent_at)
+    return _to_outreach(row)
+
+
+async def update_outreach(
+    db: Db, workspace_id: str, outreach_id: str, changes: dict[str, Any], if_match: str | None
+) -> Outreach:
+    current = await _load(db, workspace_id, outreach_id, lock=True)
+    require_current(if_match, _to_outreach(current))
+    if not changes:
+        return _to_outreach(current)
+    values = {k: v.value if isinstance(v, Enum) else v for k, v in changes.items()}
+    await _check_references(db, workspace_id, current["person_id"], values)
+    row = await db.one(
+        update(outreach)
+        .where(_c.id == current["id"])
+        .values(**values, updated_at=utcnow())
+        .returning(*_c)
+    )
+    return _to_outreach(row)
+
+
+async def delete_outreach(
+    db: Db, workspace_id: str, outreach_id: str, if_match: str | None
+) -> None:
+    """Delete the record only: the person's stage and last contact stay (they never go back)."""
+    current = await _load(db, workspace_id, outreach_id, lock=True)
+    require_current(if_match, _to_outreach(current))
+    await db.execute(delete(outreach).where(_c.id == current["id"]))
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+
+async def _begin(
+    db: Db, workspace_id: str, outreach_id: str, action: OutreachAction, if_match: str | None
+) -> tuple[Row, OutreachStatus]:
+    current = await _load(db, workspace_id, outreach_id, lock=True)
+    require_current(if_match, _to_outreach(current))
+    return current, next_status(OutreachStatus(current["status"]), action)
+
+
+async def _finish(db: Db, current: Row, **values: Any) -> Outreach:
+    row = await db.one(
+        update(outreach)
+        .where(_c.id == current["id"])
+        .values(**values, updated_at=utcnow())
+        .returning(*_c)
+    )
+    return _to_outreach(row)
+
+
+def _response_time(current: Row, responded_at: datetime | None) -> datetime:
+    responded_at = responded_at or utcnow()
+    if current["sent_at"] is not None and responded_at < current["sent_at"]:
+        raise _invalid(
+            "/responded_at", "`responded_at` must not precede `sent_at`.", "responded_before_sent"
+        )
+    return responded_at
+
+
+async def send(
+    db: Db, workspace_id: str, outreach_id: str, sent_at: datetime | None, if_match: str | None
+) -> Outreach:
+    current, status = await _begin(db, workspace_id, outreach_id, A.send, if_match)
+    sent_at = sent_at or utcnow()
+    await advance_person(
+        db, workspace_id, current["person_id"], RelationshipStage.contacted, sent_at
+    )
+    return await _finish(db, current, status=status.value, sent_at=sent_at)
+
+
+async def record_no_response(
+    db: Db, workspace_id: str, outreach_id: str, if_match: str | None
+) -> Outreach:
+    current, status = await _begin(db, workspace_id, outreach_id, A.no_response, if_match)
+    return await _finish(db, current, status=status.value)
+
+
+async def decline(
+    db: Db,
+    workspace_id: str,
+    outreach_id: str,
+    responded_at: datetime | None,
+    if_match: str | None,
+) -> Outreach:
+    """The person said no: they answered, so they reached `responded` all the same."""
+    current, status = await _begin(db, workspace_id, outreach_id, A.decline, if_match)
+    responded_at = _response_time(current, responded_at)
+    await advance_person(db, workspace_id, current["person_id"], RelationshipStage.responded)
+    return await _finish(db, current, status=status.value, responded_at=responded_at)
+
+
+def _interview_fields(body: OutreachAccept) -> dict[str, Any]:
+    """The interview fields the client sent (an omitted `organisation_id` defaults to the
+    person's organisation in `create_interview`; a null duration means the default)."""
+    fields = {k: getattr(body, k) for k in INTERVIEW_FIELDS if k in body.model_fields_set}
+    if fields.get("duration_minutes", 0) is None:
+        del fields["duration_minutes"]
+    if fields and not body.create_interview:
+        raise _invalid(
+            "/create_interview",
+            "Interview fields were sent with `create_interview: false`.",
+            "interview_fields_unused",
+        )
+    return fields
+
+
+async def accept(
+    db: Db, workspace_id: str, outreach_id: str, body: OutreachAccept, if_match: str | None
+) -> Outreach:
+    """The person said yes: record it, move them to `responded` and (by default) create the
+    `requested` interview and link it, all in the caller's one transaction."""
+    current, status = await _begin(db, workspace_id, outreach_id, A.accept, if_match)
+    responded_at = _response_time(current, body.responded_at)
+    fields = _interview_fields(body)
+    await advance_person(db, workspace_id, current["person_id"], RelationshipStage.responded)
+    interview_id = current["interview_id"]
+    if body.create_interview and interview_id is None:
+        # A failure here (a foreign organisation, say) rolls back the stage move above too.
+        interview = await interviews_service.create_interview(
+            db, workspace_id, InterviewCreate(person_id=current["person_id"], **fields)
+        )
+        await interviews_service.transition(
+            db, workspace_id, interview.id, InterviewAction.request, None
+        )
+        interview_id = interview.id
+    return await _finish(
+        db, current, status=status.value, responded_at=responded_at, interview_id=interview_id
+    )

@@ -1,0 +1,446 @@
+"""Referrals: recording the names an interviewee gave, and walking the referral tree they form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, delete, func, insert, literal_column, select, update
+
+from app.core import ids
+from app.core.db import Db, Row, utcnow
+from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.etags import require_current
+from app.core.pagination import Page, SortOrder, page_of
+from app.follow_ups.models import follow_ups
+from app.follow_ups.service import create_follow_up
+from app.interviews import service as interviews_service
+from app.organisations import service as organisations_service
+from app.organisations.models import organisations
+from app.people import service as people_service
+from app.people.models import people
+from app.people.schemas import PersonCreate, PersonEmailInput, PersonSource, RelationshipStage
+from app.referrals.models import referrals
+from app.referrals.schemas import (
+    NetworkEdge,
+    NetworkEdgeType,
+    NetworkNode,
+    NetworkOrganisationNode,
+    NetworkPerson,
+    NetworkPersonNode,
+    Referral,
+    ReferralCreate,
+    ReferralNode,
+    ReferralPath,
+    ReferralTree,
+)
+
+_NO_REFERRAL = "No referral has that id in this workspace."
+_NO_PERSON = "No person has that id in this workspace."
+
+# A referred person should hear from the seeker while the introduction is fresh.
+CONTACT_REFERRAL_AFTER = timedelta(days=7)
+# The tree view stops at this many people below the root (the response says it was cut).
+MAX_TREE_NODES = 500
+# The path view walks up at most this many referrers.
+MAX_PATH_LENGTH = 100
+
+_r = referrals.c
+_p = people.c
+_NEW_PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "display_name",
+    "email",
+    "job_title",
+    "organisation_id",
+)
+
+# The `contact_referral` follow-up written with a referral: the first one for the same interview
+# and person (later ones, made by hand, are the client's own).
+_follow_up_id = (
+    select(func.min(follow_ups.c.id))
+    .where(
+        follow_ups.c.workspace_id == _r.workspace_id,
+        follow_ups.c.kind == "contact_referral",
+        follow_ups.c.interview_id == _r.interview_id,
+        follow_ups.c.person_id == _r.person_id,
+    )
+    .correlate(referrals)
+    .scalar_subquery()
+    .label("follow_up_id")
+)
+_referral_columns = [*_r, _follow_up_id]
+
+ORDER = SortOrder("created_at", (_r.created_at, _r.id))
+
+
+def _invalid(pointer: str, detail: str, code: str) -> ValidationFailed:
+    return ValidationFailed(detail, errors=[FieldError(pointer=pointer, detail=detail, code=code)])
+
+
+def _conflict(pointer: str, detail: str, code: str) -> Conflict:
+    return Conflict(
+        detail, code=code, errors=[FieldError(pointer=pointer, detail=detail, code=code)]
+    )
+
+
+def _check_shape(items: list[ReferralCreate]) -> None:
+    """Each item names an existing person or describes a new one, never both."""
+    errors: list[FieldError] = []
+    for index, item in enumerate(items):
+        sent = {name for name in _NEW_PERSON_FIELDS if getattr(item, name) is not None}
+        if item.person_id is not None and sent:
+            errors.append(
+                FieldError(
+                    pointer=f"/referrals/{index}/person_id",
+                    detail="Give either `person_id` or a new contact's details, not both.",
+                    code="person_or_new_contact",
+                )
+            )
+        elif item.person_id is None and not sent & {"given_name", "family_name", "display_name"}:
+            errors.append(
+                FieldError(
+                    pointer=f"/referrals/{index}/display_name",
+                    detail="A new contact needs given_name, family_name or display_name.",
+                    code="name_required",
+                )
+            )
+    if errors:
+        raise ValidationFailed("Some referrals are not valid; see `errors`.", errors=errors)
+
+
+async def _link_existing(
+    db: Db, workspace_id: str, referrer_id: str, item: ReferralCreate, pointer: str
+) -> Row:
+    """The existing person named, after refusing a cycle; they get the interviewee as their
+    referrer unless they already have one (which is kept)."""
+    person_id = str(item.person_id)
+    await people_service.ensure_exists(db, workspace_id, person_id, pointer=pointer)
+    try:
+        await people_service.ensure_no_cycle(db, workspace_id, person_id, referrer_id)
+    except Conflict as exc:
+        raise _conflict(
+            pointer,
+            "The interviewee cannot be referred to themselves, nor by someone they referred "
+            "(directly or down the chain): referrals form a tree.",
+            "referral_cycle",
+        ) from exc
+    row = await db.one(
+        select(_p.id, _p.display_name, _p.referred_by_id).where(
+            _p.workspace_id == workspace_id, _p.id == person_id
+        )
+    )
+    if row["referred_by_id"] is None:
+        await db.execute(
+            update(people)
+            .where(_p.workspace_id == workspace_id, _p.id == person_id)
+            .values(referred_by_id=referrer_id, updated_at=utcnow())
+        )
+    return row
+
+
+async def _create_contact(
+    db: Db, workspace_id: str, referrer_id: str, item: ReferralCreate, index: int
+) -> Row:
+    if item.organisation_id is not None:
+        await organisations_service.ensure_exists(
+            db, workspace_id, item.organisation_id, pointer=f"/referrals/{index}/organisation_id"
+        )
+    person = await people_service.create_person(
+        db,
+        workspace_id,
+        PersonCreate(
+            given_name=item.given_name,
+            family_name=item.family_name,
+            display_name=item.display_name,
+            emails=[] if item.email is None else [PersonEmailInput(address=item.email, label=None)],
+            job_title=item.job_title,
+            organisation_id=item.organisation_id,
+            source=PersonSource.referral,
+            referred_by_id=referrer_id,
+            relationship_stage=RelationshipStage.identified,
+        ),
+    )
+    return {"id": person.id, "display_name": person.display_name}
+
+
+async def create_referrals(
+    db: Db, workspace_id: str, interview_id: str, items: list[ReferralCreate]
+) -> list[Referral]:
+    """Record every name given in an interview, with its person and follow-up, or none of them
+    (the request's transaction rolls back on the first invalid one)."""
+    interview = await interviews_service.get_interview(db, workspace_id, interview_id)
+    _check_shape(items)
+    # The tree changes: concurrent changes to a workspace's referral tree queue on its row, as
+    # the people service's own re-parenting does (so two requests cannot close a loop).
+    await db.execute(people_service.LOCK_WORKSPACE, {"workspace_id": workspace_id})
+    referrer = await db.one(
+        select(_p.id, _p.display_name).where(
+            _p.workspace_id == workspace_id, _p.id == interview.person_id
+        )
+    )
+    already = {
+        row["person_id"]
+        for row in await db.all(
+            select(_r.person_id).where(
+                _r.workspace_id == workspace_id, _r.interview_id == interview_id
+            )
+        )
+    }
+    created: list[Referral] = []
+    for index, item in enumerate(items):
+        pointer = f"/referrals/{index}/person_id"
+        if item.person_id is not None:
+            if item.person_id in already:
+                raise _conflict(
+                    pointer,
+                    "This person was already referred in this interview.",
+                    "already_referred",
+                )
+            person = await _link_existing(db, workspace_id, referrer["id"], item, pointer)
+        else:
+            person = await _create_contact(db, workspace_id, referrer["id"], item, index)
+        already.add(person["id"])
+        created.append(await _insert(db, workspace_id, interview_id, referrer, person, item))
+    return created
+
+
+async def _insert(
+    db: Db, workspace_id: str, interview_id: str, referrer: Row, person: Row, item: ReferralCreate
+) -> Referral:
+    now = utcnow()
+    title = f"Contact {person['display_name']} (referred by {referrer['display_name']})"
+    follow_up = await create_follow_up(
+        db,
+        workspace_id,
+        kind="contact_referral",
+        title=title[:200],
+        due_at=now + CONTACT_REFERRAL_AFTER,
+        person_id=person["id"],
+        interview_id=interview_id,
+    )
+    row = await db.one(
+        insert(referrals)
+        .values(
+            id=ids.new_id("ref"),
+            workspace_id=workspace_id,
+            interview_id=interview_id,
+            referrer_id=referrer["id"],
+            person_id=person["id"],
+            may_use_referrer_name=item.may_use_referrer_name,
+            notes=item.notes,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(*_r)
+    )
+    return Referral.model_validate({**row, "follow_up_id": follow_up["id"]})
+
+
+async def list_referrals(
+    db: Db, workspace_id: str, interview_id: str, *, cursor: str | None, limit: int
+) -> tuple[list[Referral], Page]:
+    await interviews_service.get_interview(db, workspace_id, interview_id)
+    stmt = ORDER.apply(
+        select(*_referral_columns).where(
+            _r.workspace_id == workspace_id, _r.interview_id == interview_id
+        ),
+        cursor,
+        limit,
+    )
+    page = page_of(await db.all(stmt), ORDER, limit)
+    return [Referral.model_validate(r) for r in page.rows], page
+
+
+async def _load(db: Db, workspace_id: str, referral_id: str) -> Row:
+    if not ids.is_valid(referral_id, "ref"):
+        raise NotFound(_NO_REFERRAL)
+    return await db.one(
+        select(*_referral_columns).where(_r.workspace_id == workspace_id, _r.id == referral_id),
+        missing=_NO_REFERRAL,
+    )
+
+
+async def get_referral(db: Db, workspace_id: str, referral_id: str) -> Referral:
+    return Referral.model_validate(await _load(db, workspace_id, referral_id))
+
+
+async def delete_referral(
+    db: Db, workspace_id: str, referral_id: str, if_match: str | None
+) -> None:
+    """Forget the record only: the person, their referrer and the follow-up stay."""
+    current = await _load(db, workspace_id, referral_id)
+    require_current(if_match, Referral.model_validate(current))
+    await db.execute(delete(referrals).where(_r.workspace_id == workspace_id, _r.id == referral_id))
+
+
+# --- the tree, the path and the network -------------------------------------------------------
+
+_node_columns = (_p.id, _p.display_name, _p.relationship_stage, _p.organisation_id)
+
+
+async def _person_node(db: Db, workspace_id: str, person_id: str) -> Row:
+    if not ids.is_valid(person_id, "per"):
+        raise NotFound(_NO_PERSON)
+    return await db.one(
+        select(*_node_columns).where(_p.workspace_id == workspace_id, _p.id == person_id),
+        missing=_NO_PERSON,
+    )
+
+
+async def referral_tree(db: Db, workspace_id: str, person_id: str, depth: int) -> ReferralTree:
+    """The people reached through this one, `depth` levels down: one query per level."""
+    root = await _person_node(db, workspace_id, person_id)
+    children: dict[str, list[Row]] = {}
+    level = [root["id"]]
+    remaining = MAX_TREE_NODES
+    truncated = False
+    for _ in range(depth):
+        if not level:
+            break
+        if remaining == 0:
+            # The cap was met exactly: the tree is cut only if someone is left out below.
+            truncated = await _any_referred_by(db, workspace_id, level)
+            break
+        rows = await db.all(
+            select(*_node_columns, _p.referred_by_id)
+            .where(_p.workspace_id == workspace_id, _p.referred_by_id.in_(level))
+            .order_by(_p.created_at, _p.id)
+            .limit(remaining + 1)
+        )
+        if len(rows) > remaining:
+            rows, truncated = rows[:remaining], True
+        remaining -= len(rows)
+        for row in rows:
+            children.setdefault(row["referred_by_id"], []).append(row)
+        if truncated:
+            break
+        level = [row["id"] for row in rows]
+    return ReferralTree(depth=depth, root=_node(root, children), truncated=truncated)
+
+
+async def _any_referred_by(db: Db, workspace_id: str, level: list[str]) -> bool:
+    found = await db.first(
+        select(_p.id).where(_p.workspace_id == workspace_id, _p.referred_by_id.in_(level)).limit(1)
+    )
+    return found is not None
+
+
+def _node(row: Row, children: dict[str, list[Row]]) -> ReferralNode:
+    # Recursion is bounded by the tree's depth, at most 5.
+    return ReferralNode(
+        person=NetworkPerson.model_validate(row),
+        children=[_node(child, children) for child in children.get(row["id"], [])],
+    )
+
+
+async def referral_path(db: Db, workspace_id: str, person_id: str) -> ReferralPath:
+    """The chain of referrers above this person, in one recursive query."""
+    if not ids.is_valid(person_id, "per"):
+        raise NotFound(_NO_PERSON)
+    chain = (
+        select(*_node_columns, _p.referred_by_id, literal_column("0", Integer).label("hops"))
+        .where(_p.workspace_id == workspace_id, _p.id == person_id)
+        .cte("chain", recursive=True)
+    )
+    parent = people.alias("parent")
+    chain = chain.union_all(
+        select(
+            parent.c.id,
+            parent.c.display_name,
+            parent.c.relationship_stage,
+            parent.c.organisation_id,
+            parent.c.referred_by_id,
+            chain.c.hops + 1,
+        ).where(
+            parent.c.workspace_id == workspace_id,
+            parent.c.id == chain.c.referred_by_id,
+            chain.c.hops < MAX_PATH_LENGTH - 1,
+        )
+    )
+    rows = await db.all(select(chain).order_by(chain.c.hops.desc()))
+    if not rows:
+        raise NotFound(_NO_PERSON)
+    return ReferralPath(
+        person_id=person_id,
+        people=[NetworkPerson.model_validate(r) for r in rows],
+        truncated=rows[0]["referred_by_id"] is not None,
+    )
+
+
+NETWORK_ORDER = SortOrder("id", (_p.id,))
+DEFAULT_NETWORK_LIMIT = 200
+MAX_NETWORK_LIMIT = 1000
+
+
+async def network(
+    db: Db, workspace_id: str, *, cursor: str | None, limit: int
+) -> tuple[list[NetworkNode], list[NetworkEdge], Page]:
+    """A page of people (in id order) with their degrees, the organisations they work at, and
+    the referral and employment edges that end at them: two queries."""
+    referred = people.alias("referred")
+    referred_count = (
+        select(func.count())
+        .select_from(referred)
+        .where(referred.c.workspace_id == workspace_id, referred.c.referred_by_id == _p.id)
+        .correlate(people)
+        .scalar_subquery()
+        .label("referred_count")
+    )
+    stmt = NETWORK_ORDER.apply(
+        select(*_node_columns, _p.referred_by_id, referred_count).where(
+            _p.workspace_id == workspace_id
+        ),
+        cursor,
+        limit,
+    )
+    page = page_of(await db.all(stmt), NETWORK_ORDER, limit)
+    nodes: list[NetworkNode] = []
+    edges: list[NetworkEdge] = []
+    for row in page.rows:
+        has_referrer = row["referred_by_id"] is not None
+        nodes.append(
+            NetworkPersonNode.model_validate(
+                {**row, "degree": row["referred_count"] + int(has_referrer)}
+            )
+        )
+        if has_referrer:
+            edges.append(
+                NetworkEdge(
+                    type=NetworkEdgeType.referral, source=row["referred_by_id"], target=row["id"]
+                )
+            )
+        if row["organisation_id"] is not None:
+            edges.append(
+                NetworkEdge(
+                    type=NetworkEdgeType.employment,
+                    source=row["id"],
+                    target=row["organisation_id"],
+                )
+            )
+    organisation_ids = sorted({r["organisation_id"] for r in page.rows if r["organisation_id"]})
+    nodes.extend(await _organisation_nodes(db, workspace_id, organisation_ids))
+    return nodes, edges, page
+
+
+async def _organisation_nodes(
+    db: Db, workspace_id: str, organisation_ids: list[str]
+) -> list[NetworkOrganisationNode]:
+    if not organisation_ids:
+        return []
+    o = organisations.c
+    people_count: ColumnElement[Any] = (
+        select(func.count())
+        .select_from(people)
+        .where(_p.workspace_id == workspace_id, _p.organisation_id == o.id)
+        .correlate(organisations)
+        .scalar_subquery()
+        .label("people_count")
+    )
+    rows = await db.all(
+        select(o.id, o.name, o.is_target, people_count)
+        .where(o.workspace_id == workspace_id, o.id.in_(organisation_ids))
+        .order_by(o.id)
+    )
+    return [NetworkOrganisationNode.model_validate(r) for r in rows]
