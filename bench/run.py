@@ -79,12 +79,14 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if match is None:
+        raise ValueError(f"unreadable wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
 def wrk(url: str, seconds: int, headers: dict[str, str], script: Path | None) -> Measure:
@@ -104,9 +106,11 @@ def wrk(url: str, seconds: int, headers: dict[str, str], script: Path | None) ->
     out = subprocess.run(
         [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
+    if "Latency Distribution" not in out:
+        raise RuntimeError(f"wrk gave no latency distribution:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"(?m)^\s+50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"(?m)^\s+99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     timeouts = re.search(r"timeout (\d+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Measure(
@@ -138,7 +142,7 @@ def scenarios(fixture: dict[str, str], base: str, etag: str) -> list[tuple[str, 
     ws = f"{base}/v1/workspaces/{fixture['workspace_id']}"
     create = lua(
         "counter = 0\nrequest = function()\n  counter = counter + 1\n"
-        '  return wrk.format("POST", nil, {["Content-Type"]="application/json"},'
+        '  return wrk.format("POST", nil, nil,'
         ' \'{"given_name":"Bench","family_name":"Person\' .. counter .. \'"}\')\nend\n'
     )
     conditional = lua(f'wrk.headers["If-None-Match"] = {json.dumps(etag)}\n')
