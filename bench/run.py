@@ -141,6 +141,7 @@ def lua(body: str) -> Path:
 def scenarios(fixture: dict[str, str], base: str, etag: str) -> list[tuple[str, str, Path | None]]:
     ws = f"{base}/v1/workspaces/{fixture['workspace_id']}"
     create = lua(
+        'wrk.headers["Content-Type"] = "application/json"\n'
         "counter = 0\nrequest = function()\n  counter = counter + 1\n"
         '  return wrk.format("POST", nil, nil,'
         ' \'{"given_name":"Bench","family_name":"Person\' .. counter .. \'"}\')\nend\n'

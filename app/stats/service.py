@@ -1,14 +1,13 @@
 """The workspace's insights, computed with aggregate SQL (counts, EXISTS, one row per figure).
 
-Three statements at most: every count in one statement of scalar subqueries; the untouched
-target organisations (a short, bounded list); and on SQLite, which has no `percentile_cont`,
-the response times (one number per answered outreach) whose median is taken here.
+Two statements: every figure in one statement of scalar subqueries, and the untouched
+target organisations (a short, bounded list). The median response time is computed by the
+database too (`percentile_cont` on PostgreSQL, window functions on SQLite).
 """
 
 from __future__ import annotations
 
 import itertools
-import statistics
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -126,17 +125,25 @@ def _median_response_seconds(workspace_id: str) -> ScalarSelect[Any]:
     )
 
 
-async def _response_days_in_python(db: Db, workspace_id: str) -> float | None:
-    """SQLite has no percentile function: one duration per answered outreach, median here."""
+def _median_response_days_sqlite(workspace_id: str) -> ScalarSelect[Any]:
+    """SQLite has no percentile function: the median as the mean of the middle one or two
+    durations, ranked with window functions, still inside the database."""
     days = func.julianday(outreach.c.responded_at) - func.julianday(outreach.c.sent_at)
-    rows = await db.all(
-        select(days.label("days")).where(
+    ranked = (
+        select(
+            days.label("days"),
+            func.row_number().over(order_by=days).label("rank"),
+            func.count().over().label("total"),
+        )
+        .where(
             outreach.c.workspace_id == workspace_id,
             outreach.c.sent_at.is_not(None),
             outreach.c.responded_at.is_not(None),
         )
+        .subquery("response_days")
     )
-    return statistics.median(float(r["days"]) for r in rows) if rows else None
+    middle = ((ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2)
+    return select(func.avg(ranked.c.days)).where(ranked.c.rank.in_(middle)).scalar_subquery()
 
 
 def _funnel_columns(workspace_id: str) -> list[Label[Any]]:
@@ -196,6 +203,8 @@ def _figures(workspace_id: str, weeks: list[datetime], as_of: datetime, pg: bool
     ]
     if pg:
         columns.append(_median_response_seconds(workspace_id).label("median_seconds"))
+    else:
+        columns.append(_median_response_days_sqlite(workspace_id).label("median_days"))
     return select(*columns)
 
 
@@ -237,7 +246,7 @@ async def workspace_stats(db: Db, workspace_id: str, as_of: datetime) -> Stats:
         seconds = row["median_seconds"]
         median_days = None if seconds is None else float(seconds) / SECONDS_PER_DAY
     else:
-        median_days = await _response_days_in_python(db, workspace_id)
+        median_days = None if row["median_days"] is None else float(row["median_days"])
     funnel = Funnel.model_validate({step.value: row[step.value] for step in FunnelStep})
     completed, goal = row["completed_interviews"], row["goal"]
     return Stats(
