@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import update
 
 from app.core.db import Database
@@ -261,3 +262,20 @@ async def test_now_is_the_default(client: httpx.AsyncClient, owner: Account) -> 
     assert response.status_code == 200, response.text
     as_of = datetime.fromisoformat(response.json()["as_of"])
     assert abs(as_of - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("hours", "median"),
+    [([48], 2.0), ([12, 48, 96], 2.0), ([12, 24, 48, 96], 1.5), ([6, 6, 6, 600, 600], 0.25)],
+)
+async def test_median_response_time_of_odd_and_even_counts(
+    client: httpx.AsyncClient, database: Database, owner: Account, hours: list[int], median: float
+) -> None:
+    rows = Rows(database, owner.workspace_id)
+    person = await rows.person("Answered")
+    sent = at("2026-11-01T00:00:00")
+    for h in hours:
+        await rows.outreach(
+            person, status="accepted", sent_at=sent, responded_at=sent + timedelta(hours=h)
+        )
+    assert (await get_stats(client, owner))["median_days_to_response"] == median
