@@ -9,6 +9,7 @@ execution is kept. Both return plain dicts with the same Python types, which the
 from __future__ import annotations
 
 import contextlib
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -109,7 +110,7 @@ def dialect_insert(dialect_name: str, table: Any) -> Any:
     return module.insert(table)
 
 
-class Db:
+class Db(ABC):
     """A database handle for one request: outside a transaction (reads) or inside one (writes)."""
 
     dialect_name: str
@@ -126,8 +127,9 @@ class Db:
         else:
             self._after_commit.append(callback)
 
+    @abstractmethod
     async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
-        raise NotImplementedError  # each backend below implements it
+        """Run one statement: its rows (empty for a plain write) and the rows it touched."""
 
     async def all(self, stmt: ClauseElement, params: Params | None = None) -> list[Row]:
         rows, _ = await self._run(stmt, params)
