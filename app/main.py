@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from app.activity.router import router as activity_router
 from app.api_keys.router import router as api_keys_router
 from app.auth.caller import CallerCache
+from app.auth.dependencies import SECURITY_SCHEMES
 from app.auth.router import router as auth_router
 from app.auth.service import TokenPolicy
 from app.auth.throttle import ThrottlePolicy
@@ -125,8 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_per_address=settings.login_max_failures_per_address,
     )
     install_error_handlers(app)
-    install_openapi(app)
-    for router in (
+    routers = (
         auth_router,
         workspaces_router,
         api_keys_router,
@@ -144,8 +144,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         activity_router,
         stats_router,
         health_router,
-    ):
+    )
+    for router in routers:
         app.include_router(router)
+    install_openapi(app, routers, SECURITY_SCHEMES)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,11 +1,20 @@
-"""The dependencies routes declare to know who calls and what they may do in a workspace."""
+"""The dependencies routes declare to know who calls and what they may do in a workspace.
+
+Each is ONE FastAPI dependency (FastAPI's per-dependency cost is a measurable share of a request;
+see issue 11): it reads the `Authorization` header itself, verifies the caller, resolves the
+workspace and checks the route's scopes. The security requirements the OpenAPI document shows are
+attached to the dependency (`SECURITY_ATTRIBUTE`) and written by `app.core.openapi`.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine
+from functools import cache
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Path, Request, Security
-from fastapi.security import HTTPBearer, OAuth2PasswordBearer, SecurityScopes
+from fastapi import Depends, Path, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.security import HTTPBearer, OAuth2PasswordBearer
 
 from app.auth.caller import (
     Caller,
@@ -16,30 +25,51 @@ from app.auth.caller import (
 )
 from app.core.dependencies import database
 from app.core.errors import Forbidden
+from app.core.openapi import SECURITY_ATTRIBUTE
 
 # A pseudo-scope: the route is for people, not integrations (API keys are refused).
 USER_ONLY = "user"
+USER_TOKEN, API_KEY = "UserToken", "ApiKey"
 
-# Declared for the OpenAPI document and the /docs "Authorize" button; the header itself is
-# read once, in get_caller.
+# Only their OpenAPI models are used: the /docs "Authorize" button and the security schemes.
 _user_token = OAuth2PasswordBearer(
     tokenUrl="/v1/auth/token",
     auto_error=False,
-    scheme_name="UserToken",
+    scheme_name=USER_TOKEN,
     description="A user's access token from `POST /v1/auth/token`.",
 )
 _api_key = HTTPBearer(
     auto_error=False,
-    scheme_name="ApiKey",
+    scheme_name=API_KEY,
     description="A workspace API key, `Authorization: Bearer rk_live_…`.",
 )
+SECURITY_SCHEMES: dict[str, Any] = {
+    scheme.scheme_name: jsonable_encoder(scheme.model, by_alias=True, exclude_none=True)
+    for scheme in (_user_token, _api_key)
+}
 
 
-async def get_caller(
-    request: Request,
-    _token: Annotated[str | None, Depends(_user_token)],
-    _key: Annotated[object, Depends(_api_key)],
-) -> Caller:
+def _requirements(scopes: tuple[str, ...]) -> list[dict[str, list[str]]]:
+    if USER_ONLY in scopes:
+        return [{USER_TOKEN: [s for s in scopes if s != USER_ONLY]}]
+    return [{USER_TOKEN: list(scopes)}, {API_KEY: list(scopes)}]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _declared(dependency: F, scopes: tuple[str, ...]) -> F:
+    setattr(dependency, SECURITY_ATTRIBUTE, _requirements(scopes))
+    return dependency
+
+
+def caller_cache(request: Request) -> CallerCache:
+    cache_ = request.app.state.caller_cache
+    assert isinstance(cache_, CallerCache)
+    return cache_
+
+
+async def _caller(request: Request) -> Caller:
     return await resolve_caller(
         database(request).reader(),
         request.headers.get("authorization"),
@@ -48,43 +78,44 @@ async def get_caller(
     )
 
 
-CurrentCaller = Annotated[Caller, Depends(get_caller)]
+def _require_key_scopes(caller: Caller, scopes: tuple[str, ...]) -> None:
+    if caller.is_user:
+        return
+    for scope in scopes:
+        if scope not in caller.key_scopes:
+            raise Forbidden(
+                f"This API key lacks the `{scope}` scope.",
+                code="insufficient_scope",
+                scope=scope,
+            )
 
 
-def caller_cache(request: Request) -> CallerCache:
-    cache = request.app.state.caller_cache
-    assert isinstance(cache, CallerCache)
-    return cache
+@cache
+def _caller_dependency(scopes: tuple[str, ...]) -> Callable[[Request], Coroutine[Any, Any, Caller]]:
+    async def scoped_caller(request: Request) -> Caller:
+        caller = await _caller(request)
+        if USER_ONLY in scopes and not caller.is_user:
+            raise Forbidden(
+                "This endpoint is for users; API keys cannot use it.", code="user_token_required"
+            )
+        _require_key_scopes(caller, scopes)
+        return caller
+
+    return _declared(scoped_caller, scopes)
 
 
-async def get_scoped_caller(caller: CurrentCaller, required: SecurityScopes) -> Caller:
-    """For routes outside a workspace: an API key must hold the route's scopes (users' roles are
-    per workspace, so a user's list shows only what each membership allows)."""
-    if not caller.is_user:
-        for scope in required.scopes:
-            if scope not in caller.key_scopes:
-                raise Forbidden(
-                    f"This API key lacks the `{scope}` scope.",
-                    code="insufficient_scope",
-                    scope=scope,
-                )
-    return caller
+# Any verified caller, user or API key.
+CurrentCaller = Annotated[Caller, Depends(_caller_dependency(()))]
+# A user (API keys are refused).
+CurrentUser = Annotated[Caller, Depends(_caller_dependency((USER_ONLY,)))]
 
 
 def caller_scope(*scopes: str) -> Any:
-    """`Annotated[Caller, caller_scope("workspaces:read")]`, documented in the OpenAPI document."""
-    return Security(get_scoped_caller, scopes=list(scopes))
+    """`Annotated[Caller, caller_scope("workspaces:read")]`: for routes outside a workspace, an
+    API key must hold the scopes (a user's roles are per workspace, so what a user sees there
+    is filtered by each membership)."""
+    return Depends(_caller_dependency(scopes))
 
-
-async def get_user(caller: Annotated[Caller, Security(get_caller, scopes=[USER_ONLY])]) -> Caller:
-    if not caller.is_user:
-        raise Forbidden(
-            "This endpoint is for users; API keys cannot use it.", code="user_token_required"
-        )
-    return caller
-
-
-CurrentUser = Annotated[Caller, Depends(get_user)]
 
 WorkspaceIdPath = Annotated[
     str,
@@ -95,30 +126,33 @@ WorkspaceIdPath = Annotated[
 ]
 
 
-async def get_workspace_access(
-    request: Request,
-    workspace_id: WorkspaceIdPath,
-    caller: CurrentCaller,
-    required: SecurityScopes,
-) -> WorkspaceAccess:
-    """Resolve the workspace (404 when not the caller's) and enforce the route's scope (403).
+@cache
+def _workspace_dependency(
+    scopes: tuple[str, ...],
+) -> Callable[[Request, str], Coroutine[Any, Any, WorkspaceAccess]]:
+    async def access_to_workspace(
+        request: Request, workspace_id: WorkspaceIdPath
+    ) -> WorkspaceAccess:
+        """Resolve the workspace (404 when not the caller's) and enforce the route's scopes
+        (403). Runs before the body is validated: a caller who may not act learns nothing from
+        a 422."""
+        caller = await _caller(request)
+        access = await workspace_access(
+            database(request).reader(), caller, workspace_id, caller_cache(request)
+        )
+        request.scope["state"]["workspace_id"] = workspace_id
+        for scope in scopes:
+            if scope == USER_ONLY:
+                access.require_user()
+            else:
+                access.require(scope)
+        return access
 
-    Runs before the body is validated: a caller who may not act learns nothing from a 422.
-    """
-    access = await workspace_access(
-        database(request).reader(), caller, workspace_id, caller_cache(request)
-    )
-    request.scope["state"]["workspace_id"] = workspace_id
-    for scope in required.scopes:
-        if scope == USER_ONLY:
-            access.require_user()
-        else:
-            access.require(scope)
-    return access
+    return _declared(access_to_workspace, scopes)
 
 
 def workspace_scope(*scopes: str) -> Any:
     """`Annotated[WorkspaceAccess, workspace_scope("people:write")]`: the caller may do this here.
 
     The scopes also appear in the OpenAPI document's security requirements."""
-    return Security(get_workspace_access, scopes=list(scopes))
+    return Depends(_workspace_dependency(scopes))

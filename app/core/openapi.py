@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, APIRouter
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
+
+# A dependency carrying this attribute (a list of OpenAPI security requirement objects) marks
+# its routes as authenticated: the dependency verifies the caller, the document shows how.
+SECURITY_ATTRIBUTE = "__rapport_security__"
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _DEFAULT_DESCRIPTIONS = {
@@ -26,17 +33,33 @@ def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
 
 
-def _user_only(operation: dict[str, Any]) -> None:
-    """Routes for people only (pseudo-scope `user`) list no API key alternative."""
-    requirements = operation.get("security")
-    if not requirements or not any("user" in scopes for r in requirements for scopes in r.values()):
-        return
-    operation["security"] = [
-        {name: [s for s in scopes if s != "user"]}
-        for r in requirements
-        for name, scopes in r.items()
-        if name != "ApiKey"
-    ]
+def _security(dependant: Dependant) -> list[dict[str, list[str]]] | None:
+    """The security requirements a route's dependencies declare (see `SECURITY_ATTRIBUTE`)."""
+    declared = getattr(dependant.call, SECURITY_ATTRIBUTE, None)
+    if declared is not None:
+        return cast(list[dict[str, list[str]]], declared)
+    for sub in dependant.dependencies:
+        found = _security(sub)
+        if found is not None:
+            return found
+    return None
+
+
+def _document_security(
+    document: dict[str, Any], routers: Iterable[APIRouter], schemes: dict[str, Any]
+) -> None:
+    requirements = {
+        route.operation_id: _security(route.dependant)
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    }
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            found = requirements.get(operation.get("operationId"))
+            if found is not None:
+                operation["security"] = found
+    document["components"]["securitySchemes"] = schemes
 
 
 def _document_problems(operation: dict[str, Any], method: str, path: str) -> None:
@@ -60,7 +83,9 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
             response.setdefault("description", _DEFAULT_DESCRIPTIONS.get(code, "Error."))
 
 
-def build_openapi(app: FastAPI) -> dict[str, Any]:
+def build_openapi(
+    app: FastAPI, routers: Iterable[APIRouter], security_schemes: dict[str, Any]
+) -> dict[str, Any]:
     document = get_openapi(
         title=app.title,
         version=app.version,
@@ -78,17 +103,23 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     problem.pop("$defs", None)
     schemas["Problem"] = problem
     schemas["ProblemFieldError"] = FieldError.model_json_schema()
+    _document_security(document, routers, security_schemes)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
-            _user_only(operation)
             _document_problems(operation, method, path)
     return document
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(
+    app: FastAPI, routers: Iterable[APIRouter], security_schemes: dict[str, Any]
+) -> None:
+    """The document FastAPI generates, completed: problems, security requirements (declared by
+    the routes' auth dependencies) and schemes."""
+    routers = tuple(routers)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = build_openapi(app)
+            app.openapi_schema = build_openapi(app, routers, security_schemes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
