@@ -42,6 +42,10 @@ def require_match(if_match: str | None, etag: str) -> None:
     raise PreconditionFailed()
 
 
-def require_current(if_match: str | None, current: BaseModel) -> None:
-    """412 unless If-Match (when given) names the ETag of `current`, the stored state."""
-    require_match(if_match, etag_of(representation(current)))
+def require_current(if_match: str | None, current: BaseModel | bytes) -> None:
+    """412 unless If-Match (when given) names the ETag of `current`, the stored state (a model,
+    or its representation already serialised)."""
+    if if_match is None:
+        return
+    body = current if isinstance(current, bytes) else representation(current)
+    require_match(if_match, etag_of(body))

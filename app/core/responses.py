@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from app.core.etags import etag_of, matches_none, representation
 from app.core.pagination import Page
+from app.core.rows import RowJson
 from app.core.schemas import ListPage
 
 JSON = "application/json"
@@ -27,7 +28,13 @@ def item_response(
     request: Request, model: BaseModel, *, status: int = 200, location: str | None = None
 ) -> Response:
     """An object with its strong ETag; 304 when the client's If-None-Match is still current."""
-    body = representation(model)
+    return json_item_response(request, representation(model), status=status, location=location)
+
+
+def json_item_response(
+    request: Request, body: bytes, *, status: int = 200, location: str | None = None
+) -> Response:
+    """`item_response` for a representation already serialised (see `app.core.rows`)."""
     etag = etag_of(body)
     headers = {"ETag": etag}
     if location is not None:
@@ -42,13 +49,22 @@ def item_response(
     return Response(body, status_code=status, headers=headers, media_type=JSON)
 
 
+def _link_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
+    if next_cursor is None:
+        return {}
+    url = request.url.include_query_params(cursor=next_cursor)
+    return {"Link": f'<{url}>; rel="next"'}
+
+
 def list_response(request: Request, model: BaseModel, next_cursor: str | None) -> Response:
     """A list page with an RFC 8288 `Link: <…>; rel="next"` header while more pages exist."""
-    headers = {}
-    if next_cursor is not None:
-        url = request.url.include_query_params(cursor=next_cursor)
-        headers["Link"] = f'<{url}>; rel="next"'
-    return json_response(model, headers=headers)
+    return json_response(model, headers=_link_headers(request, next_cursor))
+
+
+def rows_page_response(request: Request, rows: RowJson, page: Page) -> Response:
+    """`page_response` for a page of rows serialised as `rows.model` (see `app.core.rows`)."""
+    body = rows.page(page.rows, page.next_cursor)
+    return Response(body, headers=_link_headers(request, page.next_cursor), media_type=JSON)
 
 
 def page_response(

@@ -1,0 +1,116 @@
+"""Response bodies built straight from database rows, without validating them a second time.
+
+A row the database returns was validated when it was written; turning it into a Pydantic model
+only to serialise it again costs more than the query (issue 11). `RowJson(Model)` learns the
+model's fields once (their order, constant `Literal` fields such as `object`, nested models)
+and then rebuilds each row as plain data in that shape for orjson. The bytes are those Pydantic
+would produce for `Model.model_validate(row)`: tests/core/test_rows.py checks it field type by
+field type, so ETags do not depend on which path built a representation.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel
+
+_OPTIONS = orjson.OPT_UTC_Z
+
+Shape = Callable[[Any], Any]
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as Pydantic writes it for our types (UTC datetimes end in `Z`)."""
+    return orjson.dumps(data, option=_OPTIONS)
+
+
+def _models_in(annotation: Any) -> tuple[str, type[BaseModel]] | None:
+    """("one" | "list", Model) when the annotation holds a nested model (optionally None)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _models_in(inner[0]) if len(inner) == 1 else None
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        found = _models_in(item)
+        return ("list", found[1]) if found is not None and found[0] == "one" else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ("one", annotation)
+    return None
+
+
+RowShape = Callable[[Mapping[str, Any]], dict[str, Any]]
+_REQUIRED: Any = object()
+_NOT_CONSTANT: Any = object()
+
+
+def _one(shape: RowShape) -> Shape:
+    return lambda value: None if value is None else shape(value)
+
+
+def _many(shape: RowShape) -> Shape:
+    return lambda value: None if value is None else [shape(item) for item in value]
+
+
+def _shape_of(model: type[BaseModel], *, nested: bool = False) -> RowShape:
+    """A function rebuilding a row as `model`'s fields, in order, nested models included. A row
+    must hold every field; a nested object (stored JSON) may omit those with a default."""
+    # Per field, in the model's order: (name, constant, transform, default).
+    plan: list[tuple[str, Any, Shape | None, Any]] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if typing.get_origin(annotation) is Literal and len(typing.get_args(annotation)) == 1:
+            plan.append((name, typing.get_args(annotation)[0], None, _REQUIRED))
+            continue
+        default = _REQUIRED
+        if nested and not field.is_required():
+            default = field.get_default(call_default_factory=True)
+        found = _models_in(annotation)
+        transform = None
+        if found is not None:
+            inner = _shape_of(found[1], nested=True)
+            transform = _one(inner) if found[0] == "one" else _many(inner)
+        plan.append((name, _NOT_CONSTANT, transform, default))
+
+    def shape(row: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, constant, transform, default in plan:
+            if constant is not _NOT_CONSTANT:
+                out[name] = constant
+                continue
+            value = row[name] if default is _REQUIRED else row.get(name, default)
+            out[name] = value if transform is None else transform(value)
+        return out
+
+    return shape
+
+
+class RowJson:
+    """Rows (mappings holding at least the model's fields) as the JSON of `model`."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+        self.fields = tuple(model.model_fields)
+        self.shape = _shape_of(model)
+
+    def data(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        return self.shape(row)
+
+    def json(self, row: Mapping[str, Any]) -> bytes:
+        return dumps(self.shape(row))
+
+    def page(self, rows: Iterable[Mapping[str, Any]], next_cursor: str | None) -> bytes:
+        """The list envelope (`ListPage`) around the rows."""
+        shape = self.shape
+        return dumps(
+            {
+                "object": "list",
+                "data": [shape(r) for r in rows],
+                "has_more": next_cursor is not None,
+                "next_cursor": next_cursor,
+            }
+        )
