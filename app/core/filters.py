@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal_column, select, type_coerce
+from sqlalchemy import ColumnElement, bindparam, exists, func, literal_column, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 
 
@@ -17,6 +17,32 @@ def matches_query(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
     """`column` (a lower-cased `search_text`) contains `q`, case-insensitively; `%` and `_` in
     `q` are taken literally."""
     return column.contains(q.lower(), autoescape=True)
+
+
+def like_pattern(q: str) -> str:
+    """The LIKE pattern (escape character `\\`) for "contains `q`", lower-cased, with `%`, `_`
+    and `\\` in `q` taken literally; for `matches_bound_query`."""
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matches_bound_query(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """`matches_query` with the pattern (`like_pattern(q)`) in the bind parameter `name`."""
+    return column.like(bindparam(name), escape="\\")
+
+
+def has_bound_tag(dialect_name: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """`has_tag` with the tag in the bind parameter `name` (pass `bound_tag(dialect, tag)`)."""
+    if dialect_name == "postgresql":
+        return type_coerce(column, JSONB()).contains(bindparam(name, type_=JSONB()))
+    element = func.json_each(column).table_valued("value")
+    return exists(
+        select(literal_column("1")).select_from(element).where(element.c.value == bindparam(name))
+    )
+
+
+def bound_tag(dialect_name: str, tag: str) -> Any:
+    return [tag] if dialect_name == "postgresql" else tag
 
 
 def has_tag(dialect_name: str, column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query
-from sqlalchemy import ColumnElement, Select, and_, literal, or_, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, literal, or_, tuple_
 
 from app.core.db import Row, UTCDateTime
 from app.core.errors import FieldError, ValidationFailed
@@ -19,11 +19,10 @@ from app.core.errors import FieldError, ValidationFailed
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1–{MAX_LIMIT}.")]
-Cursor = Annotated[
-    str | None,
-    Query(max_length=512, description="Opaque cursor from the previous page's `next_cursor`."),
-]
+LIMIT_DESCRIPTION = f"Page size, 1–{MAX_LIMIT}."
+CURSOR_DESCRIPTION = "Opaque cursor from the previous page's `next_cursor`."
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)]
+Cursor = Annotated[str | None, Query(max_length=512, description=CURSOR_DESCRIPTION)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +47,34 @@ class SortOrder:
         # One row more than asked tells whether another page exists, without a COUNT.
         return stmt.order_by(*order).limit(limit + 1)
 
-    def _after(self, values: list[Any]) -> ColumnElement[bool]:
+    def shaped(self, stmt: Select[Any], after: str | None) -> Select[Any]:
+        """`apply` with every value a bind parameter, for statements built once per shape and
+        reused (see `keyset`): `after` is None (first page), "value" or "null" (the cursor's
+        first value is NULL, for a nullable sort)."""
+        if after is not None:
+            values: list[Any] = [
+                bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(self.columns)
+            ]
+            if after == "null":
+                values[0] = None
+            stmt = stmt.where(self._after(values, bound=True))
+        order = [c.desc() if self.descending else c.asc() for c in self.columns]
+        if self.nullable:
+            order[0] = order[0].nulls_last()
+        return stmt.order_by(*order).limit(bindparam("page_limit", type_=Integer()))
+
+    def keyset(self, cursor: str | None, limit: int) -> tuple[str | None, dict[str, Any]]:
+        """The shape (`after` for `shaped`) and values of one page's keyset query."""
+        params: dict[str, Any] = {"page_limit": limit + 1}
+        if cursor is None:
+            return None, params
+        values = decode_cursor(cursor, self)
+        for i, value in enumerate(values):
+            if value is not None:
+                params[f"after_{i}"] = value
+        return ("null" if values[0] is None else "value"), params
+
+    def _after(self, values: list[Any], *, bound: bool = False) -> ColumnElement[bool]:
         def beyond(key: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[bool]:
             return key < value if self.descending else key > value
 
@@ -58,7 +84,7 @@ class SortOrder:
         if values[0] is None:  # already among the NULLs, which come last
             return and_(first.is_(None), beyond(tuple_(*rest), tuple_(*values[1:])))
         return or_(
-            beyond(first, literal(values[0], first.type)),
+            beyond(first, values[0] if bound else literal(values[0], first.type)),
             and_(first == values[0], beyond(tuple_(*rest), tuple_(*values[1:]))),
             first.is_(None),
         )

@@ -545,7 +545,7 @@ async def home_agenda(
     buckets = await db.all(_agenda_follow_ups(workspace_id, start, end, now))
     overdue = [r for r in buckets if r["bucket"] == "overdue"]
     due_today = [r for r in buckets if r["bucket"] == "due_today"]
-    meetings: list[Interview] = []
+    meetings: list[dict[str, Any]] = []
     page = Page([], None)
     if with_interviews:
         meetings, page = await interviews_service.list_interviews(
@@ -565,7 +565,7 @@ async def home_agenda(
         overdue_has_more=len(overdue) > AGENDA_LIMIT,
         due_today=[_to_follow_up(_without_bucket(r)) for r in due_today[:AGENDA_LIMIT]],
         due_today_has_more=len(due_today) > AGENDA_LIMIT,
-        interviews_today=meetings,
+        interviews_today=[Interview.model_validate(m) for m in meetings],
         interviews_today_has_more=page.has_more,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -12,7 +13,13 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, json_response, no_content, page_response
+from app.core.responses import (
+    item_response,
+    json_response,
+    no_content,
+    page_response,
+    rows_page_response,
+)
 from app.core.schemas import UtcDatetime
 from app.interviews import agenda, service
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
@@ -124,7 +131,7 @@ async def list_interviews(
         limit=limit,
         expand=service.parse_expand(expand),
     )
-    return page_response(request, InterviewList, data, page)
+    return rows_page_response(request, service.INTERVIEW_JSON, replace(page, rows=data))
 
 
 @router.post(

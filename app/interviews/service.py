@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
-from app.core.filters import matches_query, search_text
+from app.core.filters import like_pattern, matches_bound_query, search_text
 from app.core.pagination import Page, SortOrder, page_of
+from app.core.rows import RowJson
 from app.follow_ups import service as follow_ups_service
 from app.interviews import lifecycle
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
@@ -27,9 +29,7 @@ from app.interviews.schemas import (
 )
 from app.organisations import service as organisations_service
 from app.organisations.models import organisations
-from app.organisations.schemas import Organisation
 from app.people.models import people
-from app.people.schemas import Person
 
 NO_INTERVIEW = "No interview has that id in this workspace."
 
@@ -85,9 +85,10 @@ def parse_expand(value: str | None) -> frozenset[str]:
     return frozenset(wanted)
 
 
-def _select(workspace_id: str, expand: frozenset[str]) -> Select[Any]:
-    """Interviews of the workspace, with the expanded objects LEFT JOINed into the same row: the
-    statement count stays constant whatever the page size."""
+def _select(expand: frozenset[str]) -> Select[Any]:
+    """Interviews of the workspace (bind parameter `workspace_id`), with the expanded objects
+    LEFT JOINed into the same row: the statement count stays constant whatever the page size."""
+    workspace_id: Any = bindparam("workspace_id")
     stmt = select(*interviews.c)
     source: Any = interviews
     if "person" in expand:
@@ -113,20 +114,20 @@ def _embedded(row: Row, prefix: str) -> dict[str, Any] | None:
     return embedded if embedded.get("id") is not None else None
 
 
+def interview_data(row: Row) -> dict[str, Any]:
+    """A row (with any expanded objects) as the fields of `Interview` (see `INTERVIEW_JSON`)."""
+    data = {k: v for k, v in row.items() if "__" not in k}
+    data["allowed_actions"] = lifecycle.allowed_actions(InterviewStatus(row["status"]))
+    data["person"] = _embedded(row, _PERSON)
+    data["organisation"] = _embedded(row, _ORGANISATION)
+    return data
+
+
+INTERVIEW_JSON = RowJson(Interview)
+
+
 def _to_interview(row: Row) -> Interview:
-    person = _embedded(row, _PERSON)
-    organisation = _embedded(row, _ORGANISATION)
-    status = InterviewStatus(row["status"])
-    return Interview.model_validate(
-        {
-            **{k: v for k, v in row.items() if "__" not in k},
-            "allowed_actions": lifecycle.allowed_actions(status),
-            "person": None if person is None else Person.model_validate(person),
-            "organisation": (
-                None if organisation is None else Organisation.model_validate(organisation)
-            ),
-        }
-    )
+    return Interview.model_validate(interview_data(row))
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -142,10 +143,10 @@ async def _load(
 ) -> Row:
     if not ids.is_valid(interview_id, "int"):
         raise NotFound(NO_INTERVIEW)
-    stmt = _select(workspace_id, expand).where(interviews.c.id == interview_id)
+    stmt = _select(expand).where(interviews.c.id == interview_id)
     if lock:
         stmt = stmt.with_for_update(of=interviews)
-    return await db.one(stmt, missing=NO_INTERVIEW)
+    return await db.one(stmt, {"workspace_id": workspace_id}, missing=NO_INTERVIEW)
 
 
 async def get_interview(
@@ -173,7 +174,8 @@ async def list_interviews(
     cursor: str | None,
     limit: int,
     expand: frozenset[str] = frozenset(),
-) -> tuple[list[Interview], Page]:
+) -> tuple[list[dict[str, Any]], Page]:
+    """A page of interviews as `interview_data` (serialise with `INTERVIEW_JSON`)."""
     after, before = filters.scheduled_after, filters.scheduled_before
     if after is not None and before is not None and after > before:
         raise ValidationFailed(
@@ -186,21 +188,38 @@ async def list_interviews(
                 )
             ],
         )
-    stmt = _select(workspace_id, expand)
-    if filters.status is not None:
-        stmt = stmt.where(interviews.c.status == filters.status.value)
-    if filters.person_id is not None:
-        stmt = stmt.where(interviews.c.person_id == filters.person_id)
-    if filters.organisation_id is not None:
-        stmt = stmt.where(interviews.c.organisation_id == filters.organisation_id)
-    if after is not None:
-        stmt = stmt.where(interviews.c.scheduled_at >= after)
-    if before is not None:
-        stmt = stmt.where(interviews.c.scheduled_at < before)
-    if filters.q:
-        stmt = stmt.where(matches_query(interviews.c.search_text, filters.q))
-    page = page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
-    return [_to_interview(r) for r in page.rows], page
+    params: dict[str, Any] = {"workspace_id": workspace_id}
+    present: list[str] = []
+    for name in _FILTERS:
+        value = getattr(filters, name)
+        if value is None or (name == "q" and not value):
+            continue
+        present.append(name)
+        params[name] = like_pattern(value) if name == "q" else value
+    after_kind, keyset = order.keyset(cursor, limit)
+    stmt = _list_statement(expand, order, after_kind, tuple(present))
+    page = page_of(await db.all(stmt, params | keyset), order, limit)
+    return [interview_data(r) for r in page.rows], page
+
+
+_FILTERS = ("status", "person_id", "organisation_id", "scheduled_after", "scheduled_before", "q")
+
+
+@lru_cache(maxsize=256)
+def _list_statement(
+    expand: frozenset[str], order: SortOrder, after: str | None, filters: tuple[str, ...]
+) -> Select[Any]:
+    """One statement per shape, built and compiled once; requests pass only values."""
+    c = interviews.c
+    conditions: dict[str, ColumnElement[bool]] = {
+        "status": c.status == bindparam("status"),
+        "person_id": c.person_id == bindparam("person_id"),
+        "organisation_id": c.organisation_id == bindparam("organisation_id"),
+        "scheduled_after": c.scheduled_at >= bindparam("scheduled_after"),
+        "scheduled_before": c.scheduled_at < bindparam("scheduled_before"),
+        "q": matches_bound_query(c.search_text, "q"),
+    }
+    return order.shaped(_select(expand).where(*(conditions[f] for f in filters)), after)
 
 
 # --- create, update, delete -------------------------------------------------------------------

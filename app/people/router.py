@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
+from app.core.db import Row
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, no_content, page_response
+from app.core.pagination import (
+    CURSOR_DESCRIPTION,
+    DEFAULT_LIMIT,
+    LIMIT_DESCRIPTION,
+    MAX_LIMIT,
+    resolve_sort,
+)
+from app.core.responses import json_item_response, no_content, rows_page_response
 from app.organisations.router import OrganisationId
 from app.people import service
 from app.people.schemas import (
@@ -39,60 +46,59 @@ PersonId = Annotated[
 _SORTS = ", ".join(f"`{name}`" for name in service.ORDERS)
 
 
-class _Listing:
-    """The query parameters both people lists share: paging, sort and filters."""
+class PeopleQuery(BaseModel):
+    """The query parameters both people lists share: paging, sort and filters (one model, so
+    FastAPI validates them in one step)."""
 
-    def __init__(
-        self,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
-        sort: Annotated[
-            str,
-            Query(
-                max_length=32,
-                description=f"One of {_SORTS}; `-` sorts descending. People without a family "
-                "name, or never contacted, come last in either direction of those sorts.",
-            ),
-        ] = service.DEFAULT_SORT,
-        relationship_stage: Annotated[
-            RelationshipStage | None, Query(description="Only people at this stage.")
-        ] = None,
-        source: Annotated[
-            PersonSource | None, Query(description="Only people from this source.")
-        ] = None,
-        tag: Annotated[
-            str | None, Query(max_length=50, description="Only people with this tag.")
-        ] = None,
-        referred_by_id: Annotated[
-            str | None,
-            Query(max_length=64, description="Only people this person (`per_…`) referred."),
-        ] = None,
-        q: Annotated[
-            str | None,
-            Query(
-                max_length=200,
-                description="Text search, ignoring case, in the names, email addresses, job "
-                "title and notes.",
-            ),
-        ] = None,
-    ) -> None:
-        self.limit = limit
-        self.cursor = cursor
-        self.order = resolve_sort(sort, service.ORDERS)
-        self.filters = service.PersonFilters(
-            relationship_stage=relationship_stage,
-            source=source,
-            tag=tag,
-            referred_by_id=referred_by_id,
-            q=q,
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
+    cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
+    sort: str = Field(
+        service.DEFAULT_SORT,
+        max_length=32,
+        description=f"One of {_SORTS}; `-` sorts descending. People without a family "
+        "name, or never contacted, come last in either direction of those sorts.",
+    )
+    relationship_stage: RelationshipStage | None = Field(
+        None, description="Only people at this stage."
+    )
+    source: PersonSource | None = Field(None, description="Only people from this source.")
+    tag: str | None = Field(None, max_length=50, description="Only people with this tag.")
+    referred_by_id: str | None = Field(
+        None, max_length=64, description="Only people this person (`per_…`) referred."
+    )
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Text search, ignoring case, in the names, email addresses, job "
+        "title and notes.",
+    )
+
+    def filters(self, organisation_id: str | None = None) -> service.PersonFilters:
+        return service.PersonFilters(
+            organisation_id=organisation_id,
+            relationship_stage=self.relationship_stage,
+            source=self.source,
+            tag=self.tag,
+            referred_by_id=self.referred_by_id,
+            q=self.q,
         )
 
 
-Listing = Annotated[_Listing, Depends()]
+class AllPeopleQuery(PeopleQuery):
+    organisation_id: str | None = Field(
+        None, max_length=64, description="Only people at this organisation (`org_…`)."
+    )
 
 
-def _location(person: Person) -> str:
-    return f"/v1/workspaces/{person.workspace_id}/people/{person.id}"
+def _location(person: Row) -> str:
+    return f"/v1/workspaces/{person['workspace_id']}/people/{person['id']}"
+
+
+def _person_response(
+    request: Request, person: Row, *, status: int = 200, location: str | None = None
+) -> Response:
+    body = service.PERSON_JSON.json(person)
+    return json_item_response(request, body, status=status, location=location)
 
 
 @router.get(
@@ -104,23 +110,18 @@ def _location(person: Person) -> str:
 async def list_people(
     request: Request,
     access: PeopleReader,
-    listing: Listing,
+    query: Annotated[AllPeopleQuery, Query()],
     db: ReadDb,
-    organisation_id: Annotated[
-        str | None,
-        Query(max_length=64, description="Only people at this organisation (`org_…`)."),
-    ] = None,
 ) -> Response:
-    filters = replace(listing.filters, organisation_id=organisation_id)
-    data, page = await service.list_people(
+    page = await service.list_people(
         db,
         access.workspace_id,
-        filters,
-        order=listing.order,
-        cursor=listing.cursor,
-        limit=listing.limit,
+        query.filters(query.organisation_id),
+        order=resolve_sort(query.sort, service.ORDERS),
+        cursor=query.cursor,
+        limit=query.limit,
     )
-    return page_response(request, PersonList, data, page)
+    return rows_page_response(request, service.PERSON_JSON, page)
 
 
 @router.get(
@@ -133,19 +134,19 @@ async def list_people_by_organisation(
     request: Request,
     access: PeopleReader,
     organisation_id: OrganisationId,
-    listing: Listing,
+    query: Annotated[PeopleQuery, Query()],
     db: ReadDb,
 ) -> Response:
-    data, page = await service.list_people_of_organisation(
+    page = await service.list_people_of_organisation(
         db,
         access.workspace_id,
         organisation_id,
-        listing.filters,
-        order=listing.order,
-        cursor=listing.cursor,
-        limit=listing.limit,
+        query.filters(),
+        order=resolve_sort(query.sort, service.ORDERS),
+        cursor=query.cursor,
+        limit=query.limit,
     )
-    return page_response(request, PersonList, data, page)
+    return rows_page_response(request, service.PERSON_JSON, page)
 
 
 @router.post(
@@ -159,7 +160,7 @@ async def create_person(
     request: Request, body: PersonCreate, access: PeopleWriter, db: WriteDb
 ) -> Response:
     person = await service.create_person(db, access.workspace_id, body)
-    return item_response(request, person, status=201, location=_location(person))
+    return _person_response(request, person, status=201, location=_location(person))
 
 
 @router.get(
@@ -171,7 +172,7 @@ async def create_person(
 async def get_person(
     request: Request, access: PeopleReader, person_id: PersonId, db: ReadDb
 ) -> Response:
-    return item_response(request, await service.get_person(db, access.workspace_id, person_id))
+    return _person_response(request, await service.get_person(db, access.workspace_id, person_id))
 
 
 @router.patch(
@@ -191,7 +192,7 @@ async def update_person(
     person = await service.update_person(
         db, access.workspace_id, person_id, body.changes(), if_match
     )
-    return item_response(request, person)
+    return _person_response(request, person)
 
 
 @router.delete(

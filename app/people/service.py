@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
-from app.core.filters import has_tag, matches_query, search_text
+from app.core.filters import (
+    bound_tag,
+    has_bound_tag,
+    like_pattern,
+    matches_bound_query,
+    search_text,
+)
 from app.core.pagination import Page, SortOrder, page_of
+from app.core.rows import RowJson
 from app.follow_ups import service as follow_ups_service
 from app.interviews.models import interviews
 from app.organisations import service as organisations_service
@@ -23,8 +31,9 @@ from app.workspaces.models import workspaces
 _NO_PERSON = "No person has that id in this workspace."
 
 _c = people.c
-# Every column but `search_text`, which only `?q=` reads.
-_columns = [c for c in _c if c.key != "search_text"]
+# Responses are built from rows (app.core.rows): a person is exactly the columns `Person` shows.
+PERSON_JSON = RowJson(Person)
+_columns = [_c[name] for name in PERSON_JSON.fields if name != "object"]
 _person = select(*_columns).where(
     _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("person_id")
 )
@@ -39,8 +48,9 @@ async def _load(db: Db, workspace_id: str, person_id: str, *, lock: bool = False
     )
 
 
-async def get_person(db: Db, workspace_id: str, person_id: str) -> Person:
-    return Person.model_validate(await _load(db, workspace_id, person_id))
+async def get_person(db: Db, workspace_id: str, person_id: str) -> Row:
+    """The person's row, the fields of `Person` (serialise with `PERSON_JSON`)."""
+    return await _load(db, workspace_id, person_id)
 
 
 async def ensure_exists(
@@ -97,6 +107,26 @@ class PersonFilters:
     q: str | None = None
 
 
+_FILTERS = tuple(PersonFilters.__dataclass_fields__)
+
+
+@lru_cache(maxsize=256)
+def _list_statement(
+    dialect_name: str, order: SortOrder, after: str | None, filters: tuple[str, ...]
+) -> Select[Any]:
+    """One statement per shape (which filters, which sort, which cursor kind), built and
+    compiled once; each request passes only values."""
+    conditions: list[ColumnElement[bool]] = [_c.workspace_id == bindparam("workspace_id")]
+    for name in filters:
+        if name == "tag":
+            conditions.append(has_bound_tag(dialect_name, _c.tags, "tag"))
+        elif name == "q":
+            conditions.append(matches_bound_query(_c.search_text, "q"))
+        else:
+            conditions.append(_c[name] == bindparam(name))
+    return order.shaped(select(*_columns).where(*conditions), after)
+
+
 async def list_people(
     db: Db,
     workspace_id: str,
@@ -105,23 +135,24 @@ async def list_people(
     order: SortOrder,
     cursor: str | None,
     limit: int,
-) -> tuple[list[Person], Page]:
-    conditions: list[ColumnElement[bool]] = [_c.workspace_id == workspace_id]
-    if filters.organisation_id is not None:
-        conditions.append(_c.organisation_id == filters.organisation_id)
-    if filters.relationship_stage is not None:
-        conditions.append(_c.relationship_stage == filters.relationship_stage.value)
-    if filters.source is not None:
-        conditions.append(_c.source == filters.source.value)
-    if filters.tag is not None:
-        conditions.append(has_tag(db.dialect_name, _c.tags, filters.tag))
-    if filters.referred_by_id is not None:
-        conditions.append(_c.referred_by_id == filters.referred_by_id)
-    if filters.q is not None:
-        conditions.append(matches_query(_c.search_text, filters.q))
-    stmt = order.apply(select(*_columns).where(*conditions), cursor, limit)
-    page = page_of(await db.all(stmt), order, limit)
-    return [Person.model_validate(r) for r in page.rows], page
+) -> Page:
+    """A page of people (rows of `Person` fields), filtered and sorted."""
+    after, params = order.keyset(cursor, limit)
+    params["workspace_id"] = workspace_id
+    present: list[str] = []
+    for name in _FILTERS:
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        present.append(name)
+        if name == "tag":
+            params[name] = bound_tag(db.dialect_name, value)
+        elif name == "q":
+            params[name] = like_pattern(value)
+        else:
+            params[name] = value
+    stmt = _list_statement(db.dialect_name, order, after, tuple(present))
+    return page_of(await db.all(stmt, params), order, limit)
 
 
 async def list_people_of_organisation(
@@ -133,7 +164,7 @@ async def list_people_of_organisation(
     order: SortOrder,
     cursor: str | None,
     limit: int,
-) -> tuple[list[Person], Page]:
+) -> Page:
     """The people at one organisation; NotFound when the organisation is not in the workspace."""
     await organisations_service.get_organisation(db, workspace_id, organisation_id)
     filters = replace(filters, organisation_id=organisation_id)
@@ -224,7 +255,7 @@ async def ensure_no_cycle(db: Db, workspace_id: str, person_id: str, referrer_id
         current = await db.scalar(_referrer, {"workspace_id": workspace_id, "person_id": current})
 
 
-async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Person:
+async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
     fields = body.model_dump()
     if fields["display_name"] is None:
         fields["display_name"] = derived_display_name(fields["given_name"], fields["family_name"])
@@ -246,7 +277,7 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Person
         .returning(*_columns)
     )
     await _keep_in_touch(db, row)
-    return Person.model_validate(row)
+    return row
 
 
 async def _keep_in_touch(db: Db, row: Row) -> None:
@@ -273,11 +304,11 @@ def _merged_display_name(current: Row, changes: dict[str, Any]) -> str:
 
 async def update_person(
     db: Db, workspace_id: str, person_id: str, changes: dict[str, Any], if_match: str | None
-) -> Person:
+) -> Row:
     current = await _load(db, workspace_id, person_id, lock=True)
-    require_current(if_match, Person.model_validate(current))
+    require_current(if_match, PERSON_JSON.json(current))
     if not changes:
-        return Person.model_validate(current)
+        return current
     changes = {**changes, "display_name": _merged_display_name(current, changes)}
     if not changes["display_name"]:
         raise _name_required()
@@ -291,7 +322,7 @@ async def update_person(
     )
     if "stay_in_touch_every_days" in changes:
         await _keep_in_touch(db, row)
-    return Person.model_validate(row)
+    return row
 
 
 async def delete_person(
@@ -300,7 +331,7 @@ async def delete_person(
     """Delete a person; their interviews go too only when the client asked (`cascade`). The
     row lock makes a concurrent new interview for this person wait, so none slips through."""
     current = await _load(db, workspace_id, person_id, lock=True)
-    require_current(if_match, Person.model_validate(current))
+    require_current(if_match, PERSON_JSON.json(current))
     if not cascade:
         interview = await db.first(
             select(interviews.c.id)

@@ -162,7 +162,7 @@ async def _create_contact(
             relationship_stage=RelationshipStage.identified,
         ),
     )
-    return {"id": person.id, "display_name": person.display_name}
+    return {"id": person["id"], "display_name": person["display_name"]}
 
 
 async def create_referrals(
