@@ -13,9 +13,12 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import ReadDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.query import CheckedRoute
 from app.core.responses import page_response
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["activity"])
+router = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}", tags=["activity"]
+)
 
 Reader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
 PersonId = Annotated[str, Path(description="The person's id (`per_…`).")]

@@ -20,9 +20,10 @@ from app.auth.schemas import (
 )
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.errors import BadRequest
+from app.core.query import CheckedRoute
 from app.core.responses import json_response
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(route_class=CheckedRoute, prefix="/v1")
 _NO_STORE = {"Cache-Control": "no-store"}
 
 

@@ -13,8 +13,9 @@ from starlette.responses import Response
 from app.core.dependencies import database
 from app.core.errors import NotFound, ProblemError, Unauthenticated
 from app.core.metrics import token_matches
+from app.core.query import CheckedRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=CheckedRoute, tags=["health"])
 
 
 class Health(BaseModel):

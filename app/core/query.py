@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from app.core.errors import FieldError, ValidationFailed
-
-_known: dict[int, frozenset[str]] = {}
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -26,30 +28,34 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def _allowed(route: APIRoute) -> frozenset[str]:
-    names = _known.get(id(route))
-    if names is None:
-        names = _known[id(route)] = frozenset(_query_names(route.dependant))
-    return names
-
-
-async def reject_unknown_query_params(request: Request) -> None:
-    if not request.query_params:
-        return
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    unknown = set(request.query_params.keys()) - _allowed(route)
+def reject_unknown(request: Request, allowed: frozenset[str]) -> None:
+    unknown = set(request.query_params.keys()) - allowed
     if unknown:
-        allowed = ", ".join(sorted(_allowed(route))) or "none"
+        names = ", ".join(sorted(allowed)) or "none"
         raise ValidationFailed(
             "Unknown query parameter(s).",
             errors=[
                 FieldError(
                     parameter=name,
-                    detail=f"Not a parameter here (allowed: {allowed}).",
+                    detail=f"Not a parameter here (allowed: {names}).",
                     code="unknown_parameter",
                 )
                 for name in sorted(unknown)
             ],
         )
+
+
+class CheckedRoute(APIRoute):
+    """Every route's class: unknown query parameters are refused before anything else runs
+    (a check in the route rather than a dependency, which would cost a dependency per request)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        allowed = frozenset(_query_names(self.dependant))
+
+        async def checked(request: Request) -> Response:
+            if request.scope.get("query_string"):
+                reject_unknown(request, allowed)
+            return await handler(request)
+
+        return checked

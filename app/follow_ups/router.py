@@ -11,6 +11,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.query import CheckedRoute
 from app.core.responses import item_response, json_response, no_content, page_response
 from app.core.schemas import TimeZoneName, UtcDatetime
 from app.follow_ups import service
@@ -28,7 +29,7 @@ from app.follow_ups.schemas import (
 )
 
 # Tags are per route: the thank-you note belongs with the interviews' operations.
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}")
+router = APIRouter(route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}")
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 Reader = Annotated[WorkspaceAccess, workspace_scope("follow_ups:read")]

@@ -21,6 +21,7 @@ from app.core import ids
 from app.core.db import Db, Row
 from app.core.dependencies import ReadDb
 from app.core.errors import NotFound
+from app.core.query import CheckedRoute
 from app.core.responses import item_response
 from app.interviews.models import agenda_items, interviews
 from app.interviews.service import NO_INTERVIEW
@@ -70,7 +71,9 @@ class InterviewReadiness(BaseModel):
     items: list[ReadinessItem] = Field(description="Every item, always in the same order.")
 
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}/interviews", tags=["interviews"])
+router = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/interviews", tags=["interviews"]
+)
 
 _referrer = people.alias("referrer")
 _person = people.alias("person")

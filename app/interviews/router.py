@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -13,6 +12,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.query import CheckedRoute
 from app.core.responses import (
     item_response,
     json_response,
@@ -38,7 +38,9 @@ from app.interviews.schemas import (
     InterviewUpdate,
 )
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}/interviews", tags=["interviews"])
+router = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/interviews", tags=["interviews"]
+)
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 Reader = Annotated[WorkspaceAccess, workspace_scope("interviews:read")]
@@ -122,7 +124,7 @@ async def list_interviews(
         scheduled_before=scheduled_before,
         q=q,
     )
-    data, page = await service.list_interviews(
+    page = await service.list_interviews(
         db,
         access.workspace_id,
         filters,
@@ -131,7 +133,7 @@ async def list_interviews(
         limit=limit,
         expand=service.parse_expand(expand),
     )
-    return rows_page_response(request, service.INTERVIEW_JSON, replace(page, rows=data))
+    return rows_page_response(request, service.INTERVIEW_JSON, page)
 
 
 @router.post(

@@ -11,11 +11,14 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.query import CheckedRoute
 from app.core.responses import item_response, no_content, page_response
 from app.leads import service
 from app.leads.schemas import Lead, LeadCreate, LeadList, LeadStatus, LeadUpdate
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}/leads", tags=["leads"])
+router = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/leads", tags=["leads"]
+)
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 Reader = Annotated[WorkspaceAccess, workspace_scope("leads:read")]

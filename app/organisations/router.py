@@ -11,6 +11,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.query import CheckedRoute
 from app.core.responses import item_response, no_content, page_response
 from app.organisations import service
 from app.organisations.schemas import (
@@ -22,7 +23,11 @@ from app.organisations.schemas import (
     OrganisationUpdate,
 )
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}/organisations", tags=["organisations"])
+router = APIRouter(
+    route_class=CheckedRoute,
+    prefix="/v1/workspaces/{workspace_id}/organisations",
+    tags=["organisations"],
+)
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 OrganisationsReader = Annotated[WorkspaceAccess, workspace_scope("organisations:read")]

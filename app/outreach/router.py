@@ -11,6 +11,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.query import CheckedRoute
 from app.core.responses import item_response, no_content, page_response
 from app.core.schemas import UtcDatetime
 from app.outreach import service
@@ -27,7 +28,9 @@ from app.outreach.schemas import (
     OutreachUpdate,
 )
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}/outreach", tags=["outreach"])
+router = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/outreach", tags=["outreach"]
+)
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 Reader = Annotated[WorkspaceAccess, workspace_scope("outreach:read")]

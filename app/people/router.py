@@ -19,6 +19,7 @@ from app.core.pagination import (
     MAX_LIMIT,
     resolve_sort,
 )
+from app.core.query import CheckedRoute
 from app.core.responses import json_item_response, no_content, rows_page_response
 from app.organisations.router import OrganisationId
 from app.people import service
@@ -31,7 +32,9 @@ from app.people.schemas import (
     RelationshipStage,
 )
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["people"])
+router = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}", tags=["people"]
+)
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 PeopleReader = Annotated[WorkspaceAccess, workspace_scope("people:read")]

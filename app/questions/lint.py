@@ -24,6 +24,7 @@ from app.core import ids
 from app.core.db import Db
 from app.core.dependencies import ReadDb
 from app.core.errors import NotFound
+from app.core.query import CheckedRoute
 from app.core.responses import item_response
 from app.questions.models import question_banks, questions
 
@@ -237,7 +238,7 @@ class QuestionBankLint(BaseModel):
     warning_count: int = Field(ge=0, description="How many warnings the bank's questions have.")
 
 
-router = APIRouter(tags=["question-banks"])
+router = APIRouter(route_class=CheckedRoute, tags=["question-banks"])
 
 _NO_BANK = "No question bank has that id in this workspace."
 

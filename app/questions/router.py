@@ -12,6 +12,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import CurrentCaller, workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.query import CheckedRoute
 from app.core.responses import item_response, no_content, page_response
 from app.questions import service
 from app.questions.schemas import (
@@ -30,7 +31,7 @@ from app.questions.schemas import (
     QuestionUpdate,
 )
 
-router = APIRouter(tags=["question-banks"])
+router = APIRouter(route_class=CheckedRoute, tags=["question-banks"])
 
 BANKS = "/v1/workspaces/{workspace_id}/question-banks"
 BANK = BANKS + "/{bank_id}"

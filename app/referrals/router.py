@@ -11,6 +11,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.query import CheckedRoute
 from app.core.responses import (
     item_response,
     json_response,
@@ -28,7 +29,9 @@ from app.referrals.schemas import (
     ReferralTree,
 )
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}", tags=["referrals"])
+router = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}", tags=["referrals"]
+)
 
 # Referrals create and link people, so they are guarded by the people scopes.
 Reader = Annotated[WorkspaceAccess, workspace_scope("people:read")]

@@ -11,6 +11,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.query import CheckedRoute
 from app.core.responses import (
     item_response,
     json_response,
@@ -30,7 +31,9 @@ from app.templates.schemas import (
     TemplateUpdate,
 )
 
-router = APIRouter(prefix="/v1/workspaces/{workspace_id}/templates", tags=["templates"])
+router = APIRouter(
+    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/templates", tags=["templates"]
+)
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 Reader = Annotated[WorkspaceAccess, workspace_scope("templates:read")]

@@ -13,6 +13,7 @@ from app.auth.dependencies import CurrentUser, caller_cache, caller_scope, works
 from app.core.db import Db
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.query import CheckedRoute
 from app.core.responses import item_response, no_content, page_response
 from app.workspaces import service
 from app.workspaces.schemas import (
@@ -26,7 +27,7 @@ from app.workspaces.schemas import (
     WorkspaceUpdate,
 )
 
-router = APIRouter(prefix="/v1/workspaces")
+router = APIRouter(route_class=CheckedRoute, prefix="/v1/workspaces")
 # The caller is resolved before a WriteDb parameter opens its transaction.
 WorkspaceReader = Annotated[WorkspaceAccess, workspace_scope("workspaces:read")]
 WorkspaceWriter = Annotated[WorkspaceAccess, workspace_scope("workspaces:write")]
