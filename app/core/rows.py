@@ -46,6 +46,7 @@ def _models_in(annotation: Any) -> tuple[str, type[BaseModel]] | None:
 RowShape = Callable[[Mapping[str, Any]], dict[str, Any]]
 _REQUIRED: Any = object()
 _NOT_CONSTANT: Any = object()
+_COMPUTED: Any = object()
 
 
 def _one(shape: RowShape) -> Shape:
@@ -56,46 +57,82 @@ def _many(shape: RowShape) -> Shape:
     return lambda value: None if value is None else [shape(item) for item in value]
 
 
-def _shape_of(model: type[BaseModel], *, nested: bool = False) -> RowShape:
-    """A function rebuilding a row as `model`'s fields, in order, nested models included. A row
-    must hold every field; a nested object (stored JSON) may omit those with a default."""
-    # Per field, in the model's order: (name, constant, transform, default).
-    plan: list[tuple[str, Any, Shape | None, Any]] = []
+def _embed(shape: RowShape, prefix: str) -> Callable[[Mapping[str, Any]], Any]:
+    key = prefix + "id"
+    return lambda row: None if row.get(key) is None else shape(row)
+
+
+def _shape_of(
+    model: type[BaseModel],
+    *,
+    nested: bool = False,
+    prefix: str = "",
+    computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
+    embedded: Mapping[str, str] | None = None,
+) -> RowShape:
+    """A function rebuilding a row as `model`'s fields, in order, nested models included.
+
+    A row must hold every field (as `prefix + name`); a nested object (stored JSON) may omit
+    those with a default. `computed` fields are functions of the row; an `embedded` model is
+    read from the same row's columns labelled with its prefix (a LEFT JOIN: None without id).
+    """
+    computed, embedded = computed or {}, embedded or {}
+    # Per field, in the model's order: (name, source key, constant, transform, default).
+    plan: list[tuple[str, str, Any, Shape | None, Any]] = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
+        found = _models_in(annotation)
+        if name in computed:
+            plan.append((name, "", _COMPUTED, computed[name], _REQUIRED))
+            continue
+        if name in embedded:
+            assert found is not None, name
+            assert found[0] == "one", name
+            inner = _shape_of(found[1], prefix=embedded[name])
+            plan.append((name, "", _COMPUTED, _embed(inner, embedded[name]), _REQUIRED))
+            continue
         if typing.get_origin(annotation) is Literal and len(typing.get_args(annotation)) == 1:
-            plan.append((name, typing.get_args(annotation)[0], None, _REQUIRED))
+            plan.append((name, "", typing.get_args(annotation)[0], None, _REQUIRED))
             continue
         default = _REQUIRED
         if nested and not field.is_required():
             default = field.get_default(call_default_factory=True)
-        found = _models_in(annotation)
-        transform = None
+        transform: Shape | None = None
         if found is not None:
             inner = _shape_of(found[1], nested=True)
             transform = _one(inner) if found[0] == "one" else _many(inner)
-        plan.append((name, _NOT_CONSTANT, transform, default))
+        plan.append((name, prefix + name, _NOT_CONSTANT, transform, default))
 
     def shape(row: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name, constant, transform, default in plan:
-            if constant is not _NOT_CONSTANT:
+        for name, key, constant, transform, default in plan:
+            if constant is _NOT_CONSTANT:
+                value = row[key] if default is _REQUIRED else row.get(key, default)
+                out[name] = value if transform is None else transform(value)
+            elif constant is _COMPUTED:
+                assert transform is not None
+                out[name] = transform(row)
+            else:
                 out[name] = constant
-                continue
-            value = row[name] if default is _REQUIRED else row.get(name, default)
-            out[name] = value if transform is None else transform(value)
         return out
 
     return shape
 
 
 class RowJson:
-    """Rows (mappings holding at least the model's fields) as the JSON of `model`."""
+    """Rows (mappings holding at least the model's fields) as the JSON of `model`; see
+    `_shape_of` for `computed` and `embedded` fields."""
 
-    def __init__(self, model: type[BaseModel]) -> None:
+    def __init__(
+        self,
+        model: type[BaseModel],
+        *,
+        computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
+        embedded: Mapping[str, str] | None = None,
+    ) -> None:
         self.model = model
         self.fields = tuple(model.model_fields)
-        self.shape = _shape_of(model)
+        self.shape = _shape_of(model, computed=computed, embedded=embedded)
 
     def data(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return self.shape(row)

@@ -45,7 +45,6 @@ from app.follow_ups.schemas import (
 from app.interviews import service as interviews_service
 from app.interviews.lifecycle import InterviewStatus
 from app.interviews.models import interviews
-from app.interviews.schemas import Interview
 from app.leads.models import leads
 from app.people.models import people
 from app.people.progress import advance_person
@@ -545,10 +544,9 @@ async def home_agenda(
     buckets = await db.all(_agenda_follow_ups(workspace_id, start, end, now))
     overdue = [r for r in buckets if r["bucket"] == "overdue"]
     due_today = [r for r in buckets if r["bucket"] == "due_today"]
-    meetings: list[dict[str, Any]] = []
     page = Page([], None)
     if with_interviews:
-        meetings, page = await interviews_service.list_interviews(
+        page = await interviews_service.list_interviews(
             db,
             workspace_id,
             interviews_service.InterviewFilters(
@@ -565,7 +563,7 @@ async def home_agenda(
         overdue_has_more=len(overdue) > AGENDA_LIMIT,
         due_today=[_to_follow_up(_without_bucket(r)) for r in due_today[:AGENDA_LIMIT]],
         due_today_has_more=len(due_today) > AGENDA_LIMIT,
-        interviews_today=[Interview.model_validate(m) for m in meetings],
+        interviews_today=[interviews_service.to_interview(r) for r in page.rows],
         interviews_today_has_more=page.has_more,
     )
 

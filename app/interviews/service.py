@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -65,6 +66,14 @@ _organisation_columns = [
 ]
 
 
+_INTERVIEW_KEYS = [c.key for c in interviews.c]
+# (label in the row, field name), the id first.
+_PERSON_LABELS = [(c.key, c.key.removeprefix(_PERSON)) for c in _person_columns]
+_ORGANISATION_LABELS = [(c.key, c.key.removeprefix(_ORGANISATION)) for c in _organisation_columns]
+assert _PERSON_LABELS[0][1] == "id"
+assert _ORGANISATION_LABELS[0][1] == "id"
+
+
 def parse_expand(value: str | None) -> frozenset[str]:
     """`?expand=person,organisation`: the related objects to embed; an unknown one is a 422."""
     if not value:
@@ -109,24 +118,38 @@ def _select(expand: frozenset[str]) -> Select[Any]:
     return stmt.select_from(source).where(interviews.c.workspace_id == workspace_id)
 
 
-def _embedded(row: Row, prefix: str) -> dict[str, Any] | None:
-    embedded = {k.removeprefix(prefix): row[k] for k in row if k.startswith(prefix)}
-    return embedded if embedded.get("id") is not None else None
+def _embedded(row: Row, labels: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """The LEFT JOINed object's columns (labelled `prefix + name`) as an object; None if absent."""
+    if row.get(labels[0][0]) is None:  # the id: absent when not expanded or not joined
+        return None
+    return {name: row[label] for label, name in labels}
 
 
 def interview_data(row: Row) -> dict[str, Any]:
     """A row (with any expanded objects) as the fields of `Interview` (see `INTERVIEW_JSON`)."""
-    data = {k: v for k, v in row.items() if "__" not in k}
+    data = {name: row[name] for name in _INTERVIEW_KEYS}
     data["allowed_actions"] = lifecycle.allowed_actions(InterviewStatus(row["status"]))
-    data["person"] = _embedded(row, _PERSON)
-    data["organisation"] = _embedded(row, _ORGANISATION)
+    data["person"] = _embedded(row, _PERSON_LABELS)
+    data["organisation"] = _embedded(row, _ORGANISATION_LABELS)
     return data
 
 
-INTERVIEW_JSON = RowJson(Interview)
+_ACTIONS = {status.value: lifecycle.allowed_actions(status) for status in InterviewStatus}
 
 
-def _to_interview(row: Row) -> Interview:
+def _allowed_actions(row: Mapping[str, Any]) -> list[InterviewAction]:
+    return _ACTIONS[row["status"]]
+
+
+# An interview row, with its LEFT JOINed person and organisation, as `Interview`'s JSON.
+INTERVIEW_JSON = RowJson(
+    Interview,
+    computed={"allowed_actions": _allowed_actions},
+    embedded={"person": _PERSON, "organisation": _ORGANISATION},
+)
+
+
+def to_interview(row: Row) -> Interview:
     return Interview.model_validate(interview_data(row))
 
 
@@ -152,7 +175,7 @@ async def _load(
 async def get_interview(
     db: Db, workspace_id: str, interview_id: str, expand: frozenset[str] = frozenset()
 ) -> Interview:
-    return _to_interview(await _load(db, workspace_id, interview_id, expand=expand))
+    return to_interview(await _load(db, workspace_id, interview_id, expand=expand))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +197,8 @@ async def list_interviews(
     cursor: str | None,
     limit: int,
     expand: frozenset[str] = frozenset(),
-) -> tuple[list[dict[str, Any]], Page]:
-    """A page of interviews as `interview_data` (serialise with `INTERVIEW_JSON`)."""
+) -> Page:
+    """A page of interview rows (serialise with `INTERVIEW_JSON`, or `to_interview`)."""
     after, before = filters.scheduled_after, filters.scheduled_before
     if after is not None and before is not None and after > before:
         raise ValidationFailed(
@@ -198,8 +221,7 @@ async def list_interviews(
         params[name] = like_pattern(value) if name == "q" else value
     after_kind, keyset = order.keyset(cursor, limit)
     stmt = _list_statement(expand, order, after_kind, tuple(present))
-    page = page_of(await db.all(stmt, params | keyset), order, limit)
-    return [interview_data(r) for r in page.rows], page
+    return page_of(await db.all(stmt, params | keyset), order, limit)
 
 
 _FILTERS = ("status", "person_id", "organisation_id", "scheduled_after", "scheduled_before", "q")
@@ -296,7 +318,7 @@ async def create_interview(db: Db, workspace_id: str, body: InterviewCreate) -> 
         )
         .returning(*interviews.c)
     )
-    return _to_interview(row)
+    return to_interview(row)
 
 
 def merge_patch(target: dict[str, Any] | None, patch: dict[str, Any]) -> dict[str, Any]:
@@ -317,9 +339,9 @@ async def update_interview(
     db: Db, workspace_id: str, interview_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Interview:
     current = await _load(db, workspace_id, interview_id, lock=True)
-    require_current(if_match, _to_interview(current))
+    require_current(if_match, to_interview(current))
     if not changes:
-        return _to_interview(current)
+        return to_interview(current)
     values = column_values(changes)
     if "person_id" in values:
         await _person(db, workspace_id, values["person_id"])
@@ -338,7 +360,7 @@ async def update_interview(
         .values(**values, search_text=_search_text({**current, **values}), updated_at=utcnow())
         .returning(*interviews.c)
     )
-    return _to_interview(row)
+    return to_interview(row)
 
 
 async def delete_interview(
@@ -346,7 +368,7 @@ async def delete_interview(
 ) -> None:
     """Delete an interview and (by the foreign key's cascade) its agenda."""
     current = await _load(db, workspace_id, interview_id, lock=True)
-    require_current(if_match, _to_interview(current))
+    require_current(if_match, to_interview(current))
     await db.execute(delete(interviews).where(interviews.c.id == current["id"]))
 
 
@@ -363,7 +385,7 @@ async def transition(
 ) -> Interview:
     """Apply a lifecycle action: 409 `invalid_transition` when the status does not allow it."""
     current = await _load(db, workspace_id, interview_id, lock=True)
-    require_current(if_match, _to_interview(current))
+    require_current(if_match, to_interview(current))
     status = lifecycle.next_status(InterviewStatus(current["status"]), action)
     values: dict[str, Any] = {"status": status.value}
     if isinstance(body, InterviewSchedule):
@@ -380,7 +402,7 @@ async def transition(
     if action == InterviewAction.complete:
         # The thank-you note and the person's progress, in this same transaction.
         await follow_ups_service.on_interview_completed(db, workspace_id, row)
-    return _to_interview(row)
+    return to_interview(row)
 
 
 def _actual_times(body: InterviewComplete, duration_minutes: int) -> dict[str, datetime]:
