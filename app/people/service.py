@@ -255,6 +255,10 @@ async def ensure_no_cycle(db: Db, workspace_id: str, person_id: str, referrer_id
         current = await db.scalar(_referrer, {"workspace_id": workspace_id, "person_id": current})
 
 
+# Built once: every column is a bind parameter, and a create passes them all.
+_insert_person = insert(people).returning(*_columns)
+
+
 async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
     fields = body.model_dump()
     if fields["display_name"] is None:
@@ -264,18 +268,15 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
     person_id = ids.new_id("per")
     await _check_references(db, workspace_id, person_id, fields)
     now = utcnow()
-    row = await db.one(
-        insert(people)
-        .values(
-            id=person_id,
-            workspace_id=workspace_id,
-            **column_values(fields),
-            search_text=_search_text(fields),
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*_columns)
-    )
+    values = {
+        **column_values(fields),
+        "id": person_id,
+        "workspace_id": workspace_id,
+        "search_text": _search_text(fields),
+        "created_at": now,
+        "updated_at": now,
+    }
+    row = await db.one(_insert_person, values)
     await _keep_in_touch(db, row)
     return row
 
