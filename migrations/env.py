@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -21,8 +22,19 @@ def _url() -> str:
     return config.attributes.get("database_url") or Settings().database_url
 
 
+def _include_object(
+    object_: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Indexes marked `info={"postgresql_only": True}` (GIN, pg_trgm) exist only on PostgreSQL:
+    SQLite's schema is compared without them."""
+    if type_ == "index" and not reflected and object_.info.get("postgresql_only"):
+        return bool(context.get_bind().dialect.name == "postgresql")
+    return True
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
+        include_object=_include_object,
         connection=connection,
         target_metadata=metadata,
         # SQLite alters tables by copying them; batch mode does that for us.

@@ -54,10 +54,32 @@ class Person(Base):
         Index(
             "ix_people_workspace_id_last_contacted_at_id", "workspace_id", "last_contacted_at", "id"
         ),
-        Index("ix_people_workspace_id_organisation_id", "workspace_id", "organisation_id"),
+        Index(
+            "ix_people_workspace_id_organisation_id_created_at_id",
+            "workspace_id",
+            "organisation_id",
+            "created_at",
+            "id",
+        ),
         Index("ix_people_workspace_id_relationship_stage", "workspace_id", "relationship_stage"),
         Index("ix_people_workspace_id_source", "workspace_id", "source"),
         Index("ix_people_workspace_id_referred_by_id", "workspace_id", "referred_by_id"),
+        # PostgreSQL only (migration 0006): `?tag=` (jsonb containment) and `?q=` (substring
+        # search, pg_trgm) stay index lookups in a workspace of a million people.
+        Index(
+            "ix_people_tags",
+            "tags",
+            postgresql_using="gin",
+            postgresql_ops={"tags": "jsonb_path_ops"},
+            info={"postgresql_only": True},
+        ),
+        Index(
+            "ix_people_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            info={"postgresql_only": True},
+        ),
     )
 
 
