@@ -118,7 +118,7 @@ def _interview(workspace_id: str, n: int, person: dict[str, Any], now: Any) -> d
 
 async def seed(
     url: str, *, n_people: int = 1000, n_orgs: int = 200, n_interviews: int = 500
-) -> dict[str, str]:
+) -> dict[str, Any]:
     settings = Settings(database_url=url)
     database = Database(url, pool_size=2)
     await database.connect()
@@ -152,7 +152,8 @@ async def seed(
             ]
             for chunk in _chunks(rows):
                 await db.execute(insert(interviews).values(chunk))
-        return {"workspace_id": workspace.id, "api_key": key.secret, "person_id": persons[0]["id"]}
+        person_id = persons[0]["id"] if persons else None
+        return {"workspace_id": workspace.id, "api_key": key.secret, "person_id": person_id}
     finally:
         await database.close()
 
