@@ -124,7 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_per_address=settings.login_max_failures_per_address,
     )
     install_error_handlers(app)
+    # Health first: probes are frequent and should not walk the API's routes.
     routers = (
+        health_router,
         auth_router,
         workspaces_router,
         api_keys_router,
@@ -141,7 +143,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         leads_router,
         activity_router,
         stats_router,
-        health_router,
     )
     for router in routers:
         # The routes themselves, not `include_router`: FastAPI's included routers are matched

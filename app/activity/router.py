@@ -13,8 +13,8 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import ReadDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.query import CheckedRoute
 from app.core.responses import page_response
+from app.core.routing import CheckedRoute
 
 router = APIRouter(
     route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}", tags=["activity"]

@@ -14,8 +14,8 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import USER_ONLY, caller_cache, workspace_scope
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.query import CheckedRoute
 from app.core.responses import item_response, json_response, page_response
+from app.core.routing import CheckedRoute
 
 router = APIRouter(
     route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/api-keys", tags=["api-keys"]

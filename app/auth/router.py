@@ -20,8 +20,8 @@ from app.auth.schemas import (
 )
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.errors import BadRequest
-from app.core.query import CheckedRoute
 from app.core.responses import json_response
+from app.core.routing import CheckedRoute
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1")
 _NO_STORE = {"Cache-Control": "no-store"}

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app.core.dependencies import database
 from app.core.errors import NotFound, ProblemError, Unauthenticated
 from app.core.metrics import token_matches
-from app.core.query import CheckedRoute
+from app.core.routing import CheckedRoute
 
 router = APIRouter(route_class=CheckedRoute, tags=["health"])
 

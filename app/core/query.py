@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from starlette.responses import Response
 
 from app.core.errors import FieldError, ValidationFailed
 
 
-def _query_names(dependant: Dependant) -> set[str]:
+def query_names(dependant: Dependant) -> set[str]:
     names: set[str] = set()
     for param in dependant.query_params:
         annotation = param.field_info.annotation
@@ -24,7 +19,7 @@ def _query_names(dependant: Dependant) -> set[str]:
         else:
             names.add(param.alias)
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
+        names |= query_names(sub)
     return names
 
 
@@ -43,19 +38,3 @@ def reject_unknown(request: Request, allowed: frozenset[str]) -> None:
                 for name in sorted(unknown)
             ],
         )
-
-
-class CheckedRoute(APIRoute):
-    """Every route's class: unknown query parameters are refused before anything else runs
-    (a check in the route rather than a dependency, which would cost a dependency per request)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        allowed = frozenset(_query_names(self.dependant))
-
-        async def checked(request: Request) -> Response:
-            if request.scope.get("query_string"):
-                reject_unknown(request, allowed)
-            return await handler(request)
-
-        return checked

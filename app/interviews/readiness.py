@@ -21,8 +21,8 @@ from app.core import ids
 from app.core.db import Db, Row
 from app.core.dependencies import ReadDb
 from app.core.errors import NotFound
-from app.core.query import CheckedRoute
 from app.core.responses import item_response
+from app.core.routing import CheckedRoute
 from app.interviews.models import agenda_items, interviews
 from app.interviews.service import NO_INTERVIEW
 from app.organisations.models import organisations

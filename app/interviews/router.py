@@ -12,7 +12,6 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.query import CheckedRoute
 from app.core.responses import (
     item_response,
     json_response,
@@ -20,6 +19,7 @@ from app.core.responses import (
     page_response,
     rows_page_response,
 )
+from app.core.routing import CheckedRoute
 from app.core.schemas import UtcDatetime
 from app.interviews import agenda, service
 from app.interviews.lifecycle import InterviewAction, InterviewStatus

@@ -11,8 +11,8 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.query import CheckedRoute
 from app.core.responses import item_response, no_content, page_response
+from app.core.routing import CheckedRoute
 from app.organisations import service
 from app.organisations.schemas import (
     SHORT_TEXT_MAX,

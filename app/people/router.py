@@ -19,8 +19,8 @@ from app.core.pagination import (
     MAX_LIMIT,
     resolve_sort,
 )
-from app.core.query import CheckedRoute
 from app.core.responses import json_item_response, no_content, rows_page_response
+from app.core.routing import CheckedRoute
 from app.organisations.router import OrganisationId
 from app.people import service
 from app.people.schemas import (

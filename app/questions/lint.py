@@ -24,8 +24,8 @@ from app.core import ids
 from app.core.db import Db
 from app.core.dependencies import ReadDb
 from app.core.errors import NotFound
-from app.core.query import CheckedRoute
 from app.core.responses import item_response
+from app.core.routing import CheckedRoute
 from app.questions.models import question_banks, questions
 
 MAX_LENGTH = 200  # characters: a question that long is hard to follow when spoken

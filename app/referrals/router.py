@@ -11,7 +11,6 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.query import CheckedRoute
 from app.core.responses import (
     item_response,
     json_response,
@@ -19,6 +18,7 @@ from app.core.responses import (
     no_content,
     page_response,
 )
+from app.core.routing import CheckedRoute
 from app.referrals import service
 from app.referrals.schemas import (
     Network,

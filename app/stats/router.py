@@ -11,8 +11,8 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.db import utcnow
 from app.core.dependencies import ReadDb
-from app.core.query import CheckedRoute
 from app.core.responses import item_response
+from app.core.routing import CheckedRoute
 from app.core.schemas import UtcDatetime
 from app.stats import service
 from app.stats.schemas import Stats

@@ -11,13 +11,13 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.query import CheckedRoute
 from app.core.responses import (
     item_response,
     json_response,
     no_content,
     page_response,
 )
+from app.core.routing import CheckedRoute
 from app.templates import service
 from app.templates.render import PLACEHOLDERS
 from app.templates.schemas import (

@@ -13,8 +13,8 @@ from app.auth.dependencies import CurrentUser, caller_cache, caller_scope, works
 from app.core.db import Db
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.query import CheckedRoute
 from app.core.responses import item_response, no_content, page_response
+from app.core.routing import CheckedRoute
 from app.workspaces import service
 from app.workspaces.schemas import (
     Member,
