@@ -305,6 +305,12 @@ async def _init_pg_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Released connections skip asyncpg's reset query (advisory unlock, CLOSE ALL, UNLISTEN,
+    RESET ALL): a whole round trip per read. Rapport never changes session state (no SET,
+    LISTEN, advisory lock or cursor), and asyncpg still rolls back any open transaction first."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in (
@@ -338,7 +344,11 @@ class Database:
             self.pg_statements = _PgStatements()
             dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self.pool = await asyncpg.create_pool(
-                dsn, min_size=1, max_size=self.pool_size, init=_init_pg_connection
+                dsn,
+                min_size=1,
+                max_size=self.pool_size,
+                init=_init_pg_connection,
+                reset=_keep_session,
             )
         else:
             # AUTOCOMMIT leaves transaction control to us: writes open BEGIN IMMEDIATE so two
