@@ -44,9 +44,6 @@ def _models_in(annotation: Any) -> tuple[str, type[BaseModel]] | None:
 
 
 RowShape = Callable[[Mapping[str, Any]], dict[str, Any]]
-_REQUIRED: Any = object()
-_NOT_CONSTANT: Any = object()
-_COMPUTED: Any = object()
 
 
 def _one(shape: RowShape) -> Shape:
@@ -77,45 +74,42 @@ def _shape_of(
     read from the same row's columns labelled with its prefix (a LEFT JOIN: None without id).
     """
     computed, embedded = computed or {}, embedded or {}
-    # Per field, in the model's order: (name, source key, constant, transform, default).
-    plan: list[tuple[str, str, Any, Shape | None, Any]] = []
-    for name, field in model.model_fields.items():
+    # One dict display, generated once per model (as dataclasses generate __init__): a loop
+    # over the fields cost several times more per row. Only repr()s of the model's own field
+    # names and the `namespace` names below go into the source.
+    namespace: dict[str, Any] = {}
+    items: list[str] = []
+    for index, (name, field) in enumerate(model.model_fields.items()):
         annotation = field.annotation
         found = _models_in(annotation)
+        local = f"_{index}"
         if name in computed:
-            plan.append((name, "", _COMPUTED, computed[name], _REQUIRED))
-            continue
-        if name in embedded:
+            namespace[local] = computed[name]
+            expression = f"{local}(row)"
+        elif name in embedded:
             assert found is not None, name
             assert found[0] == "one", name
             inner = _shape_of(found[1], prefix=embedded[name])
-            plan.append((name, "", _COMPUTED, _embed(inner, embedded[name]), _REQUIRED))
-            continue
-        if typing.get_origin(annotation) is Literal and len(typing.get_args(annotation)) == 1:
-            plan.append((name, "", typing.get_args(annotation)[0], None, _REQUIRED))
-            continue
-        default = _REQUIRED
-        if nested and not field.is_required():
-            default = field.get_default(call_default_factory=True)
-        transform: Shape | None = None
-        if found is not None:
-            inner = _shape_of(found[1], nested=True)
-            transform = _one(inner) if found[0] == "one" else _many(inner)
-        plan.append((name, prefix + name, _NOT_CONSTANT, transform, default))
-
-    def shape(row: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, key, constant, transform, default in plan:
-            if constant is _NOT_CONSTANT:
-                value = row[key] if default is _REQUIRED else row.get(key, default)
-                out[name] = value if transform is None else transform(value)
-            elif constant is _COMPUTED:
-                assert transform is not None
-                out[name] = transform(row)
+            namespace[local] = _embed(inner, embedded[name])
+            expression = f"{local}(row)"
+        elif typing.get_origin(annotation) is Literal and len(typing.get_args(annotation)) == 1:
+            namespace[local] = typing.get_args(annotation)[0]
+            expression = local
+        else:
+            key = prefix + name
+            if nested and not field.is_required():
+                namespace[local + "d"] = field.get_default(call_default_factory=True)
+                expression = f"row.get({key!r}, {local}d)"
             else:
-                out[name] = constant
-        return out
-
+                expression = f"row[{key!r}]"
+            if found is not None:
+                inner = _shape_of(found[1], nested=True)
+                namespace[local] = _one(inner) if found[0] == "one" else _many(inner)
+                expression = f"{local}({expression})"
+        items.append(f"{name!r}: {expression}")
+    source = "def shape(row):\n    return {" + ", ".join(items) + "}\n"
+    exec(source, namespace)  # noqa: S102
+    shape: RowShape = namespace["shape"]
     return shape
 
 
