@@ -6,12 +6,21 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
+from app.core.pagination import (
+    CURSOR_DESCRIPTION,
+    DEFAULT_LIMIT,
+    LIMIT_DESCRIPTION,
+    MAX_LIMIT,
+    Cursor,
+    Limit,
+    resolve_sort,
+)
 from app.core.responses import (
     item_response,
     json_response,
@@ -70,6 +79,45 @@ def _location(workspace_id: str, interview_id: str) -> str:
 # --- interviews ---------------------------------------------------------------------------------
 
 
+class InterviewQuery(BaseModel):
+    """The list's query parameters, validated in one step."""
+
+    status: InterviewStatus | None = Field(None, description="Only this status.")
+    person_id: str | None = Field(
+        None, max_length=64, description="Only with this interviewee (`per_…`)."
+    )
+    organisation_id: str | None = Field(
+        None, max_length=64, description="Only about this organisation (`org_…`)."
+    )
+    scheduled_after: UtcDatetime | None = Field(
+        None, description="Only scheduled at or after this instant (an offset is required)."
+    )
+    scheduled_before: UtcDatetime | None = Field(
+        None, description="Only scheduled before this instant (an offset is required)."
+    )
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Text search in career field, role, notes, observations, research "
+        "notes and goals (case-insensitive).",
+    )
+    sort: str = Field(
+        "created_at",
+        max_length=32,
+        description="`created_at`, `-created_at`, `scheduled_at` or `-scheduled_at` "
+        "(unscheduled interviews last).",
+    )
+    expand: str | None = Field(
+        None,
+        max_length=100,
+        description="Embed related objects: `person`, `organisation`, or both comma-separated.",
+        examples=["person,organisation"],
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
+    cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
+
+
 @router.get(
     "",
     operation_id="interviews_list",
@@ -80,58 +128,24 @@ async def list_interviews(
     request: Request,
     access: Reader,
     db: ReadDb,
-    status: Annotated[InterviewStatus | None, Query(description="Only this status.")] = None,
-    person_id: Annotated[
-        str | None, Query(max_length=64, description="Only with this interviewee (`per_…`).")
-    ] = None,
-    organisation_id: Annotated[
-        str | None, Query(max_length=64, description="Only about this organisation (`org_…`).")
-    ] = None,
-    scheduled_after: Annotated[
-        UtcDatetime | None,
-        Query(description="Only scheduled at or after this instant (an offset is required)."),
-    ] = None,
-    scheduled_before: Annotated[
-        UtcDatetime | None,
-        Query(description="Only scheduled before this instant (an offset is required)."),
-    ] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=200,
-            description="Text search in career field, role, notes, observations, research "
-            "notes and goals (case-insensitive).",
-        ),
-    ] = None,
-    sort: Annotated[
-        str,
-        Query(
-            max_length=32,
-            description="`created_at`, `-created_at`, `scheduled_at` or `-scheduled_at` "
-            "(unscheduled interviews last).",
-        ),
-    ] = "created_at",
-    expand: Expand = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    query: Annotated[InterviewQuery, Query()],
 ) -> Response:
     filters = service.InterviewFilters(
-        status=status,
-        person_id=person_id,
-        organisation_id=organisation_id,
-        scheduled_after=scheduled_after,
-        scheduled_before=scheduled_before,
-        q=q,
+        status=query.status,
+        person_id=query.person_id,
+        organisation_id=query.organisation_id,
+        scheduled_after=query.scheduled_after,
+        scheduled_before=query.scheduled_before,
+        q=query.q,
     )
     page = await service.list_interviews(
         db,
         access.workspace_id,
         filters,
-        order=resolve_sort(sort, service.ORDERS),
-        cursor=cursor,
-        limit=limit,
-        expand=service.parse_expand(expand),
+        order=resolve_sort(query.sort, service.ORDERS),
+        cursor=query.cursor,
+        limit=query.limit,
+        expand=service.parse_expand(query.expand),
     )
     return rows_page_response(request, service.INTERVIEW_JSON, page)
 
