@@ -157,7 +157,18 @@ def scenarios(fixture: dict[str, str], base: str, etag: str) -> list[tuple[str, 
             f"{ws}/interviews?limit=20&expand=person,organisation",
             None,
         ),
+        ("stats (funnel, rates, weekly series)", f"{ws}/stats", None),
     ]
+
+
+# Issue 11's targets on PostgreSQL: ratio to the ceiling (get: with If-None-Match and without).
+TARGETS = {
+    "list people (limit=20)": 0.25,
+    "get one person": 0.40,
+    "get one person, If-None-Match (304)": 0.40,
+    "create a person": 0.30,
+    "list interviews, expand=person,organisation": 0.20,
+}
 
 
 def run_database(name: str, url: str) -> list[tuple[str, Measure, Measure]]:
@@ -264,6 +275,24 @@ def report(results: dict[str, list[tuple[str, Measure, Measure]]]) -> str:
                 f"{rapport.timeouts} | {rapport.rss_mib:.0f} | {ceiling.rps:.0f} |"
             )
         lines.append("")
+    if "PostgreSQL" in results:
+        lines += [
+            "## Against the targets (PostgreSQL)",
+            "",
+            "| scenario | ratio | target | met | p99 ≤ 4 × p50 | no time-outs | RSS < 200 MiB |",
+            "|---|---:|---:|---|---|---|---|",
+        ]
+        for label, ceiling, rapport in results["PostgreSQL"]:
+            target = TARGETS.get(label)
+            ratio = rapport.rps / ceiling.rps
+            lines.append(
+                f"| {label} | {ratio:.1%} | {f'{target:.0%}' if target else '—'} | "
+                f"{('yes' if ratio >= target else 'no') if target else '—'} | "
+                f"{'yes' if rapport.p99_ms <= 4 * rapport.p50_ms else 'no'} | "
+                f"{'yes' if rapport.timeouts == 0 else 'no'} | "
+                f"{'yes' if rapport.rss_mib < 200 else 'no'} |"
+            )
+        lines += ["", "docs/performance.md explains where the time goes.", ""]
     return "\n".join(lines)
 
 
