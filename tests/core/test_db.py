@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from app.api_keys.models import api_keys
 from app.core import ids
@@ -141,3 +141,19 @@ async def test_constraint_violations_become_conflicts(database: Database) -> Non
     with pytest.raises(ConstraintViolation):
         async with database.transaction() as db:
             await db.execute(insert(workspaces).values(**values))
+
+
+async def test_connections_carry_the_session_settings(database: Database) -> None:
+    """PostgreSQL: JIT off (it compiled the stats statement for 200 ms on every call).
+    SQLite: WAL and foreign keys, as the embedded default promises. Each connection of the pool,
+    not only the first, so several are held at once."""
+    if database.dialect_name == "postgresql":
+        assert database.pool is not None
+        async with database.pool.acquire() as first, database.pool.acquire() as second:
+            for conn in (first, second):
+                assert await conn.fetchval("SELECT current_setting('jit')") == "off"
+        # Still off once connections have gone back to the pool and come out again.
+        assert await database.reader().scalar(select(func.current_setting("jit"))) == "off"
+    else:
+        assert await database.reader().scalar(text("PRAGMA journal_mode")) == "wal"
+        assert await database.reader().scalar(text("PRAGMA foreign_keys")) == 1
