@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, APIRouter
+from pydantic import BaseModel
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
+from app.core.query import QUERY_MODEL_ATTRIBUTE
 
 # A dependency carrying this attribute (a list of OpenAPI security requirement objects) marks
 # its routes as authenticated: the dependency verifies the caller, the document shows how.
@@ -43,6 +45,54 @@ def _security(dependant: Dependant) -> list[dict[str, list[str]]] | None:
         if found is not None:
             return found
     return None
+
+
+def _query_model(dependant: Dependant) -> type[BaseModel] | None:
+    found = getattr(dependant.call, QUERY_MODEL_ATTRIBUTE, None)
+    if found is not None:
+        return cast(type[BaseModel], found)
+    for sub in dependant.dependencies:
+        model = _query_model(sub)
+        if model is not None:
+            return model
+    return None
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The model's fields as OpenAPI query parameters, as FastAPI writes its own."""
+    properties = model.model_json_schema(ref_template="#/components/schemas/{model}")["properties"]
+    parameters = []
+    for name, field in model.model_fields.items():
+        alias = field.alias or name
+        schema = dict(properties[alias])
+        # FastAPI titles every parameter's schema and leaves out a null default.
+        schema.setdefault("title", field.title or name.replace("_", " ").title())
+        if "default" in schema and schema["default"] is None:
+            del schema["default"]
+        parameter: dict[str, Any] = {
+            "name": alias,
+            "in": "query",
+            "required": field.is_required(),
+            "schema": schema,
+        }
+        if field.description:
+            parameter["description"] = field.description
+        parameters.append(parameter)
+    return parameters
+
+
+def _document_query_models(document: dict[str, Any], routers: Iterable[APIRouter]) -> None:
+    models = {
+        route.operation_id: _query_model(route.dependant)
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    }
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            model = models.get(operation.get("operationId"))
+            if model is not None:
+                operation.setdefault("parameters", []).extend(_query_parameters(model))
 
 
 def _document_security(
@@ -104,6 +154,7 @@ def build_openapi(
     schemas["Problem"] = problem
     schemas["ProblemFieldError"] = FieldError.model_json_schema()
     _document_security(document, routers, security_schemes)
+    _document_query_models(document, routers)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             _document_problems(operation, method, path)

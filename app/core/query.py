@@ -1,16 +1,50 @@
-"""Unknown query parameters are an error (a typo must not silently widen a list)."""
+"""Query parameters: a model of them validated in one step, and unknown ones refused (a typo
+must not silently widen a list)."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.core.errors import FieldError, ValidationFailed
+
+# A dependency carrying this attribute reads the query parameters as that model; the OpenAPI
+# document lists the model's fields as the operation's query parameters (app.core.openapi).
+QUERY_MODEL_ATTRIBUTE = "__rapport_query_model__"
+M = TypeVar("M", bound=BaseModel)
+
+
+def query_model(model: type[M]) -> Any:
+    """`Annotated[PeopleQuery, query_model(PeopleQuery)]`: the query string validated as one
+    Pydantic model in one call. FastAPI's own query models cost about a sixth of a list request
+    here (it inspects each field's annotation on every request); errors are the same 422s,
+    located at `query.<name>`."""
+    return Depends(_parser(model))
+
+
+def _parser(model: type[M]) -> Callable[[Request], Coroutine[Any, Any, M]]:
+    async def parse_query(request: Request) -> M:
+        try:
+            return model.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
+            ) from None
+
+    setattr(parse_query, QUERY_MODEL_ATTRIBUTE, model)
+    return parse_query
 
 
 def query_names(dependant: Dependant) -> set[str]:
     names: set[str] = set()
+    model = getattr(dependant.call, QUERY_MODEL_ATTRIBUTE, None)
+    if model is not None:
+        names |= {f.alias or n for n, f in model.model_fields.items()}
     for param in dependant.query_params:
         annotation = param.field_info.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):

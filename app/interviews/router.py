@@ -21,6 +21,7 @@ from app.core.pagination import (
     Limit,
     resolve_sort,
 )
+from app.core.query import query_model
 from app.core.responses import (
     item_response,
     json_response,
@@ -128,7 +129,7 @@ async def list_interviews(
     request: Request,
     access: Reader,
     db: ReadDb,
-    query: Annotated[InterviewQuery, Query()],
+    query: Annotated[InterviewQuery, query_model(InterviewQuery)],
 ) -> Response:
     filters = service.InterviewFilters(
         status=query.status,

@@ -19,6 +19,7 @@ from app.core.pagination import (
     MAX_LIMIT,
     resolve_sort,
 )
+from app.core.query import query_model
 from app.core.responses import json_item_response, no_content, rows_page_response
 from app.core.routing import CheckedRoute
 from app.organisations.router import OrganisationId
@@ -113,7 +114,7 @@ def _person_response(
 async def list_people(
     request: Request,
     access: PeopleReader,
-    query: Annotated[AllPeopleQuery, Query()],
+    query: Annotated[AllPeopleQuery, query_model(AllPeopleQuery)],
     db: ReadDb,
 ) -> Response:
     page = await service.list_people(
@@ -137,7 +138,7 @@ async def list_people_by_organisation(
     request: Request,
     access: PeopleReader,
     organisation_id: OrganisationId,
-    query: Annotated[PeopleQuery, Query()],
+    query: Annotated[PeopleQuery, query_model(PeopleQuery)],
     db: ReadDb,
 ) -> Response:
     page = await service.list_people_of_organisation(
