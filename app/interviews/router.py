@@ -6,17 +6,13 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import (
-    CURSOR_DESCRIPTION,
     DEFAULT_LIMIT,
-    LIMIT_DESCRIPTION,
-    MAX_LIMIT,
     Cursor,
     Limit,
     resolve_sort,
@@ -30,9 +26,8 @@ from app.core.responses import (
     rows_page_response,
 )
 from app.core.routing import CheckedRoute
-from app.core.schemas import UtcDatetime
 from app.interviews import agenda, service
-from app.interviews.lifecycle import InterviewAction, InterviewStatus
+from app.interviews.lifecycle import InterviewAction
 from app.interviews.schemas import (
     AgendaFromBank,
     AgendaItem,
@@ -44,6 +39,7 @@ from app.interviews.schemas import (
     InterviewComplete,
     InterviewCreate,
     InterviewList,
+    InterviewQuery,
     InterviewSchedule,
     InterviewUpdate,
 )
@@ -78,45 +74,6 @@ def _location(workspace_id: str, interview_id: str) -> str:
 
 
 # --- interviews ---------------------------------------------------------------------------------
-
-
-class InterviewQuery(BaseModel):
-    """The list's query parameters, validated in one step."""
-
-    status: InterviewStatus | None = Field(None, description="Only this status.")
-    person_id: str | None = Field(
-        None, max_length=64, description="Only with this interviewee (`per_…`)."
-    )
-    organisation_id: str | None = Field(
-        None, max_length=64, description="Only about this organisation (`org_…`)."
-    )
-    scheduled_after: UtcDatetime | None = Field(
-        None, description="Only scheduled at or after this instant (an offset is required)."
-    )
-    scheduled_before: UtcDatetime | None = Field(
-        None, description="Only scheduled before this instant (an offset is required)."
-    )
-    q: str | None = Field(
-        None,
-        min_length=1,
-        max_length=200,
-        description="Text search in career field, role, notes, observations, research "
-        "notes and goals (case-insensitive).",
-    )
-    sort: str = Field(
-        "created_at",
-        max_length=32,
-        description="`created_at`, `-created_at`, `scheduled_at` or `-scheduled_at` "
-        "(unscheduled interviews last).",
-    )
-    expand: str | None = Field(
-        None,
-        max_length=100,
-        description="Embed related objects: `person`, `organisation`, or both comma-separated.",
-        examples=["person,organisation"],
-    )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
-    cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
 
 
 @router.get(

@@ -7,9 +7,17 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StrictBool, computed_field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StrictBool,
+    computed_field,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from app.core.pagination import CURSOR_DESCRIPTION, DEFAULT_LIMIT, LIMIT_DESCRIPTION, MAX_LIMIT
 from app.core.schemas import (
     InputModel,
     ListPage,
@@ -336,3 +344,42 @@ class AgendaFromBank(InputModel):
         description="Questions (`qst_…`) from the workspace's banks or the built-in bank, "
         "appended in this order.",
     )
+
+
+class InterviewQuery(BaseModel):
+    """`GET …/interviews` query parameters (read with `app.core.query.query_model`)."""
+
+    status: InterviewStatus | None = Field(None, description="Only this status.")
+    person_id: str | None = Field(
+        None, max_length=64, description="Only with this interviewee (`per_…`)."
+    )
+    organisation_id: str | None = Field(
+        None, max_length=64, description="Only about this organisation (`org_…`)."
+    )
+    scheduled_after: UtcDatetime | None = Field(
+        None, description="Only scheduled at or after this instant (an offset is required)."
+    )
+    scheduled_before: UtcDatetime | None = Field(
+        None, description="Only scheduled before this instant (an offset is required)."
+    )
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Text search in career field, role, notes, observations, research "
+        "notes and goals (case-insensitive).",
+    )
+    sort: str = Field(
+        "created_at",
+        max_length=32,
+        description="`created_at`, `-created_at`, `scheduled_at` or `-scheduled_at` "
+        "(unscheduled interviews last).",
+    )
+    expand: str | None = Field(
+        None,
+        max_length=100,
+        description="Embed related objects: `person`, `organisation`, or both comma-separated.",
+        examples=["person,organisation"],
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
+    cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
