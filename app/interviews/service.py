@@ -66,14 +66,6 @@ _organisation_columns = [
 ]
 
 
-_INTERVIEW_KEYS = [c.key for c in interviews.c]
-# (label in the row, field name), the id first.
-_PERSON_LABELS = [(c.key, c.key.removeprefix(_PERSON)) for c in _person_columns]
-_ORGANISATION_LABELS = [(c.key, c.key.removeprefix(_ORGANISATION)) for c in _organisation_columns]
-assert _PERSON_LABELS[0][1] == "id"
-assert _ORGANISATION_LABELS[0][1] == "id"
-
-
 def parse_expand(value: str | None) -> frozenset[str]:
     """`?expand=person,organisation`: the related objects to embed; an unknown one is a 422."""
     if not value:
@@ -118,22 +110,6 @@ def _select(expand: frozenset[str]) -> Select[Any]:
     return stmt.select_from(source).where(interviews.c.workspace_id == workspace_id)
 
 
-def _embedded(row: Row, labels: list[tuple[str, str]]) -> dict[str, Any] | None:
-    """The LEFT JOINed object's columns (labelled `prefix + name`) as an object; None if absent."""
-    if row.get(labels[0][0]) is None:  # the id: absent when not expanded or not joined
-        return None
-    return {name: row[label] for label, name in labels}
-
-
-def interview_data(row: Row) -> dict[str, Any]:
-    """A row (with any expanded objects) as the fields of `Interview` (see `INTERVIEW_JSON`)."""
-    data = {name: row[name] for name in _INTERVIEW_KEYS}
-    data["allowed_actions"] = lifecycle.allowed_actions(InterviewStatus(row["status"]))
-    data["person"] = _embedded(row, _PERSON_LABELS)
-    data["organisation"] = _embedded(row, _ORGANISATION_LABELS)
-    return data
-
-
 _ACTIONS = {status.value: lifecycle.allowed_actions(status) for status in InterviewStatus}
 
 
@@ -150,7 +126,7 @@ INTERVIEW_JSON = RowJson(
 
 
 def to_interview(row: Row) -> Interview:
-    return Interview.model_validate(interview_data(row))
+    return Interview.model_validate(INTERVIEW_JSON.data(row))
 
 
 # --- reads ------------------------------------------------------------------------------------
