@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -35,26 +35,15 @@ def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}}
 
 
-def _security(dependant: Dependant) -> list[dict[str, list[str]]] | None:
-    """The security requirements a route's dependencies declare (see `SECURITY_ATTRIBUTE`)."""
-    declared = getattr(dependant.call, SECURITY_ATTRIBUTE, None)
-    if declared is not None:
-        return cast(list[dict[str, list[str]]], declared)
+def _declared(dependant: Dependant, attribute: str) -> Any:
+    """The value a route's dependency declares under `attribute` (the first found), or None."""
+    found = getattr(dependant.call, attribute, None)
+    if found is not None:
+        return found
     for sub in dependant.dependencies:
-        found = _security(sub)
+        found = _declared(sub, attribute)
         if found is not None:
             return found
-    return None
-
-
-def _query_model(dependant: Dependant) -> type[BaseModel] | None:
-    found = getattr(dependant.call, QUERY_MODEL_ATTRIBUTE, None)
-    if found is not None:
-        return cast(type[BaseModel], found)
-    for sub in dependant.dependencies:
-        model = _query_model(sub)
-        if model is not None:
-            return model
     return None
 
 
@@ -81,35 +70,26 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return parameters
 
 
-def _document_query_models(document: dict[str, Any], routers: Iterable[APIRouter]) -> None:
-    models = {
-        route.operation_id: _query_model(route.dependant)
+def _document_routes(document: dict[str, Any], routers: Iterable[APIRouter]) -> None:
+    """What the routes' dependencies declare: security requirements (`SECURITY_ATTRIBUTE`) and
+    query parameter models (`QUERY_MODEL_ATTRIBUTE`), found by operation id."""
+    routes = {
+        route.operation_id: route
         for router in routers
         for route in router.routes
         if isinstance(route, APIRoute)
     }
     for item in document.get("paths", {}).values():
         for operation in item.values():
-            model = models.get(operation.get("operationId"))
+            route = routes.get(operation.get("operationId"))
+            if route is None:
+                continue
+            security = _declared(route.dependant, SECURITY_ATTRIBUTE)
+            if security is not None:
+                operation["security"] = security
+            model = _declared(route.dependant, QUERY_MODEL_ATTRIBUTE)
             if model is not None:
                 operation.setdefault("parameters", []).extend(_query_parameters(model))
-
-
-def _document_security(
-    document: dict[str, Any], routers: Iterable[APIRouter], schemes: dict[str, Any]
-) -> None:
-    requirements = {
-        route.operation_id: _security(route.dependant)
-        for router in routers
-        for route in router.routes
-        if isinstance(route, APIRoute)
-    }
-    for item in document.get("paths", {}).values():
-        for operation in item.values():
-            found = requirements.get(operation.get("operationId"))
-            if found is not None:
-                operation["security"] = found
-    document["components"]["securitySchemes"] = schemes
 
 
 def _document_problems(operation: dict[str, Any], method: str, path: str) -> None:
@@ -153,8 +133,8 @@ def build_openapi(
     problem.pop("$defs", None)
     schemas["Problem"] = problem
     schemas["ProblemFieldError"] = FieldError.model_json_schema()
-    _document_security(document, routers, security_schemes)
-    _document_query_models(document, routers)
+    document["components"]["securitySchemes"] = security_schemes
+    _document_routes(document, routers)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             _document_problems(operation, method, path)

@@ -45,13 +45,7 @@ def query_names(dependant: Dependant) -> set[str]:
     model = getattr(dependant.call, QUERY_MODEL_ATTRIBUTE, None)
     if model is not None:
         names |= {f.alias or n for n, f in model.model_fields.items()}
-    for param in dependant.query_params:
-        annotation = param.field_info.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            # A query parameter model: each of its fields is a parameter.
-            names |= {f.alias or n for n, f in annotation.model_fields.items()}
-        else:
-            names.add(param.alias)
+    names |= {param.alias for param in dependant.query_params}
     for sub in dependant.dependencies:
         names |= query_names(sub)
     return names
