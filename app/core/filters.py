@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 
@@ -13,45 +22,59 @@ def search_text(*parts: str | None) -> str:
     return "\n".join(p.lower() for p in parts if p)
 
 
-def matches_query(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
-    """`column` (a lower-cased `search_text`) contains `q`, case-insensitively; `%` and `_` in
-    `q` are taken literally."""
-    return column.contains(q.lower(), autoescape=True)
-
-
 def like_pattern(q: str) -> str:
     """The LIKE pattern (escape character `\\`) for "contains `q`", lower-cased, with `%`, `_`
-    and `\\` in `q` taken literally; for `matches_bound_query`."""
+    and `\\` in `q` taken literally."""
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
+def _contains_text(column: ColumnElement[Any], pattern: BindParameter[Any]) -> ColumnElement[bool]:
+    return column.like(pattern, escape="\\")
+
+
+def matches_query(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
+    """`column` (a lower-cased `search_text`) contains `q`, case-insensitively; `%`, `_` and
+    `\\` in `q` are taken literally."""
+    return _contains_text(column, bindparam(None, like_pattern(q), unique=True))
+
+
 def matches_bound_query(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """`matches_query` with the pattern (`like_pattern(q)`) in the bind parameter `name`."""
-    return column.like(bindparam(name), escape="\\")
-
-
-def has_bound_tag(dialect_name: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """`has_tag` with the tag in the bind parameter `name` (pass `bound_tag(dialect, tag)`)."""
-    if dialect_name == "postgresql":
-        return type_coerce(column, JSONB()).contains(bindparam(name, type_=JSONB()))
-    element = func.json_each(column).table_valued("value")
-    return exists(
-        select(literal_column("1")).select_from(element).where(element.c.value == bindparam(name))
-    )
+    """`matches_query` with the pattern (`like_pattern(q)`) in the bind parameter `name`, for
+    statements built once and reused."""
+    return _contains_text(column, bindparam(name))
 
 
 def bound_tag(dialect_name: str, tag: str) -> Any:
+    """The value of `has_bound_tag`'s parameter for `tag`."""
     return [tag] if dialect_name == "postgresql" else tag
+
+
+def _contains_tag(
+    dialect_name: str, column: ColumnElement[Any], tag: BindParameter[Any]
+) -> ColumnElement[bool]:
+    if dialect_name == "postgresql":
+        # jsonb containment, `tags @> '["tag"]'` (the column's generic JSON type has no `@>`).
+        return type_coerce(column, JSONB()).contains(tag)
+    element = func.json_each(column).table_valued("value")
+    return exists(select(literal_column("1")).select_from(element).where(element.c.value == tag))
+
+
+def _tag_type(dialect_name: str) -> Any:
+    return JSONB() if dialect_name == "postgresql" else None
 
 
 def has_tag(dialect_name: str, column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:
     """The JSON array in `column` contains the string `tag`."""
-    if dialect_name == "postgresql":
-        # jsonb containment, `tags @> '["tag"]'` (the column's generic JSON type has no `@>`).
-        return type_coerce(column, JSONB()).contains([tag])
-    element = func.json_each(column).table_valued("value")
-    return exists(select(literal_column("1")).select_from(element).where(element.c.value == tag))
+    value = bindparam(
+        None, bound_tag(dialect_name, tag), type_=_tag_type(dialect_name), unique=True
+    )
+    return _contains_tag(dialect_name, column, value)
+
+
+def has_bound_tag(dialect_name: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """`has_tag` with the tag in the bind parameter `name` (pass `bound_tag(dialect, tag)`)."""
+    return _contains_tag(dialect_name, column, bindparam(name, type_=_tag_type(dialect_name)))
 
 
 def normalise_tags(tags: list[str]) -> list[str]:
