@@ -11,7 +11,18 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, literal, or_, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    UnaryExpression,
+    and_,
+    bindparam,
+    literal,
+    or_,
+    tuple_,
+)
 
 from app.core.db import Row, UTCDateTime
 from app.core.errors import FieldError, ValidationFailed
@@ -41,11 +52,8 @@ class SortOrder:
     def apply(self, stmt: Select[Any], cursor: str | None, limit: int) -> Select[Any]:
         if cursor is not None:
             stmt = stmt.where(self._after(decode_cursor(cursor, self)))
-        order = [c.desc() if self.descending else c.asc() for c in self.columns]
-        if self.nullable:
-            order[0] = order[0].nulls_last()
         # One row more than asked tells whether another page exists, without a COUNT.
-        return stmt.order_by(*order).limit(limit + 1)
+        return stmt.order_by(*self._order()).limit(limit + 1)
 
     def shaped(self, stmt: Select[Any], after: str | None) -> Select[Any]:
         """`apply` with every value a bind parameter, for statements built once per shape and
@@ -57,11 +65,8 @@ class SortOrder:
             ]
             if after == "null":
                 values[0] = None
-            stmt = stmt.where(self._after(values, bound=True))
-        order = [c.desc() if self.descending else c.asc() for c in self.columns]
-        if self.nullable:
-            order[0] = order[0].nulls_last()
-        return stmt.order_by(*order).limit(bindparam("page_limit", type_=Integer()))
+            stmt = stmt.where(self._after(values))
+        return stmt.order_by(*self._order()).limit(bindparam("page_limit", type_=Integer()))
 
     def keyset(self, cursor: str | None, limit: int) -> tuple[str | None, dict[str, Any]]:
         """The shape (`after` for `shaped`) and values of one page's keyset query."""
@@ -74,7 +79,15 @@ class SortOrder:
                 params[f"after_{i}"] = value
         return ("null" if values[0] is None else "value"), params
 
-    def _after(self, values: list[Any], *, bound: bool = False) -> ColumnElement[bool]:
+    def _order(self) -> list[UnaryExpression[Any]]:
+        order = [c.desc() if self.descending else c.asc() for c in self.columns]
+        if self.nullable:
+            order[0] = order[0].nulls_last()
+        return order
+
+    def _after(self, values: list[Any]) -> ColumnElement[bool]:
+        """Rows beyond the cursor's `values` (plain values, or bind parameters for `shaped`)."""
+
         def beyond(key: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[bool]:
             return key < value if self.descending else key > value
 
@@ -83,8 +96,11 @@ class SortOrder:
         first, rest = self.columns[0], self.columns[1:]
         if values[0] is None:  # already among the NULLs, which come last
             return and_(first.is_(None), beyond(tuple_(*rest), tuple_(*values[1:])))
+        lead = values[0]
+        if not isinstance(lead, BindParameter):
+            lead = literal(lead, first.type)
         return or_(
-            beyond(first, values[0] if bound else literal(values[0], first.type)),
+            beyond(first, lead),
             and_(first == values[0], beyond(tuple_(*rest), tuple_(*values[1:]))),
             first.is_(None),
         )
