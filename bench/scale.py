@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -275,7 +274,6 @@ def _report(
     plans: list[tuple[str, str]],
     seed_seconds: float,
 ) -> str:
-    ratio: Callable[[float, float], float] = lambda small, big: big / small  # noqa: E731
     lines = [
         "# Scale benchmark: latest run",
         "",
@@ -293,7 +291,7 @@ def _report(
         "|---|---:|---:|---:|",
     ]
     for label, small, big, targeted in results:
-        shown = f"{ratio(small, big):.2f}" if targeted else f"{ratio(small, big):.2f} (no target)"
+        shown = f"{big / small:.2f}" + ("" if targeted else " (no target)")
         lines.append(f"| {label} | {small:.2f} | {big:.2f} | {shown} |")
     lines += [
         "",

@@ -67,7 +67,7 @@ def list_response(request: Request, model: BaseModel, next_cursor: str | None) -
 
 
 def rows_page_response(request: Request, rows: RowJson, page: Page) -> Response:
-    """`page_response` for a page of rows serialised as `rows.model` (see `app.core.rows`)."""
+    """`page_response` for a page of rows serialised by `rows` (see `app.core.rows`)."""
     body = rows.page(page.rows, page.next_cursor)
     return Response(body, headers=_link_headers(request, page.next_cursor), media_type=JSON)
 

@@ -124,7 +124,6 @@ class RowJson:
         computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
         embedded: Mapping[str, str] | None = None,
     ) -> None:
-        self.model = model
         self.fields = tuple(model.model_fields)
         self.shape = _shape_of(model, computed=computed, embedded=embedded)
 
