@@ -56,15 +56,24 @@ class Metrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def watch(self, database: Database) -> None:
         self.registry.register(_DatabaseCollector(database))
 
     def observe(self, method: str, route: str | None, status: int, seconds: float) -> None:
         # Unmatched paths share one label: a scanner must not create a series per URL.
-        template = route or "unmatched"
-        self.requests.labels(method, template, str(status)).inc()
-        self.latency.labels(method, template).observe(seconds)
+        key = (method, route or "unmatched", status)
+        series = self._series.get(key)
+        if series is None:
+            # `labels()` validates and locks on every call; the children it returns are
+            # kept, one pair per method, route template and status (a bounded set).
+            series = self._series[key] = (
+                self.requests.labels(key[0], key[1], str(status)),
+                self.latency.labels(key[0], key[1]),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import PayloadTooLarge, problem_response
 from app.core.ids import new_id
+from app.core.logging import request_line
 from app.core.metrics import Metrics
 
 log = logging.getLogger("rapport.http")
@@ -86,9 +87,9 @@ class RequestContextMiddleware:
             route = getattr(scope.get("route"), "path", None)
             elapsed = time.perf_counter() - started
             self.metrics.observe(scope["method"], route, status, elapsed)
-            log.info(
-                "request",
-                extra={
+            request_line(
+                log,
+                {
                     "method": scope["method"],
                     "route": route,
                     "path": scope["path"],
