@@ -1,0 +1,292 @@
+"""A lean request handler for Rapport's routes, built once per route.
+
+FastAPI's own handler re-derives per request what never changes for a route: it unwraps each
+dependency's callable to look for security schemes and OAuth scopes to build its cache key,
+parses the cookies of routes that declare none, opens two exit stacks and several telemetry
+contexts (together about a quarter of a one-row read; issue 11). Rapport's routes use a small
+part of what FastAPI supports: `async def` endpoints and dependencies (plain or `yield` with
+`scope="function"`), path, query and header parameters, a JSON body, `Request`. For those,
+`lean_handler` plans the dependency tree once and then runs FastAPI's own validation
+(`request_params_to_args`, `request_body_to_args`) and serialisation (`serialize_response`) for
+each request, in FastAPI's order, with FastAPI's errors. Any route that declares something else
+(forms, a `Response` or `BackgroundTasks` parameter, sync dependencies, security scopes,
+dependency overrides) keeps FastAPI's handler: `lean_handler` returns None for it.
+"""
+
+from __future__ import annotations
+
+import email.message
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from anyio import CancelScope
+from fastapi import params
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute, serialize_response
+from fastapi.utils import is_body_allowed_for_status_code
+from pydantic_core import PydanticUndefined as Undefined
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One sub-dependency: how to solve its own parameters, then how to call it."""
+
+    name: str | None
+    call: Callable[..., Any]
+    plan: _Plan
+    key: tuple[Any, str]
+    use_cache: bool
+    generator: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    steps: tuple[_Step, ...]
+    path: list[Any]
+    query: list[Any]
+    header: list[Any]
+    request_name: str | None
+    generators: bool
+
+
+def _plan(dependant: Dependant) -> _Plan | None:
+    """The dependant's tree as a plan, or None when it declares what the plan does not run."""
+    if (
+        dependant.cookie_params
+        or dependant.response_param_name
+        or dependant.background_tasks_param_name
+        or dependant.security_scopes_param_name
+        or dependant.websocket_param_name
+        or dependant.http_connection_param_name
+        or dependant.own_oauth_scopes
+        or dependant.parent_oauth_scopes
+        or dependant.concurrency is not None
+    ):
+        return None
+    steps: list[_Step] = []
+    for sub in dependant.dependencies:
+        call = sub.call
+        if sub.body_params or call is None:
+            return None
+        if inspect.isasyncgenfunction(call):
+            # Request-scoped generators close after the response is sent; only FastAPI's
+            # handler does that. Rapport's transaction is function-scoped (committed first).
+            if sub.scope != "function":
+                return None
+            generator = True
+        elif inspect.iscoroutinefunction(call):
+            generator = False
+        else:
+            return None
+        sub_plan = _plan(sub)
+        if sub_plan is None:
+            return None
+        # FastAPI's cache key without scopes (the plan refuses OAuth scopes): the callable
+        # and its scope, so a dependency declared twice runs once per request.
+        key = (call, sub.scope or ("request" if generator else ""))
+        steps.append(_Step(sub.name, call, sub_plan, key, sub.use_cache, generator))
+    return _Plan(
+        steps=tuple(steps),
+        path=dependant.path_params,
+        query=dependant.query_params,
+        header=dependant.header_params,
+        request_name=dependant.request_param_name,
+        generators=any(s.generator or s.plan.generators for s in steps),
+    )
+
+
+async def _solve(
+    plan: _Plan,
+    request: Request,
+    cache: dict[tuple[Any, str], Any],
+    stack: AsyncExitStack | None,
+) -> tuple[dict[str, Any], list[Any]]:
+    """FastAPI's `solve_dependencies` for a plan: sub-dependencies first, in order (one whose
+    own parameters are invalid is skipped), then this level's parameters."""
+    values: dict[str, Any] = {}
+    errors: list[Any] = []
+    for step in plan.steps:
+        sub_values, sub_errors = await _solve(step.plan, request, cache, stack)
+        if sub_errors:
+            errors.extend(sub_errors)
+            continue
+        if step.use_cache and step.key in cache:
+            solved = cache[step.key]
+        elif step.generator:
+            assert stack is not None
+            solved = await stack.enter_async_context(asynccontextmanager(step.call)(**sub_values))
+        else:
+            solved = await step.call(**sub_values)
+        if step.name is not None:
+            values[step.name] = solved
+        cache.setdefault(step.key, solved)
+    for fields, source in (
+        (plan.path, "path_params"),
+        (plan.query, "query_params"),
+        (plan.header, "headers"),
+    ):
+        if fields:
+            found, wrong = request_params_to_args(fields, getattr(request, source))
+            values.update(found)
+            errors.extend(wrong)
+    if plan.request_name:
+        values[plan.request_name] = request
+    return values, errors
+
+
+@lru_cache(maxsize=256)
+def _is_json(content_type: str) -> bool:
+    """FastAPI's test of a Content-Type: `application/json` or `application/…+json`."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    if message.get_content_maintype() != "application":
+        return False
+    subtype = message.get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")
+
+
+async def _read_body(request: Request, strict_content_type: bool) -> Any:
+    """The request body as FastAPI reads it: parsed JSON when the Content-Type says JSON (or
+    is absent and the route is not strict), else the bytes, for the body model to refuse."""
+    try:
+        body = await request.body()
+        if not body:
+            return Undefined
+        content_type = request.headers.get("content-type")
+        if content_type is None or content_type == "":
+            if strict_content_type:
+                return body
+        elif not _is_json(content_type):
+            return body
+        return await request.json()
+    except json.JSONDecodeError as error:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", error.pos),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": error.msg},
+                }
+            ],
+            body=error.doc,
+        ) from error
+    except HTTPException:
+        raise
+    except Exception as error:
+        raise HTTPException(400, "There was an error parsing the body") from error
+
+
+def lean_handler(route: APIRoute) -> Handler | None:
+    """The route's request handler, or None when FastAPI's own must run it."""
+    dependant = route.dependant
+    call = dependant.call
+    if (
+        call is None
+        or not inspect.iscoroutinefunction(call)
+        or route.dependency_overrides_provider is not None
+        or route.stream_item_field is not None
+        or route.is_json_stream
+    ):
+        return None
+    plan = _plan(dependant)
+    body_field = route.body_field
+    if plan is None or (body_field is not None and isinstance(body_field.field_info, params.Form)):
+        return None
+    body_params = dependant.body_params
+    embed_body_fields = route._embed_body_fields
+    strict = route.strict_content_type
+    strict_content_type = bool(strict.value if isinstance(strict, DefaultPlaceholder) else strict)
+    response_class = route.response_class
+    dump_json = route.response_field is not None and isinstance(response_class, DefaultPlaceholder)
+    if isinstance(response_class, DefaultPlaceholder):
+        response_class = response_class.value
+    status_code = route.status_code
+
+    async def handle(request: Request) -> Response:
+        body = await _read_body(request, strict_content_type) if body_field else Undefined
+        if not plan.generators:
+            return await _respond(request, body, None)
+        async with _shielded_exit_stack() as stack:
+            return await _respond(request, body, stack)
+        # A dependency's exit swallowed the endpoint's exception: FastAPI refuses that too.
+        raise RuntimeError("A dependency with yield suppressed an exception; re-raise it.")
+
+    async def _respond(request: Request, body: Any, stack: AsyncExitStack | None) -> Response:
+        values, errors = await _solve(plan, request, {}, stack)
+        if body_params:
+            found, wrong = await request_body_to_args(
+                body_fields=body_params,
+                received_body=body,
+                embed_body_fields=embed_body_fields,
+            )
+            values.update(found)
+            errors.extend(wrong)
+        if errors:
+            raise RequestValidationError(errors, body=None if body is Undefined else body)
+        raw = await call(**values)
+        if isinstance(raw, Response):
+            return raw
+        content = await serialize_response(
+            field=route.response_field,
+            response_content=raw,
+            include=route.response_model_include,
+            exclude=route.response_model_exclude,
+            by_alias=route.response_model_by_alias,
+            exclude_unset=route.response_model_exclude_unset,
+            exclude_defaults=route.response_model_exclude_defaults,
+            exclude_none=route.response_model_exclude_none,
+            dump_json=dump_json,
+        )
+        arguments: dict[str, Any] = {} if status_code is None else {"status_code": status_code}
+        if dump_json:
+            response = Response(content, media_type="application/json", **arguments)
+        else:
+            response = response_class(content, **arguments)
+        if not is_body_allowed_for_status_code(response.status_code):
+            response.body = b""
+        return response
+
+    return handle
+
+
+@asynccontextmanager
+async def _shielded_exit_stack() -> Any:
+    """An exit stack whose closing (a transaction's commit or rollback) is not cut short by
+    the request being cancelled, as FastAPI shields its dependencies' exits."""
+    stack = AsyncExitStack()
+    try:
+        yield stack
+    except BaseException as error:
+        with CancelScope(shield=True):
+            if not await stack.__aexit__(type(error), error, error.__traceback__):
+                raise
+    else:
+        with CancelScope(shield=True):
+            await stack.__aexit__(None, None, None)
+
+
+def asgi(handler: Handler) -> ASGIApp:
+    """The route's ASGI app: exceptions go to the application's handlers, as they do from
+    FastAPI's routes once its per-route exit stacks are closed."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await handler(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app
