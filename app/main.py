@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from app.core.logging import configure_logging
 from app.core.metrics import Metrics
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi
+from app.core.routing import RouteTable
 from app.core.security import Passwords
 from app.core.settings import Settings, get_settings
 from app.follow_ups.router import router as follow_ups_router
@@ -82,6 +84,18 @@ def schema_head() -> str:
     return head
 
 
+def _settle_garbage_collector() -> None:
+    """Once started, move everything loaded so far (modules, models, routes: about 170,000
+    objects) out of the cyclic collector's reach, and let the youngest generation fill ten
+    times as far before a collection. A request frees what it allocates by reference counting;
+    the collector's full passes over the start-up objects took 70 ms every second or so under
+    load (the p99), and its young-generation passes 3 % of the time (issue 11)."""
+    gc.collect()
+    gc.freeze()
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(young, 7000), middle, old)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -92,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await database.connect()
         app.state.database = database
         metrics.watch(database)
+        _settle_garbage_collector()
         try:
             yield
         finally:
@@ -144,11 +159,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         activity_router,
         stats_router,
     )
-    for router in routers:
-        # The routes themselves, not `include_router`: FastAPI's included routers are matched
-        # through a lazy per-router layer that cost more than the query on the last routers
-        # (issue 11). Each router's routes are complete (prefix, tags, `CheckedRoute`).
-        app.router.routes.extend(router.routes)
+    # One table of the routes themselves, tried first: `include_router` would add FastAPI
+    # 0.165's lazy matching layer per router (0.6 ms on the last routers), and Starlette's
+    # router tries routes one by one (issue 11). FastAPI's docs routes stay behind it.
+    app.router.routes.insert(0, RouteTable([r for router in routers for r in router.routes]))
     install_openapi(app, routers, SECURITY_SCHEMES)
     if settings.cors_origins:
         app.add_middleware(

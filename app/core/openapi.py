@@ -120,7 +120,7 @@ def build_openapi(
         title=app.title,
         version=app.version,
         description=app.description,
-        routes=app.routes,
+        routes=[route for router in routers for route in router.routes],
         tags=app.openapi_tags,
     )
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})

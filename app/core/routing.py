@@ -4,14 +4,15 @@ unknown query parameters refused first, and the lean handler where a route allow
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import Request
 from fastapi.routing import APIRoute
+from starlette.datastructures import URLPath
 from starlette.responses import Response
-from starlette.routing import Match
-from starlette.types import Scope
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route
+from starlette.types import Receive, Scope, Send
 
 from app.core.handlers import Handler, asgi, lean_handler
 from app.core.query import query_names, reject_unknown
@@ -65,3 +66,101 @@ class CheckedRoute(APIRoute):
             return await handler(request)
 
         return checked
+
+
+class _Node:
+    __slots__ = ("ends", "literal", "wildcard")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Node] = {}
+        self.wildcard: _Node | None = None
+        self.ends: list[int] = []
+
+
+class RouteTable(BaseRoute):
+    """The application's routes as one route that finds a path's candidates by its segments.
+
+    Starlette tries routes in order until one matches, so a request for the last of 110 routes
+    paid for a test against each before it. The table walks a tree of the templates' segments
+    (a literal segment, or any segment for a `{parameter}`) to the few routes whose shape fits
+    the path, and tries those, in their original order, with their own `matches`: the first
+    full match wins, else the first partial one (a known path with another method: 405), as
+    in Starlette's router. Routes whose parameter may span segments (`{…:path}`) and routes
+    without a template are tried for every path."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes = list(routes)
+        self._root = _Node()
+        self._everywhere: list[int] = []
+        for index, route in enumerate(self.routes):
+            template = getattr(route, "path_format", None)
+            if not isinstance(route, Route) or template is None or ":path}" in route.path:
+                self._everywhere.append(index)
+                continue
+            node = self._root
+            for segment in template.split("/"):
+                if "{" in segment:
+                    node.wildcard = node.wildcard or _Node()
+                    node = node.wildcard
+                else:
+                    node = node.literal.setdefault(segment, _Node())
+            node.ends.append(index)
+        self._selected: BaseRoute | None = None
+
+    def _candidates(self, path: str) -> list[int]:
+        found = list(self._everywhere)
+        nodes = [self._root]
+        for segment in path.split("/"):
+            following: list[_Node] = []
+            for node in nodes:
+                literal = node.literal.get(segment)
+                if literal is not None:
+                    following.append(literal)
+                if node.wildcard is not None and segment:
+                    following.append(node.wildcard)
+            if not following:
+                return found
+            nodes = following
+        for node in nodes:
+            found.extend(node.ends)
+        if len(found) > 1:
+            found.sort()
+        return found
+
+    @property
+    def path_format(self) -> str | None:
+        """The template of the route the last `matches` chose (FastAPI's router reads it right
+        after, with no await between, to name the request's route for its telemetry)."""
+        return getattr(self._selected, "path_format", None)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path = scope["path"]
+        root = scope.get("root_path")
+        candidates = range(len(self.routes)) if root else self._candidates(path)
+        partial: tuple[BaseRoute, Scope] | None = None
+        for index in candidates:
+            route = self.routes[index]
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                self._selected = route
+                child_scope["route"] = route
+                return match, child_scope
+            if match is Match.PARTIAL and partial is None:
+                partial = (route, child_scope)
+        if partial is not None:
+            self._selected = partial[0]
+            partial[1]["route"] = partial[0]
+            return Match.PARTIAL, partial[1]
+        self._selected = None
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["route"].handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        for route in self.routes:
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                continue
+        raise NoMatchFound(name, path_params)

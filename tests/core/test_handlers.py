@@ -14,7 +14,7 @@ import httpx
 import orjson
 import pytest
 
-from app.core.routing import CheckedRoute
+from app.core.routing import CheckedRoute, RouteTable
 from tests.conftest import Account, bearer, create_api_key
 from tests.people.factories import create_person
 
@@ -24,7 +24,8 @@ VOLATILE = {"request_id", "instance", "id", "created_at", "updated_at", "etag"}
 
 
 def _checked_routes(app: Any) -> list[CheckedRoute]:
-    return [route for route in app.routes if isinstance(route, CheckedRoute)]
+    (table,) = [route for route in app.routes if isinstance(route, RouteTable)]
+    return [route for route in table.routes if isinstance(route, CheckedRoute)]
 
 
 @contextmanager
