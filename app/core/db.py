@@ -239,7 +239,12 @@ async def _run_pg(
     sql, args, returns_rows = statements.bind(stmt, params)
     if returns_rows:
         records = await conn.fetch(sql, *args)
-        return [dict(r) for r in records], len(records)
+        if not records:
+            return [], 0
+        # Records iterate as tuples; zipping them with the names once read is a fifth
+        # cheaper than dict(record), which looks each name up (issue 11).
+        names = tuple(records[0].keys())
+        return [dict(zip(names, r, strict=True)) for r in records], len(records)
     status = await conn.execute(sql, *args)
     tail = status.rsplit(" ", 1)[-1]
     return [], int(tail) if tail.isdigit() else 0
