@@ -56,7 +56,9 @@ class _Step:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     steps: tuple[_Step, ...]
-    path: list[Any]
+    # (name, key in the path, field) of each path parameter: validated here, without FastAPI's
+    # per-request look at each field's annotation (a path value is one string, never a list).
+    path: tuple[tuple[str, str, Any], ...]
     query: list[Any]
     header: list[Any]
     request_name: str | None
@@ -101,7 +103,7 @@ def _plan(dependant: Dependant) -> _Plan | None:
         steps.append(_Step(sub.name, call, sub_plan, key, sub.use_cache, generator))
     return _Plan(
         steps=tuple(steps),
-        path=dependant.path_params,
+        path=tuple((f.name, f.validation_alias or f.alias, f) for f in dependant.path_params),
         query=dependant.query_params,
         header=dependant.header_params,
         request_name=dependant.request_param_name,
@@ -134,15 +136,23 @@ async def _solve(
         if step.name is not None:
             values[step.name] = solved
         cache.setdefault(step.key, solved)
-    for fields, source in (
-        (plan.path, "path_params"),
-        (plan.query, "query_params"),
-        (plan.header, "headers"),
-    ):
-        if fields:
-            found, wrong = request_params_to_args(fields, getattr(request, source))
-            values.update(found)
-            errors.extend(wrong)
+    if plan.path:
+        path_params = request.path_params
+        for name, key, field in plan.path:
+            # A route matched, so each of its path parameters has a non-empty value.
+            value, wrong = field.validate(path_params[key], values, loc=("path", key))
+            if wrong:
+                errors.extend(wrong)
+            else:
+                values[name] = value
+    if plan.query:
+        found, wrong = request_params_to_args(plan.query, request.query_params)
+        values.update(found)
+        errors.extend(wrong)
+    if plan.header:
+        found, wrong = request_params_to_args(plan.header, request.headers)
+        values.update(found)
+        errors.extend(wrong)
     if plan.request_name:
         values[plan.request_name] = request
     return values, errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -44,3 +45,26 @@ def test_invalid_configuration_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("RAPPORT_ENV", "staging")
     with pytest.raises(ValueError, match="env"):
         Settings()
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+async def test_fastapi_opentelemetry_is_consulted_only_when_enabled(
+    monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    from opentelemetry import trace
+
+    from app.main import create_app
+
+    asked: list[object] = []
+    real = trace.get_tracer_provider
+
+    def counting() -> trace.TracerProvider:
+        asked.append(object())
+        return real()
+
+    monkeypatch.setattr(trace, "get_tracer_provider", counting)
+    app = create_app(Settings(opentelemetry=enabled))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://rapport.test") as client:
+        assert (await client.get("/healthz")).status_code == 200
+    assert bool(asked) is enabled
