@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from app.api_keys.models import api_keys
 from app.core import ids
-from app.core.db import ConstraintViolation, Database
+from app.core.db import ConstraintViolation, Database, _PgStatements
 from app.core.errors import Conflict
 from app.workspaces.models import workspaces
 
@@ -81,6 +81,29 @@ async def test_statement_shapes_are_reused_with_new_values(database: Database) -
     by_param = select(workspaces.c.name).where(workspaces.c.id == bindparam("wid"))
     assert await reader.scalar(by_param, {"wid": second["id"]}) == "Shape B"
     assert await reader.scalar(by_param, {"wid": first["id"]}) == "Shape A"
+
+
+def test_postgresql_binding_reuses_a_statement_object_with_each_call_s_values() -> None:
+    """The executor remembers a statement object's compiled form (its cache key is costly):
+    the same object takes new bind values, and another object of the same shape keeps its own
+    literal values, also after the remembered objects were forgotten."""
+    statements = _PgStatements()
+    by_param = select(workspaces.c.name).where(workspaces.c.id == bindparam("wid"))
+    first_sql, first_args, returns_rows = statements.bind(by_param, {"wid": "wsp_a"})
+    again_sql, again_args, _ = statements.bind(by_param, {"wid": "wsp_b"})
+    assert returns_rows
+    assert first_sql == again_sql
+    assert first_args == ["wsp_a"]
+    assert again_args == ["wsp_b"]
+    for round_ in range(3):
+        # More distinct objects than it remembers: each keeps its own literal.
+        for n in range(_PgStatements._SAME_MAX + 7):
+            literal = select(workspaces.c.name).where(workspaces.c.name == f"name {round_} {n}")
+            sql, args, _ = statements.bind(literal, None)
+            assert args == [f"name {round_} {n}"]
+            assert sql == statements.bind(literal, None)[0]
+        assert len(statements._same) <= _PgStatements._SAME_MAX
+    assert statements.bind(by_param, {"wid": "wsp_c"})[1] == ["wsp_c"]
 
 
 async def test_in_lists_expand(database: Database) -> None:
