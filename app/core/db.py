@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -112,11 +112,21 @@ def dialect_insert(dialect_name: str, table: Any) -> Any:
 
 
 class Db(ABC):
-    """A database handle for one request: outside a transaction (reads) or inside one (writes)."""
+    """A database handle for one request: outside a transaction (reads) or inside one (writes).
+
+    A transaction's BEGIN is sent with its first statement, not before: a write refused before
+    it touches the database costs no round trip. A statement passed `last=True` declares that
+    the caller runs nothing after it on this handle; when it is also the first, it runs on its
+    own, without BEGIN and COMMIT (PostgreSQL and SQLite make one statement one transaction):
+    a one-statement write is one round trip instead of three (issue 11)."""
 
     dialect_name: str
     # Callbacks waiting for the commit; None outside a transaction.
     _after_commit: list[Callable[[], None]] | None
+    # Sends the transaction's BEGIN; set on a transaction's handle until its first statement.
+    _begin: Callable[[], Awaitable[Any]] | None = None
+    began = False
+    _alone = False
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this handle's transaction has committed (at once for a reader).
@@ -128,16 +138,35 @@ class Db(ABC):
         else:
             self._after_commit.append(callback)
 
+    async def _statement(
+        self, stmt: ClauseElement, params: Params | None, last: bool
+    ) -> tuple[list[Row], int]:
+        if self._alone:
+            raise RuntimeError("A statement ran after one declared last.")
+        begin = self._begin
+        if begin is not None:
+            self._begin = None
+            if last:
+                self._alone = True
+            else:
+                await begin()
+                self.began = True
+        return await self._run(stmt, params)
+
     @abstractmethod
     async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
         """Run one statement: its rows (empty for a plain write) and the rows it touched."""
 
-    async def all(self, stmt: ClauseElement, params: Params | None = None) -> list[Row]:
-        rows, _ = await self._run(stmt, params)
+    async def all(
+        self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
+    ) -> list[Row]:
+        rows, _ = await self._statement(stmt, params, last)
         return rows
 
-    async def first(self, stmt: ClauseElement, params: Params | None = None) -> Row | None:
-        rows, _ = await self._run(stmt, params)
+    async def first(
+        self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
+    ) -> Row | None:
+        rows, _ = await self._statement(stmt, params, last)
         return rows[0] if rows else None
 
     async def one(
@@ -146,20 +175,25 @@ class Db(ABC):
         params: Params | None = None,
         *,
         missing: str = "No such resource.",
+        last: bool = False,
     ) -> Row:
         """The first row, or `NotFound(missing)` when there is none."""
-        row = await self.first(stmt, params)
+        row = await self.first(stmt, params, last=last)
         if row is None:
             raise NotFound(missing)
         return row
 
-    async def scalar(self, stmt: ClauseElement, params: Params | None = None) -> Any:
-        row = await self.first(stmt, params)
+    async def scalar(
+        self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
+    ) -> Any:
+        row = await self.first(stmt, params, last=last)
         return None if row is None else next(iter(row.values()))
 
-    async def execute(self, stmt: ClauseElement, params: Params | None = None) -> int:
+    async def execute(
+        self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
+    ) -> int:
         """Run a statement for its effect; returns the number of rows it touched."""
-        _, count = await self._run(stmt, params)
+        _, count = await self._statement(stmt, params, last)
         return count
 
 
@@ -402,40 +436,28 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises. BEGIN
+        goes with the first statement (see `Db`)."""
         self.transaction_count += 1
-        handle: Db
         if self.pool is not None:
             async with self.pool.acquire() as conn:
                 transaction = conn.transaction()
-                await transaction.start()
-                handle = _PgDb(self, conn, in_transaction=True)
-                try:
+                handle: Db = _PgDb(self, conn, in_transaction=True)
+                handle._begin = transaction.start
+                async with _ending(handle, transaction.commit, transaction.rollback):
                     yield handle
-                except BaseException as exc:
-                    if not _keeps(exc):
-                        await transaction.rollback()
-                        raise
-                    await transaction.commit()
-                    _run_callbacks(handle)
-                    raise
-                await transaction.commit()
             _run_callbacks(handle)
             return
         assert self.engine is not None
         async with self.engine.connect() as sa_conn:
-            await sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
             handle = _SqliteDb(self, sa_conn)
-            try:
+            handle._begin = lambda: sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
+            async with _ending(
+                handle,
+                lambda: sa_conn.exec_driver_sql("COMMIT"),
+                lambda: sa_conn.exec_driver_sql("ROLLBACK"),
+            ):
                 yield handle
-            except BaseException as exc:
-                if not _keeps(exc):
-                    await sa_conn.exec_driver_sql("ROLLBACK")
-                    raise
-                await sa_conn.exec_driver_sql("COMMIT")
-                _run_callbacks(handle)
-                raise
-            await sa_conn.exec_driver_sql("COMMIT")
         _run_callbacks(handle)
 
     def pool_status(self) -> dict[str, int]:
@@ -457,6 +479,27 @@ class Database:
             await db.scalar(select(literal(1)))
             return None
         return None if revision is None else str(revision)
+
+
+@contextlib.asynccontextmanager
+async def _ending(
+    handle: Db, commit: Callable[[], Awaitable[Any]], rollback: Callable[[], Awaitable[Any]]
+) -> AsyncIterator[None]:
+    """Commit a begun transaction when the block ends; roll it back if the block raises,
+    unless the problem is one whose changes are kept (committed, then raised)."""
+    try:
+        yield
+    except BaseException as exc:
+        if handle.began:
+            if not _keeps(exc):
+                await rollback()
+                raise
+            await commit()
+        if _keeps(exc):
+            _run_callbacks(handle)
+        raise
+    if handle.began:
+        await commit()
 
 
 def _run_callbacks(handle: Db) -> None:

@@ -276,7 +276,9 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
         "created_at": now,
         "updated_at": now,
     }
-    row = await db.one(_insert_person, values)
+    # Without a stay-in-touch interval the insert is the create's only write: declared last,
+    # it runs as its own transaction when nothing ran before it (no BEGIN/COMMIT round trips).
+    row = await db.one(_insert_person, values, last=fields["stay_in_touch_every_days"] is None)
     await _keep_in_touch(db, row)
     return row
 

@@ -106,6 +106,35 @@ def test_postgresql_binding_reuses_a_statement_object_with_each_call_s_values() 
     assert statements.bind(by_param, {"wid": "wsp_c"})[1] == ["wsp_c"]
 
 
+async def test_a_transaction_begins_with_its_first_statement(database: Database) -> None:
+    at = datetime.now(UTC)
+    with pytest.raises(Conflict):
+        async with database.transaction() as db:
+            raise Conflict("refused before touching the database")
+    assert not db.began
+
+    # One statement declared last runs on its own: no BEGIN, kept, nothing may follow it.
+    alone = _workspace("Alone", at)
+    with pytest.raises(RuntimeError, match="last"):
+        async with database.transaction() as db:
+            await db.execute(insert(workspaces).values(**alone), last=True)
+            assert not db.began
+            await db.scalar(select(workspaces.c.name).where(workspaces.c.id == alone["id"]))
+    found = select(workspaces.c.name).where(workspaces.c.id == bindparam("wid"))
+    assert await database.reader().scalar(found, {"wid": alone["id"]}) == "Alone"
+
+    # After another statement, `last` runs inside the transaction: a later failure undoes both.
+    first, second = _workspace("First", at), _workspace("Second", at)
+    with pytest.raises(Conflict):
+        async with database.transaction() as db:
+            await db.execute(insert(workspaces).values(**first))
+            await db.execute(insert(workspaces).values(**second), last=True)
+            assert db.began
+            raise Conflict("undo both")
+    for values in (first, second):
+        assert await database.reader().scalar(found, {"wid": values["id"]}) is None
+
+
 async def test_in_lists_expand(database: Database) -> None:
     at = datetime.now(UTC)
     rows = [_workspace(f"In {n}", at) for n in range(3)]
