@@ -9,7 +9,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from app.api_keys import service as api_keys
 from app.auth import service as auth
@@ -152,6 +152,10 @@ async def seed(
             ]
             for chunk in _chunks(rows):
                 await db.execute(insert(interviews).values(chunk))
+        # Planner statistics, as autovacuum gathers them soon after a bulk load in production:
+        # without them PostgreSQL planned the people list over a table it took for empty,
+        # and that scenario measured 30 % slower than on an analysed table.
+        await database.reader().execute(text("ANALYZE"))
         person_id = persons[0]["id"] if persons else None
         return {"workspace_id": workspace.id, "api_key": key.secret, "person_id": person_id}
     finally:
