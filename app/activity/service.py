@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import String, func, literal_column, null, select, union_all
 
 from app.activity.schemas import TimelineEntry, TimelineKind
-from app.core.db import Db, Row
+from app.core.db import Db
 from app.core.pagination import Page, SortOrder, page_of
 from app.follow_ups.models import follow_ups
 from app.interviews.models import interviews
@@ -74,7 +75,7 @@ def _timeline(workspace_id: str, person_id: str, kinds: frozenset[TimelineKind])
     return union_all(*(parts[kind] for kind in TimelineKind if kind in kinds)).subquery("timeline")
 
 
-def _summary(row: Row) -> str:
+def _summary(row: Mapping[str, Any]) -> str:
     kind, label, detail = row["kind"], row["label"], row["detail"]
     if kind == TimelineKind.outreach:
         channel = _CHANNEL_NAMES.get(str(label), str(label).replace("_", " ").capitalize())

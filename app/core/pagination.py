@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -24,7 +24,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from app.core.db import Row, UTCDateTime
+from app.core.db import UTCDateTime
 from app.core.errors import FieldError, ValidationFailed
 
 DEFAULT_LIMIT = 20
@@ -105,7 +105,7 @@ class SortOrder:
             first.is_(None),
         )
 
-    def cursor_for(self, row: Row) -> str:
+    def cursor_for(self, row: Mapping[str, Any]) -> str:
         values = [row[_label(c)] for c in self.columns]
         payload = {"s": self.name, "v": [_encode(v) for v in values]}
         return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
@@ -169,7 +169,7 @@ def _cursor_value(column: ColumnElement[Any], value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    rows: Sequence[Row]
+    rows: Sequence[Mapping[str, Any]]
     next_cursor: str | None
 
     @property
@@ -177,7 +177,7 @@ class Page:
         return self.next_cursor is not None
 
 
-def page_of(rows: Sequence[Row], order: SortOrder, limit: int) -> Page:
+def page_of(rows: Sequence[Mapping[str, Any]], order: SortOrder, limit: int) -> Page:
     """Cut the `limit + 1` rows a keyset query fetched into a page and its next cursor."""
     if len(rows) > limit:
         return Page(rows[:limit], order.cursor_for(rows[limit - 1]))

@@ -17,6 +17,7 @@ schedules the first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -101,7 +102,7 @@ def _next_status(status: FollowUpStatus, action: FollowUpAction) -> FollowUpStat
     return target
 
 
-def _to_follow_up(row: Row) -> FollowUp:
+def _to_follow_up(row: Mapping[str, Any]) -> FollowUp:
     status = FollowUpStatus(row["status"])
     return FollowUp.model_validate({**row, "allowed_actions": allowed_actions(status)})
 

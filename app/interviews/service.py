@@ -125,7 +125,7 @@ INTERVIEW_JSON = RowJson(
 )
 
 
-def to_interview(row: Row) -> Interview:
+def to_interview(row: Mapping[str, Any]) -> Interview:
     return Interview.model_validate(INTERVIEW_JSON.data(row))
 
 
@@ -197,7 +197,7 @@ async def list_interviews(
         params[name] = like_pattern(value) if name == "q" else value
     after_kind, keyset = order.keyset(cursor, limit)
     stmt = _list_statement(expand, order, after_kind, tuple(present))
-    return page_of(await db.all(stmt, params | keyset), order, limit)
+    return page_of(await db.records(stmt, params | keyset), order, limit)
 
 
 _FILTERS = ("status", "person_id", "organisation_id", "scheduled_after", "scheduled_before", "q")

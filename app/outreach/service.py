@@ -19,6 +19,7 @@ Recording a sent outreach moves the person's `relationship_stage` up to `contact
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -99,7 +100,7 @@ def next_status(status: OutreachStatus, action: OutreachAction) -> OutreachStatu
     return target
 
 
-def _to_outreach(row: Row) -> Outreach:
+def _to_outreach(row: Mapping[str, Any]) -> Outreach:
     return Outreach.model_validate(
         {**row, "allowed_actions": allowed_actions(OutreachStatus(row["status"]))}
     )

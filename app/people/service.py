@@ -152,7 +152,7 @@ async def list_people(
         else:
             params[name] = value
     stmt = _list_statement(db.dialect_name, order, after, tuple(present))
-    return page_of(await db.all(stmt, params), order, limit)
+    return page_of(await db.records(stmt, params), order, limit)
 
 
 async def list_people_of_organisation(

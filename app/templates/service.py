@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -59,7 +60,7 @@ def _visible(workspace_id: str) -> ColumnElement[bool]:
     return or_(_c.workspace_id == workspace_id, _c.builtin.is_(True))
 
 
-def to_template(row: Row) -> Template:
+def to_template(row: Mapping[str, Any]) -> Template:
     fields = {k: v for k, v in row.items() if k != "rank"}
     return Template.model_validate(
         {**fields, "placeholders": renderer.known_in(row["subject"], row["body"])}
