@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
 from pydantic import BaseModel
+from starlette.datastructures import URL
 from starlette.responses import Response
+from starlette.types import Scope
 
 from app.core.etags import etag_of, matches_none, representation
 from app.core.pagination import Page
@@ -50,12 +52,38 @@ def json_item_response(
     return Response(body, status_code=status, headers=headers, media_type=JSON)
 
 
+_ORIGINS: dict[tuple[Any, ...], str] = {}
+
+
+def _origin(scope: Scope) -> str:
+    """`scheme://host[:port]` as Starlette's `URL` writes it for this scope, worked out once per
+    scheme, Host header and server address (bounded: the Host header is the client's)."""
+    host = next((value for key, value in scope["headers"] if key == b"host"), None)
+    key = (scope.get("scheme", "http"), host, scope.get("server"))
+    origin = _ORIGINS.get(key)
+    if origin is None:
+        if len(_ORIGINS) >= 256:
+            _ORIGINS.clear()
+        headers = [] if host is None else [(b"host", host)]
+        bare = {"scheme": key[0], "server": key[2], "path": "", "headers": headers}
+        origin = _ORIGINS[key] = str(URL(scope=bare))
+    return origin
+
+
+def request_url_without_query(request: Request) -> str:
+    """`str(request.url)` without its query, in a fraction of the time (the path escaped as
+    Starlette's `URL` escapes it)."""
+    path: str = request.scope["path"]
+    path = path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    return _origin(request.scope) + path
+
+
 def _link_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
     """The request's own URL with `cursor` replaced (the same as Starlette's
-    `url.include_query_params`, in a third of its time)."""
+    `url.include_query_params`, in a fraction of its time)."""
     if next_cursor is None:
         return {}
-    base = str(request.url).partition("?")[0]
+    base = request_url_without_query(request)
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
     query.append(("cursor", next_cursor))
     return {"Link": f'<{base}?{urlencode(query)}>; rel="next"'}
