@@ -46,69 +46,93 @@ def _models_in(annotation: Any) -> tuple[str, type[BaseModel]] | None:
 RowShape = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
-def _one(shape: RowShape) -> Shape:
-    return lambda value: None if value is None else shape(value)
+class _Source:
+    """The source of one generated shape function: names for values it needs, and fresh
+    variable names for nested values."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {}
+        self.count = 0
+
+    def name(self) -> str:
+        """A fresh variable name."""
+        self.count += 1
+        return f"_{self.count}"
+
+    def value(self, value: Any) -> str:
+        """A name bound to `value` in the generated function's globals."""
+        name = self.name()
+        self.namespace[name] = value
+        return name
 
 
-def _many(shape: RowShape) -> Shape:
-    return lambda value: None if value is None else [shape(item) for item in value]
-
-
-def _embed(shape: RowShape, prefix: str) -> Callable[[Mapping[str, Any]], Any]:
-    key = prefix + "id"
-    return lambda row: None if row.get(key) is None else shape(row)
-
-
-def _shape_of(
+def _display(
     model: type[BaseModel],
+    row: str,
+    source: _Source,
     *,
     nested: bool = False,
     prefix: str = "",
     computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
     embedded: Mapping[str, str] | None = None,
-) -> RowShape:
-    """A function rebuilding a row as `model`'s fields, in order, nested models included.
+) -> str:
+    """A dict display (Python source) rebuilding `row` (a variable) as `model`'s fields, in
+    order, nested and embedded models written out in place.
 
     A row must hold every field (as `prefix + name`); a nested object (stored JSON) may omit
     those with a default. `computed` fields are functions of the row; an `embedded` model is
     read from the same row's columns labelled with its prefix (a LEFT JOIN: None without id).
+    Only repr()s of the model's own field names and generated names go into the source.
     """
     computed, embedded = computed or {}, embedded or {}
-    # One dict display, generated once per model (as dataclasses generate __init__): a loop
-    # over the fields cost several times more per row. Only repr()s of the model's own field
-    # names and the `namespace` names below go into the source.
-    namespace: dict[str, Any] = {}
     items: list[str] = []
-    for index, (name, field) in enumerate(model.model_fields.items()):
+    for name, field in model.model_fields.items():
         annotation = field.annotation
         found = _models_in(annotation)
-        local = f"_{index}"
         if name in computed:
-            namespace[local] = computed[name]
-            expression = f"{local}(row)"
+            expression = f"{source.value(computed[name])}({row})"
         elif name in embedded:
             assert found is not None, name
             assert found[0] == "one", name
-            inner = _shape_of(found[1], prefix=embedded[name])
-            namespace[local] = _embed(inner, embedded[name])
-            expression = f"{local}(row)"
+            inner_prefix = embedded[name]
+            inner = _display(found[1], row, source, prefix=inner_prefix)
+            expression = f"(None if {row}.get({inner_prefix + 'id'!r}) is None else {inner})"
         elif typing.get_origin(annotation) is Literal and len(typing.get_args(annotation)) == 1:
-            namespace[local] = typing.get_args(annotation)[0]
-            expression = local
+            expression = source.value(typing.get_args(annotation)[0])
         else:
             key = prefix + name
             if nested and not field.is_required():
-                namespace[local + "d"] = field.get_default(call_default_factory=True)
-                expression = f"row.get({key!r}, {local}d)"
+                default = source.value(field.get_default(call_default_factory=True))
+                expression = f"{row}.get({key!r}, {default})"
             else:
-                expression = f"row[{key!r}]"
+                expression = f"{row}[{key!r}]"
             if found is not None:
-                inner = _shape_of(found[1], nested=True)
-                namespace[local] = _one(inner) if found[0] == "one" else _many(inner)
-                expression = f"{local}({expression})"
+                value = source.name()
+                if found[0] == "one":
+                    inner = _display(found[1], value, source, nested=True)
+                    shaped = inner
+                else:
+                    item = source.name()
+                    inner = _display(found[1], item, source, nested=True)
+                    shaped = f"[{inner} for {item} in {value}]"
+                expression = f"(None if ({value} := {expression}) is None else {shaped})"
         items.append(f"{name!r}: {expression}")
-    source = "def shape(row):\n    return {" + ", ".join(items) + "}\n"
-    exec(source, namespace)  # noqa: S102
+    return "{" + ", ".join(items) + "}"
+
+
+def _shape_of(
+    model: type[BaseModel],
+    *,
+    computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
+    embedded: Mapping[str, str] | None = None,
+) -> RowShape:
+    """A function rebuilding a row as `model`'s fields (see `_display`): one generated dict
+    display per model, as dataclasses generate __init__; calling a function per nested value
+    cost a third of a list page more."""
+    source = _Source()
+    display = _display(model, "row", source, computed=computed, embedded=embedded)
+    namespace = source.namespace
+    exec(f"def shape(row):\n    return {display}\n", namespace)  # noqa: S102
     shape: RowShape = namespace["shape"]
     return shape
 
