@@ -9,6 +9,7 @@ execution is kept. Both return plain dicts with the same Python types, which the
 from __future__ import annotations
 
 import contextlib
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -223,6 +224,9 @@ class _Prepared:
     returns_rows: bool
 
 
+_Extracted = Sequence[BindParameter[Any]] | None
+
+
 class _PgStatements:
     """Compiles each statement shape once for asyncpg and binds values per call."""
 
@@ -234,11 +238,10 @@ class _PgStatements:
         self._cache: dict[Any, _Prepared] = {}
         # The same statement object seen again (module-level statements, list statements
         # cached per shape): SQLAlchemy's cache key of a select costs ~65 µs to compute, a
-        # tenth of a one-person read, and is the same every time for the same object. Each
-        # entry holds its statement, so no other object can take its id while it is here.
-        self._same: dict[
-            int, tuple[ClauseElement, _Prepared, Sequence[BindParameter[Any]] | None]
-        ] = {}
+        # tenth of a one-person read, and is the same every time for the same object. Entries
+        # hold their statement weakly and leave when it is freed: a statement built for one
+        # request (the stats endpoint's are large) is not kept alive by this map.
+        self._same: dict[int, tuple[weakref.ref[ClauseElement], _Prepared, _Extracted]] = {}
 
     def _compile(self, stmt: ClauseElement, cache_key: CacheKey | None) -> _Prepared:
         # Compiled against the cache key, so later statements of the same shape reuse it with
@@ -258,9 +261,7 @@ class _PgStatements:
             returns_rows=bool(compiled._result_columns),
         )
 
-    def _prepare(
-        self, stmt: ClauseElement
-    ) -> tuple[_Prepared, Sequence[BindParameter[Any]] | None]:
+    def _prepare(self, stmt: ClauseElement) -> tuple[_Prepared, _Extracted]:
         cache_key = stmt._generate_cache_key()
         if cache_key is None:
             return self._compile(stmt, None), None
@@ -272,14 +273,20 @@ class _PgStatements:
         return found, cache_key.bindparams
 
     def bind(self, stmt: ClauseElement, params: Params | None) -> tuple[str, list[Any], bool]:
-        same = self._same.get(id(stmt))
-        if same is not None and same[0] is stmt:
+        key = id(stmt)
+        same = self._same.get(key)
+        if same is not None and same[0]() is stmt:
             prepared, extracted = same[1], same[2]
         else:
             prepared, extracted = self._prepare(stmt)
             if len(self._same) >= self._SAME_MAX:
                 self._same.clear()
-            self._same[id(stmt)] = (stmt, prepared, extracted)
+            memory = self._same
+
+            def forget(_: object, key: int = key) -> None:
+                memory.pop(key, None)
+
+            self._same[key] = (weakref.ref(stmt, forget), prepared, extracted)
         values: Mapping[str, Any] = prepared.compiled.construct_params(
             params, extracted_parameters=extracted, escape_names=False
         )

@@ -95,15 +95,21 @@ def test_postgresql_binding_reuses_a_statement_object_with_each_call_s_values() 
     assert first_sql == again_sql
     assert first_args == ["wsp_a"]
     assert again_args == ["wsp_b"]
+    alive = []
     for round_ in range(3):
-        # More distinct objects than it remembers: each keeps its own literal.
+        # More distinct live objects than it remembers: each keeps its own literal.
         for n in range(_PgStatements._SAME_MAX + 7):
             literal = select(workspaces.c.name).where(workspaces.c.name == f"name {round_} {n}")
+            alive.append(literal)
             sql, args, _ = statements.bind(literal, None)
             assert args == [f"name {round_} {n}"]
             assert sql == statements.bind(literal, None)[0]
         assert len(statements._same) <= _PgStatements._SAME_MAX
     assert statements.bind(by_param, {"wid": "wsp_c"})[1] == ["wsp_c"]
+    # A statement built for one call is not kept alive by the memory.
+    kept = len(statements._same)
+    statements.bind(select(workspaces.c.name).where(workspaces.c.name == "once"), None)
+    assert len(statements._same) == kept
 
 
 async def test_a_transaction_begins_with_its_first_statement(database: Database) -> None:
