@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     bindparam,
     exists,
@@ -29,20 +28,11 @@ def like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-def _contains_text(column: ColumnElement[Any], pattern: BindParameter[Any]) -> ColumnElement[bool]:
-    return column.like(pattern, escape="\\")
-
-
-def matches_query(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
-    """`column` (a lower-cased `search_text`) contains `q`, case-insensitively; `%`, `_` and
-    `\\` in `q` are taken literally."""
-    return _contains_text(column, bindparam(None, like_pattern(q), unique=True))
-
-
 def matches_bound_query(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """`matches_query` with the pattern (`like_pattern(q)`) in the bind parameter `name`, for
-    statements built once and reused."""
-    return _contains_text(column, bindparam(name))
+    """`column` (a lower-cased `search_text`) contains the text whose pattern
+    (`like_pattern(q)`: case-insensitive, `%`, `_` and `\\` taken literally) is in the bind
+    parameter `name`, for statements built once and reused."""
+    return column.like(bindparam(name), escape="\\")
 
 
 def bound_tag(dialect_name: str, tag: str) -> Any:
@@ -50,31 +40,53 @@ def bound_tag(dialect_name: str, tag: str) -> Any:
     return [tag] if dialect_name == "postgresql" else tag
 
 
-def _contains_tag(
-    dialect_name: str, column: ColumnElement[Any], tag: BindParameter[Any]
-) -> ColumnElement[bool]:
+def has_bound_tag(dialect_name: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """The JSON array in `column` contains the tag in the bind parameter `name` (pass
+    `bound_tag(dialect, tag)`)."""
     if dialect_name == "postgresql":
         # jsonb containment, `tags @> '["tag"]'` (the column's generic JSON type has no `@>`).
-        return type_coerce(column, JSONB()).contains(tag)
+        return type_coerce(column, JSONB()).contains(bindparam(name, type_=JSONB()))
     element = func.json_each(column).table_valued("value")
-    return exists(select(literal_column("1")).select_from(element).where(element.c.value == tag))
+    condition = element.c.value == bindparam(name)
+    return exists(select(literal_column("1")).select_from(element).where(condition))
 
 
-def _tag_type(dialect_name: str) -> Any:
-    return JSONB() if dialect_name == "postgresql" else None
+def bound_filters(
+    dialect_name: str, filters: object, names: tuple[str, ...]
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The filters (attributes of `filters` among `names`) that are set, and their bind
+    values for `bound_conditions`: `tag` as `has_bound_tag` takes it, `q` as a LIKE pattern."""
+    present: list[str] = []
+    params: dict[str, Any] = {}
+    for name in names:
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        present.append(name)
+        if name == "tag":
+            params[name] = bound_tag(dialect_name, value)
+        elif name == "q":
+            params[name] = like_pattern(value)
+        else:
+            params[name] = value
+    return tuple(present), params
 
 
-def has_tag(dialect_name: str, column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:
-    """The JSON array in `column` contains the string `tag`."""
-    value = bindparam(
-        None, bound_tag(dialect_name, tag), type_=_tag_type(dialect_name), unique=True
-    )
-    return _contains_tag(dialect_name, column, value)
-
-
-def has_bound_tag(dialect_name: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """`has_tag` with the tag in the bind parameter `name` (pass `bound_tag(dialect, tag)`)."""
-    return _contains_tag(dialect_name, column, bindparam(name, type_=_tag_type(dialect_name)))
+def bound_conditions(
+    dialect_name: str, columns: Any, present: tuple[str, ...]
+) -> list[ColumnElement[bool]]:
+    """A list statement's conditions with every value a bind parameter, for statements built
+    once per shape: the workspace (`workspace_id`), then each present filter: `tag` (in the
+    `tags` array), `q` (in `search_text`), any other equal to the column of its name."""
+    conditions: list[ColumnElement[bool]] = [columns.workspace_id == bindparam("workspace_id")]
+    for name in present:
+        if name == "tag":
+            conditions.append(has_bound_tag(dialect_name, columns.tags, "tag"))
+        elif name == "q":
+            conditions.append(matches_bound_query(columns.search_text, "q"))
+        else:
+            conditions.append(columns[name] == bindparam(name))
+    return conditions
 
 
 def normalise_tags(tags: list[str]) -> list[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 import orjson
@@ -21,11 +22,13 @@ from sqlalchemy import (
     bindparam,
     literal,
     or_,
+    select,
     tuple_,
 )
 
 from app.core.db import UTCDateTime
 from app.core.errors import FieldError, ValidationFailed
+from app.core.filters import bound_conditions
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -182,6 +185,24 @@ def page_of(rows: Sequence[Mapping[str, Any]], order: SortOrder, limit: int) -> 
     if len(rows) > limit:
         return Page(rows[:limit], order.cursor_for(rows[limit - 1]))
     return Page(rows, None)
+
+
+ListStatement = Callable[[str, SortOrder, str | None, tuple[str, ...]], Select[Any]]
+
+
+def list_statements(columns: Sequence[ColumnElement[Any]], table: Any) -> ListStatement:
+    """A table's list statements, one per shape (dialect, sort, cursor kind, which filters are
+    present), built and compiled once: each request passes only values (`SortOrder.keyset`
+    and `bound_filters`). `table` holds the filtered columns (`workspace_id`, the filters)."""
+
+    @lru_cache(maxsize=256)
+    def statement(
+        dialect_name: str, order: SortOrder, after: str | None, filters: tuple[str, ...]
+    ) -> Select[Any]:
+        conditions = bound_conditions(dialect_name, table, filters)
+        return order.shaped(select(*columns).where(*conditions), after)
+
+    return statement
 
 
 def resolve_sort(value: str, orders: dict[str, SortOrder]) -> SortOrder:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.core import ids
 from app.core.db import ConstraintViolation, Db, Row, utcnow
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
-from app.core.filters import has_tag, matches_query, search_text
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.filters import bound_filters, search_text
+from app.core.pagination import Page, SortOrder, list_statements, page_of
 from app.organisations.models import organisations
 from app.organisations.schemas import Organisation, OrganisationCreate
 
@@ -92,18 +92,19 @@ async def list_organisations(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Organisation], Page]:
-    conditions: list[ColumnElement[bool]] = [_c.workspace_id == workspace_id]
-    if filters.is_target is not None:
-        conditions.append(_c.is_target == filters.is_target)
-    if filters.industry is not None:
-        conditions.append(_c.industry == filters.industry)
-    if filters.tag is not None:
-        conditions.append(has_tag(db.dialect_name, _c.tags, filters.tag))
-    if filters.q is not None:
-        conditions.append(matches_query(_c.search_text, filters.q))
-    stmt = order.apply(select(*organisations.c).where(*conditions), cursor, limit)
-    page = page_of(await db.all(stmt), order, limit)
-    return [Organisation.model_validate(r) for r in page.rows], page
+    after, params = order.keyset(cursor, limit)
+    present, values = bound_filters(db.dialect_name, filters, _FILTERS)
+    stmt = _list_statement(db.dialect_name, order, after, present)
+    params = {**params, **values, "workspace_id": workspace_id}
+    page = page_of(await db.records(stmt, params), order, limit)
+    return [Organisation.model_validate(dict(r)) for r in page.rows], page
+
+
+_FILTERS = ("is_target", "industry", "tag", "q")
+
+
+# One statement per shape, built and compiled once.
+_list_statement = list_statements(list(organisations.c), _c)
 
 
 def _name_taken() -> Conflict:

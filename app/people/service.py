@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import (
-    bound_tag,
-    has_bound_tag,
-    like_pattern,
-    matches_bound_query,
+    bound_filters,
     search_text,
 )
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.pagination import Page, SortOrder, list_statements, page_of
 from app.core.rows import RowJson
 from app.follow_ups import service as follow_ups_service
 from app.interviews.models import interviews
@@ -110,21 +106,8 @@ class PersonFilters:
 _FILTERS = tuple(PersonFilters.__dataclass_fields__)
 
 
-@lru_cache(maxsize=256)
-def _list_statement(
-    dialect_name: str, order: SortOrder, after: str | None, filters: tuple[str, ...]
-) -> Select[Any]:
-    """One statement per shape (which filters, which sort, which cursor kind), built and
-    compiled once; each request passes only values."""
-    conditions: list[ColumnElement[bool]] = [_c.workspace_id == bindparam("workspace_id")]
-    for name in filters:
-        if name == "tag":
-            conditions.append(has_bound_tag(dialect_name, _c.tags, "tag"))
-        elif name == "q":
-            conditions.append(matches_bound_query(_c.search_text, "q"))
-        else:
-            conditions.append(_c[name] == bindparam(name))
-    return order.shaped(select(*_columns).where(*conditions), after)
+# One statement per shape, built and compiled once.
+_list_statement = list_statements(_columns, _c)
 
 
 async def list_people(
@@ -138,20 +121,9 @@ async def list_people(
 ) -> Page:
     """A page of people (rows of `Person` fields), filtered and sorted."""
     after, params = order.keyset(cursor, limit)
-    params["workspace_id"] = workspace_id
-    present: list[str] = []
-    for name in _FILTERS:
-        value = getattr(filters, name)
-        if value is None:
-            continue
-        present.append(name)
-        if name == "tag":
-            params[name] = bound_tag(db.dialect_name, value)
-        elif name == "q":
-            params[name] = like_pattern(value)
-        else:
-            params[name] = value
-    stmt = _list_statement(db.dialect_name, order, after, tuple(present))
+    present, values = bound_filters(db.dialect_name, filters, _FILTERS)
+    stmt = _list_statement(db.dialect_name, order, after, present)
+    params = {**params, **values, "workspace_id": workspace_id}
     return page_of(await db.records(stmt, params), order, limit)
 
 
