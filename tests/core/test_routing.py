@@ -74,6 +74,9 @@ def _router() -> APIRouter:
         ("GET", "/things//", "", None),
         ("GET", "/things/", "", None),
         ("GET", "/api/things/7", "/api", "/things/{thing_id}"),
+        ("GET", "/api/things", "/api", "/things"),
+        ("GET", "/apithings/7", "/api", None),
+        ("GET", "/api", "/api", None),
     ],
 )
 def test_order_partial_matches_spanning_parameters_and_root_paths(
