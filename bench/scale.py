@@ -136,7 +136,9 @@ class _Explaining(Db):
         self._after_commit = None
         self.plans: list[str] = []
 
-    async def _run(self, stmt: Any, params: Params | None) -> tuple[list[Row], int]:
+    async def _run(
+        self, stmt: Any, params: Params | None, raw: bool = False
+    ) -> tuple[list[Row], int]:
         assert self._database.pool is not None
         assert self._database.pg_statements is not None
         sql, args, _ = self._database.pg_statements.bind(stmt, params)

@@ -152,18 +152,14 @@ class Db(ABC):
             else:
                 await begin()
                 self.began = True
-        if raw:
-            return await self._run_raw(stmt, params)
-        return await self._run(stmt, params)
+        return await self._run(stmt, params, raw)
 
     @abstractmethod
-    async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
-        """Run one statement: its rows (empty for a plain write) and the rows it touched."""
-
-    async def _run_raw(
-        self, stmt: ClauseElement, params: Params | None
+    async def _run(
+        self, stmt: ClauseElement, params: Params | None, raw: bool = False
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
-        return await self._run(stmt, params)
+        """Run one statement: its rows (empty for a plain write) and the rows it touched.
+        The rows are dicts, or with `raw` whatever read-only mappings the driver returns."""
 
     async def all(
         self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
@@ -336,12 +332,8 @@ class _PgDb(Db):
         self._conn = conn
         self._after_commit = [] if in_transaction else None
 
-    async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
-        rows, count = await self._run_raw(stmt, params, raw=False)
-        return cast(list[Row], rows), count
-
-    async def _run_raw(
-        self, stmt: ClauseElement, params: Params | None, *, raw: bool = True
+    async def _run(
+        self, stmt: ClauseElement, params: Params | None, raw: bool = False
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
         self._database.statement_count += 1
         assert self._database.pg_statements is not None
@@ -362,7 +354,9 @@ class _SqliteDb(Db):
         self._conn = conn
         self._after_commit = [] if conn is not None else None
 
-    async def _run(self, stmt: ClauseElement, params: Params | None) -> tuple[list[Row], int]:
+    async def _run(
+        self, stmt: ClauseElement, params: Params | None, raw: bool = False
+    ) -> tuple[Sequence[Mapping[str, Any]], int]:
         self._database.statement_count += 1
         if self._conn is not None:
             return await self._exec(self._conn, stmt, params)
