@@ -20,8 +20,6 @@ from pydantic import BaseModel
 
 _OPTIONS = orjson.OPT_UTC_Z
 
-Shape = Callable[[Any], Any]
-
 
 def dumps(data: Any) -> bytes:
     """JSON as Pydantic writes it for our types (UTC datetimes end in `Z`)."""
