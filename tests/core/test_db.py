@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, text, update
 
 from app.api_keys.models import api_keys
 from app.core import ids
@@ -110,6 +110,35 @@ def test_postgresql_binding_reuses_a_statement_object_with_each_call_s_values() 
     kept = len(statements._same)
     statements.bind(select(workspaces.c.name).where(workspaces.c.name == "once"), None)
     assert len(statements._same) == kept
+
+
+def test_postgresql_limits_are_written_into_the_sql() -> None:
+    """LIMIT and OFFSET are part of the SQL text, so PostgreSQL can keep one plan for a
+    prepared statement; each limit is its own text, and other values stay bound."""
+    statements = _PgStatements()
+    page = (
+        select(workspaces.c.id)
+        .where(workspaces.c.name == bindparam("name"))
+        .order_by(workspaces.c.id)
+        .limit(bindparam("page_limit", type_=Integer()))
+    )
+    for limit in (21, 6, 21):
+        sql, args, _ = statements.bind(page, {"name": "n", "page_limit": limit})
+        assert sql.endswith(f"LIMIT {limit}")
+        assert args == ["n"]
+    # A constant limit and an offset, beside an expanded IN list.
+    listed = select(workspaces.c.id).where(workspaces.c.id.in_(["a", "b"])).limit(3).offset(4)
+    sql, args, _ = statements.bind(listed, None)
+    assert "LIMIT 3 OFFSET 4" in sql
+    assert args == ["a", "b"]
+    # Another object of the same shape brings its own constants.
+    other = select(workspaces.c.id).where(workspaces.c.id.in_(["c"])).limit(7).offset(0)
+    sql, args, _ = statements.bind(other, None)
+    assert "LIMIT 7 OFFSET 0" in sql
+    assert args == ["c"]
+    again = select(workspaces.c.id).where(workspaces.c.name == "x").limit(1)
+    assert statements.bind(again, None)[0].endswith("LIMIT 1")
+    assert statements.bind(again.limit(2), None)[0].endswith("LIMIT 2")
 
 
 async def test_a_transaction_begins_with_its_first_statement(database: Database) -> None:
