@@ -21,7 +21,9 @@ from app.core.security import Passwords
 from app.core.settings import Settings
 from app.interviews.models import interviews
 from app.organisations.models import organisations
+from app.organisations.service import ORGANISATION_JSON
 from app.people.models import people
+from app.people.service import PERSON_JSON
 
 STAGES = ["identified", "contacted", "responded", "interviewed", "in_touch", "dormant"]
 STATUSES = ["planned", "requested", "scheduled", "completed", "declined", "cancelled", "no_show"]
@@ -78,6 +80,7 @@ def _person(workspace_id: str, n: int, org_id: str, now: Any) -> dict[str, Any]:
         "may_use_name_as_referral": True,
         "open_to_follow_up": None,
         "last_contacted_at": now - timedelta(days=n % 90),
+        "stay_in_touch_every_days": None,
         "created_at": now,
         "updated_at": now,
         "search_text": search_text(given, family, email, "User Researcher", "Met at a meetup."),
@@ -140,11 +143,16 @@ async def seed(
             )
             now = utcnow()
             orgs = [_org(workspace.id, n, now) for n in range(n_orgs)]
+            # Each row with the JSON document its service stores when it writes one.
+            for org in orgs:
+                org["doc"] = ORGANISATION_JSON.json(org).decode()
             for chunk in _chunks(orgs):
                 await db.execute(insert(organisations).values(chunk))
             persons = [
                 _person(workspace.id, n, orgs[n % n_orgs]["id"], now) for n in range(n_people)
             ]
+            for person in persons:
+                person["doc"] = PERSON_JSON.json(person).decode()
             for chunk in _chunks(persons):
                 await db.execute(insert(people).values(chunk))
             rows = [

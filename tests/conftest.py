@@ -32,9 +32,15 @@ os.environ.update(
     RAPPORT_AUTH_CACHE_SECONDS="0",
 )
 
+from sqlalchemy import select  # noqa: E402
+
 from app.core.db import Database  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.organisations.models import organisations  # noqa: E402
+from app.organisations.service import ORGANISATION_JSON  # noqa: E402
+from app.people.models import people  # noqa: E402
+from app.people.service import PERSON_JSON  # noqa: E402
 
 DATABASE_URL = os.environ["DATABASE_URL"]
 PASSWORD = "correct horse battery staple"
@@ -70,6 +76,22 @@ def database(app: Any) -> Database:
     db = app.state.database
     assert isinstance(db, Database)
     return db
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def stored_documents_match_their_rows(database: Database) -> AsyncIterator[None]:
+    """After the whole suite, with every write path exercised: each stored representation
+    (`doc`, app.core.rows) is the JSON its row's columns give. A write that changed a row and
+    stored a stale or wrong document fails here."""
+    yield
+    wrong = []
+    for table, shown in ((people, PERSON_JSON), (organisations, ORGANISATION_JSON)):
+        rows = await database.reader().all(select(*table.c).where(table.c.doc.is_not(None)))
+        for row in rows:
+            columns = {key: value for key, value in row.items() if key != "doc"}
+            if row["doc"] != shown.json(columns).decode():
+                wrong.append((table.name, row["id"], row["doc"], shown.json(columns)))
+    assert not wrong, wrong[:3]
 
 
 def client_for(app: Any, address: str | None = None) -> httpx.AsyncClient:

@@ -6,6 +6,12 @@ model's fields once (their order, constant `Literal` fields such as `object`, ne
 and then rebuilds each row as plain data in that shape for orjson. The bytes are those Pydantic
 would produce for `Model.model_validate(row)`: tests/core/test_rows.py checks it field type by
 field type, so ETags do not depend on which path built a representation.
+
+A table may also keep each row's representation as written (`stored`, a `doc` column): when a
+row brings it, it goes into the output as it is (`orjson.Fragment`), and the row's other
+columns may be NULL (see `stored_columns`). Writers store `RowJson.json` of the row they write;
+the database clears a `doc` that an update does not rewrite (migration 0007), so a stored
+document is never older than its row.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, case
 
 _OPTIONS = orjson.OPT_UTC_Z
 
@@ -73,6 +80,7 @@ def _display(
     prefix: str = "",
     computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
     embedded: Mapping[str, str] | None = None,
+    stored: str | None = None,
 ) -> str:
     """A dict display (Python source) rebuilding `row` (a variable) as `model`'s fields, in
     order, nested and embedded models written out in place.
@@ -80,6 +88,8 @@ def _display(
     A row must hold every field (as `prefix + name`); a nested object (stored JSON) may omit
     those with a default. `computed` fields are functions of the row; an `embedded` model is
     read from the same row's columns labelled with its prefix (a LEFT JOIN: None without id).
+    With `stored` (a function's name in the source), an embedded model whose row brings a
+    non-NULL `prefix + "doc"` is that function of it instead.
     Only repr()s of the model's own field names and generated names go into the source.
     """
     computed, embedded = computed or {}, embedded or {}
@@ -94,6 +104,12 @@ def _display(
             assert found[0] == "one", name
             inner_prefix = embedded[name]
             inner = _display(found[1], row, source, prefix=inner_prefix)
+            if stored is not None:
+                doc = source.name()
+                key = inner_prefix + "doc"
+                inner = (
+                    f"({stored}({doc}) if ({doc} := {row}.get({key!r})) is not None else {inner})"
+                )
             expression = f"(None if {row}.get({inner_prefix + 'id'!r}) is None else {inner})"
         elif typing.get_origin(annotation) is Literal and len(typing.get_args(annotation)) == 1:
             expression = source.value(typing.get_args(annotation)[0])
@@ -120,17 +136,21 @@ def _display(
 
 def _shape_of(
     model: type[BaseModel],
+    stored: Callable[[str], Any],
     *,
     computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
     embedded: Mapping[str, str] | None = None,
 ) -> RowShape:
     """A function rebuilding a row as `model`'s fields (see `_display`): one generated dict
     display per model, as dataclasses generate __init__; calling a function per nested value
-    cost a third of a list page more."""
+    cost a third of a list page more. A row's stored document (`doc`, its own or an embedded
+    model's) becomes `stored(doc)`."""
     source = _Source()
-    display = _display(model, "row", source, computed=computed, embedded=embedded)
+    name = source.value(stored)
+    display = _display(model, "row", source, computed=computed, embedded=embedded, stored=name)
     namespace = source.namespace
-    exec(f"def shape(row):\n    return {display}\n", namespace)  # noqa: S102
+    body = f"{name}(doc) if (doc := row.get('doc')) is not None else {display}"
+    exec(f"def shape(row):\n    return {body}\n", namespace)  # noqa: S102
     shape: RowShape = namespace["shape"]
     return shape
 
@@ -147,10 +167,13 @@ class RowJson:
         embedded: Mapping[str, str] | None = None,
     ) -> None:
         self.fields = tuple(model.model_fields)
-        self.shape = _shape_of(model, computed=computed, embedded=embedded)
+        # For orjson: a stored document goes in as it is.
+        self.shape = _shape_of(model, orjson.Fragment, computed=computed, embedded=embedded)
+        # As plain data (for a model): a stored document is parsed.
+        self._data = _shape_of(model, orjson.loads, computed=computed, embedded=embedded)
 
     def data(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        return self.shape(row)
+        return self._data(row)
 
     def json(self, row: Mapping[str, Any]) -> bytes:
         return dumps(self.shape(row))
@@ -166,3 +189,22 @@ class RowJson:
                 "next_cursor": next_cursor,
             }
         )
+
+
+def stored_columns(
+    doc: ColumnElement[Any],
+    columns: Iterable[ColumnElement[Any]],
+    keep: Iterable[str],
+    prefix: str = "",
+) -> list[ColumnElement[Any]]:
+    """A select list for rows that may bring their stored document (`doc`): the document, the
+    `keep` columns (keys a caller reads: ids, sort keys), and the other columns only where the
+    document is missing (NULL otherwise, which costs next to nothing to send and decode).
+    Each is labelled `prefix` + its key (`doc` too), for embedding in another table's rows."""
+    kept = set(keep)
+    selected: list[ColumnElement[Any]] = [doc.label(prefix + "doc")]
+    for c in columns:
+        key = str(c.key)
+        value = c if key in kept else case((doc.is_(None), c))
+        selected.append(value.label(prefix + key))
+    return selected

@@ -16,7 +16,7 @@ from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import like_pattern, matches_bound_query, search_text
 from app.core.pagination import Page, SortOrder, page_of
-from app.core.rows import RowJson
+from app.core.rows import RowJson, stored_columns
 from app.follow_ups import service as follow_ups_service
 from app.interviews import lifecycle
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
@@ -58,12 +58,19 @@ EXPANDABLE = ("person", "organisation")
 
 _PERSON = "person__"
 _ORGANISATION = "organisation__"
-_person_columns = [c.label(_PERSON + c.key) for c in people.c if c.key != "search_text"]
-_organisation_columns = [
-    c.label(_ORGANISATION + c.key)
-    for c in organisations.c
-    if c.key not in ("search_text", "name_key")
-]
+# What `Interview` shows (search_text, the longest column, only serves `?q=`).
+_interview_columns = [c for c in interviews.c if c.key != "search_text"]
+
+
+# The expanded objects come as their stored JSON (`doc`, app.core.rows) and their columns only
+# where it is missing; their ids always (NULL tells a LEFT JOIN that found nothing).
+def _embedded(table: Any, prefix: str, hidden: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    shown = [c for c in table.c if c.key not in ("doc", *hidden)]
+    return stored_columns(table.c.doc, shown, ("id",), prefix)
+
+
+_person_columns = _embedded(people, _PERSON, ("search_text",))
+_organisation_columns = _embedded(organisations, _ORGANISATION, ("search_text", "name_key"))
 
 
 def parse_expand(value: str | None) -> frozenset[str]:
@@ -90,7 +97,7 @@ def _select(expand: frozenset[str]) -> Select[Any]:
     """Interviews of the workspace (bind parameter `workspace_id`), with the expanded objects
     LEFT JOINed into the same row: the statement count stays constant whatever the page size."""
     workspace_id: Any = bindparam("workspace_id")
-    stmt = select(*interviews.c)
+    stmt = select(*_interview_columns)
     source: Any = interviews
     if "person" in expand:
         stmt = stmt.add_columns(*_person_columns)

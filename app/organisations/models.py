@@ -36,6 +36,10 @@ class Organisation(Base):
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row's JSON representation as last written (app.core.rows): list pages and embeds
+    # send it as it is. NULL when an update did not rewrite it (a trigger clears it, migration
+    # 0007); readers then build the JSON from the columns.
+    doc: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "name_key"),

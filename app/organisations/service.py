@@ -13,6 +13,7 @@ from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import bound_filters, search_text
 from app.core.pagination import Page, SortOrder, list_statements, page_of
+from app.core.rows import RowJson
 from app.organisations.models import organisations
 from app.organisations.schemas import Organisation, OrganisationCreate
 
@@ -45,7 +46,11 @@ class OrganisationFilters:
     q: str | None = None
 
 
-_organisation = select(*organisations.c).where(
+# Every column but the stored document, which only list pages and embeds read.
+_columns = [c for c in organisations.c if c.key != "doc"]
+# The JSON an organisation is shown as, stored with each write (`doc`, see app.core.rows).
+ORGANISATION_JSON = RowJson(Organisation)
+_organisation = select(*_columns).where(
     _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("organisation_id")
 )
 
@@ -104,7 +109,7 @@ _FILTERS = ("is_target", "industry", "tag", "q")
 
 
 # One statement per shape, built and compiled once.
-_list_statement = list_statements(list(organisations.c), _c)
+_list_statement = list_statements(_columns, _c)
 
 
 def _name_taken() -> Conflict:
@@ -180,16 +185,11 @@ async def create_organisation(db: Db, workspace_id: str, body: OrganisationCreat
     values.update(_derived(values))
     await _ensure_name_free(db, workspace_id, values["name_key"])
     now = utcnow()
+    values.update(id=ids.new_id("org"), workspace_id=workspace_id, created_at=now, updated_at=now)
     stmt = (
         insert(organisations)
-        .values(
-            id=ids.new_id("org"),
-            workspace_id=workspace_id,
-            **values,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*organisations.c)
+        .values(**values, doc=ORGANISATION_JSON.json(values).decode())
+        .returning(*_columns)
     )
     try:
         row = await db.one(stmt)
@@ -228,11 +228,12 @@ async def update_organisation(
     changes.update(_derived(merged))
     if changes["name_key"] != current["name_key"]:
         await _ensure_name_free(db, workspace_id, changes["name_key"], except_id=organisation_id)
+    changes["updated_at"] = utcnow()
     stmt = (
         update(organisations)
         .where(_c.workspace_id == workspace_id, _c.id == organisation_id)
-        .values(**changes, updated_at=utcnow())
-        .returning(*organisations.c)
+        .values(**changes, doc=ORGANISATION_JSON.json({**merged, **changes}).decode())
+        .returning(*_columns)
     )
     try:
         row = await db.one(stmt, missing=_NO_ORGANISATION)

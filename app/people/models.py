@@ -44,6 +44,10 @@ class Person(Base):
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row's JSON representation as last written (app.core.rows): list pages and embeds
+    # send it as it is. NULL when an update did not rewrite it (a trigger clears it, migration
+    # 0007); readers then build the JSON from the columns.
+    doc: Mapped[str | None] = mapped_column(Text)
 
     # One index per keyset sort (workspace, sort key, id) and per filter.
     __table_args__ = (

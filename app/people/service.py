@@ -16,7 +16,7 @@ from app.core.filters import (
     search_text,
 )
 from app.core.pagination import Page, SortOrder, list_statements, page_of
-from app.core.rows import RowJson
+from app.core.rows import RowJson, stored_columns
 from app.follow_ups import service as follow_ups_service
 from app.interviews.models import interviews
 from app.organisations import service as organisations_service
@@ -106,8 +106,10 @@ class PersonFilters:
 _FILTERS = tuple(PersonFilters.__dataclass_fields__)
 
 
-# One statement per shape, built and compiled once.
-_list_statement = list_statements(_columns, _c)
+# One statement per shape, built and compiled once. Rows bring their stored JSON (`doc`), and
+# their other columns only where it is missing; the sort keys always, for the next cursor.
+_SORT_KEYS = {str(column.key) for order in ORDERS.values() for column in order.columns}
+_list_statement = list_statements(stored_columns(_c.doc, _columns, _SORT_KEYS), _c)
 
 
 async def list_people(
@@ -248,6 +250,7 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
         "created_at": now,
         "updated_at": now,
     }
+    values["doc"] = PERSON_JSON.json(values).decode()
     # Without a stay-in-touch interval the insert is the create's only write: declared last,
     # it runs as its own transaction when nothing ran before it (no BEGIN/COMMIT round trips).
     row = await db.one(_insert_person, values, last=fields["stay_in_touch_every_days"] is None)
@@ -288,11 +291,16 @@ async def update_person(
     if not changes["display_name"]:
         raise _name_required()
     await _check_references(db, workspace_id, person_id, changes)
-    merged = {**current, **changes}
+    merged = {**current, **column_values(changes), "updated_at": utcnow()}
     row = await db.one(
         update(people)
         .where(_c.workspace_id == workspace_id, _c.id == person_id)
-        .values(**column_values(changes), search_text=_search_text(merged), updated_at=utcnow())
+        .values(
+            **column_values(changes),
+            search_text=_search_text(merged),
+            updated_at=merged["updated_at"],
+            doc=PERSON_JSON.json(merged).decode(),
+        )
         .returning(*_columns)
     )
     if "stay_in_touch_every_days" in changes:
