@@ -20,6 +20,7 @@ from app.core.filters import search_text
 from app.core.security import Passwords
 from app.core.settings import Settings
 from app.interviews.models import interviews
+from app.interviews.service import INTERVIEW_JSON
 from app.organisations.models import organisations
 from app.organisations.service import ORGANISATION_JSON
 from app.people.models import people
@@ -158,6 +159,8 @@ async def seed(
             rows = [
                 _interview(workspace.id, n, persons[n % n_people], now) for n in range(n_interviews)
             ]
+            for row in rows:
+                row["doc"] = INTERVIEW_JSON.json(row).decode()
             for chunk in _chunks(rows):
                 await db.execute(insert(interviews).values(chunk))
         # The state autovacuum leaves a table in soon after a bulk load in production: planner

@@ -36,6 +36,8 @@ from sqlalchemy import select  # noqa: E402
 
 from app.core.db import Database  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
+from app.interviews.models import interviews  # noqa: E402
+from app.interviews.service import INTERVIEW_JSON  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.organisations.models import organisations  # noqa: E402
 from app.organisations.service import ORGANISATION_JSON  # noqa: E402
@@ -85,7 +87,12 @@ async def stored_documents_match_their_rows(database: Database) -> AsyncIterator
     stored a stale or wrong document fails here."""
     yield
     wrong = []
-    for table, shown in ((people, PERSON_JSON), (organisations, ORGANISATION_JSON)):
+    shown_as = (
+        (people, PERSON_JSON),
+        (organisations, ORGANISATION_JSON),
+        (interviews, INTERVIEW_JSON),
+    )
+    for table, shown in shown_as:
         rows = await database.reader().all(select(*table.c).where(table.c.doc.is_not(None)))
         for row in rows:
             columns = {key: value for key, value in row.items() if key != "doc"}

@@ -178,12 +178,11 @@ async def workspace_access(
     db: Db, caller: Caller, workspace_id: str, cache: CallerCache
 ) -> WorkspaceAccess:
     """The caller's access to `workspace_id`; 404 when it is not theirs to see, as if missing."""
-    missing = NotFound("No workspace has that id.")
     if not ids.is_valid(workspace_id, "wsp"):
-        raise missing
+        raise _no_workspace()
     if caller.user_id is None:
         if caller.key_workspace_id != workspace_id:
-            raise missing
+            raise _no_workspace()
         return WorkspaceAccess(caller, workspace_id, None)
     cache_key = ("role", workspace_id, caller.user_id)
     role = cache.get(cache_key)
@@ -191,5 +190,10 @@ async def workspace_access(
         role = await db.scalar(_role_of, {"workspace_id": workspace_id, "user_id": caller.user_id})
         cache.put(cache_key, role)  # "not a member" too, until a membership change here
     if role is None:
-        raise missing
+        raise _no_workspace()
     return WorkspaceAccess(caller, workspace_id, Role(str(role)))
+
+
+def _no_workspace() -> NotFound:
+    # Made only when refused: building a problem costs more than the check that needs it.
+    return NotFound("No workspace has that id.")

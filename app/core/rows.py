@@ -80,7 +80,7 @@ def _display(
     prefix: str = "",
     computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
     embedded: Mapping[str, str] | None = None,
-    stored: str | None = None,
+    stored: str = "",
 ) -> str:
     """A dict display (Python source) rebuilding `row` (a variable) as `model`'s fields, in
     order, nested and embedded models written out in place.
@@ -88,8 +88,8 @@ def _display(
     A row must hold every field (as `prefix + name`); a nested object (stored JSON) may omit
     those with a default. `computed` fields are functions of the row; an `embedded` model is
     read from the same row's columns labelled with its prefix (a LEFT JOIN: None without id).
-    With `stored` (a function's name in the source), an embedded model whose row brings a
-    non-NULL `prefix + "doc"` is that function of it instead.
+    An embedded model whose row brings a non-NULL `prefix + "doc"` is `stored` (a function's
+    name in the source) of it instead.
     Only repr()s of the model's own field names and generated names go into the source.
     """
     computed, embedded = computed or {}, embedded or {}
@@ -102,15 +102,7 @@ def _display(
         elif name in embedded:
             assert found is not None, name
             assert found[0] == "one", name
-            inner_prefix = embedded[name]
-            inner = _display(found[1], row, source, prefix=inner_prefix)
-            if stored is not None:
-                doc = source.name()
-                key = inner_prefix + "doc"
-                inner = (
-                    f"({stored}({doc}) if ({doc} := {row}.get({key!r})) is not None else {inner})"
-                )
-            expression = f"(None if {row}.get({inner_prefix + 'id'!r}) is None else {inner})"
+            expression = _embedded(found[1], row, source, embedded[name], stored)
         elif typing.get_origin(annotation) is Literal and len(typing.get_args(annotation)) == 1:
             expression = source.value(typing.get_args(annotation)[0])
         else:
@@ -134,22 +126,72 @@ def _display(
     return "{" + ", ".join(items) + "}"
 
 
+def _embedded(model: type[BaseModel], row: str, source: _Source, prefix: str, stored: str) -> str:
+    """The value of an embedded model read from `row`'s columns labelled `prefix`: None when
+    its id is (a LEFT JOIN that found nothing), `stored(doc)` when it brings its stored
+    document, else a dict display of its columns."""
+    inner = _display(model, row, source, prefix=prefix)
+    doc, key = source.name(), prefix + "doc"
+    inner = f"({stored}({doc}) if ({doc} := {row}.get({key!r})) is not None else {inner})"
+    return f"(None if {row}.get({prefix + 'id'!r}) is None else {inner})"
+
+
+def _as_text(value: Any) -> str:
+    """JSON text of an embedded value: null, a stored document (text), or a dict."""
+    if value is None:
+        return "null"
+    return value if isinstance(value, str) else dumps(value).decode()
+
+
+def _same(doc: str) -> str:
+    return doc
+
+
 def _shape_of(
     model: type[BaseModel],
-    stored: Callable[[str], Any],
+    parse: bool,
     *,
     computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
     embedded: Mapping[str, str] | None = None,
 ) -> RowShape:
     """A function rebuilding a row as `model`'s fields (see `_display`): one generated dict
     display per model, as dataclasses generate __init__; calling a function per nested value
-    cost a third of a list page more. A row's stored document (`doc`, its own or an embedded
-    model's) becomes `stored(doc)`."""
+    cost a third of a list page more.
+
+    A row that brings its stored document (`doc`) is that document: for orjson as it is
+    (`orjson.Fragment`), or parsed when `parse`. A stored document was written without the
+    embedded models (they are the model's last fields, stored as null): those are spliced in
+    from the row's embedded columns or their own documents."""
+    embedded = embedded or {}
+    names = list(model.model_fields)
+    assert names[len(names) - len(embedded) :] == list(embedded), "embedded fields come last"
     source = _Source()
-    name = source.value(stored)
-    display = _display(model, "row", source, computed=computed, embedded=embedded, stored=name)
+    stored = source.value(orjson.loads if parse else orjson.Fragment)
+    display = _display(model, "row", source, computed=computed, embedded=embedded, stored=stored)
+    inner: dict[str, type[BaseModel]] = {}
+    for name in embedded:
+        found = _models_in(model.model_fields[name].annotation)
+        assert found is not None, name
+        inner[name] = found[1]
+    if not embedded:
+        whole = f"{stored}(doc)"
+    elif parse:
+        values = [
+            f"{name!r}: {_embedded(inner[name], 'row', source, prefix, stored)}"
+            for name, prefix in embedded.items()
+        ]
+        whole = f"{{**{stored}(doc), {', '.join(values)}}}"
+    else:
+        text, same = source.value(_as_text), source.value(_same)
+        tail = "".join(f",{dumps(name).decode()}:null" for name in embedded) + "}"
+        pieces = [f"doc[:{-len(tail)}]"]
+        for name, prefix in embedded.items():
+            pieces.append(repr(f",{dumps(name).decode()}:"))
+            pieces.append(f"{text}({_embedded(inner[name], 'row', source, prefix, same)})")
+        pieces.append("'}'")
+        whole = f"{stored}({' + '.join(pieces)})"
     namespace = source.namespace
-    body = f"{name}(doc) if (doc := row.get('doc')) is not None else {display}"
+    body = f"{whole} if (doc := row.get('doc')) is not None else {display}"
     exec(f"def shape(row):\n    return {body}\n", namespace)  # noqa: S102
     shape: RowShape = namespace["shape"]
     return shape
@@ -168,9 +210,9 @@ class RowJson:
     ) -> None:
         self.fields = tuple(model.model_fields)
         # For orjson: a stored document goes in as it is.
-        self.shape = _shape_of(model, orjson.Fragment, computed=computed, embedded=embedded)
+        self.shape = _shape_of(model, False, computed=computed, embedded=embedded)
         # As plain data (for a model): a stored document is parsed.
-        self._data = _shape_of(model, orjson.loads, computed=computed, embedded=embedded)
+        self._data = _shape_of(model, True, computed=computed, embedded=embedded)
 
     def data(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return self._data(row)

@@ -58,8 +58,13 @@ EXPANDABLE = ("person", "organisation")
 
 _PERSON = "person__"
 _ORGANISATION = "organisation__"
-# What `Interview` shows (search_text, the longest column, only serves `?q=`).
-_interview_columns = [c for c in interviews.c if c.key != "search_text"]
+# What `Interview` shows (search_text, the longest column, only serves `?q=`; the stored
+# document is read by lists only).
+_interview_columns = [c for c in interviews.c if c.key not in ("search_text", "doc")]
+# A list page's rows bring their stored document, and their other columns only without one;
+# ids and sort keys always (the next cursor).
+_SORT_KEYS = ("id", "created_at", "scheduled_at")
+_stored_interview_columns = stored_columns(interviews.c.doc, _interview_columns, _SORT_KEYS)
 
 
 # The expanded objects come as their stored JSON (`doc`, app.core.rows) and their columns only
@@ -93,11 +98,12 @@ def parse_expand(value: str | None) -> frozenset[str]:
     return frozenset(wanted)
 
 
-def _select(expand: frozenset[str]) -> Select[Any]:
+def _select(expand: frozenset[str], *, stored: bool = False) -> Select[Any]:
     """Interviews of the workspace (bind parameter `workspace_id`), with the expanded objects
-    LEFT JOINed into the same row: the statement count stays constant whatever the page size."""
+    LEFT JOINed into the same row: the statement count stays constant whatever the page size.
+    `stored`: with the rows' stored documents (app.core.rows), for pages."""
     workspace_id: Any = bindparam("workspace_id")
-    stmt = select(*_interview_columns)
+    stmt = select(*(_stored_interview_columns if stored else _interview_columns))
     source: Any = interviews
     if "person" in expand:
         stmt = stmt.add_columns(*_person_columns)
@@ -134,6 +140,11 @@ INTERVIEW_JSON = RowJson(
 
 def to_interview(row: Mapping[str, Any]) -> Interview:
     return Interview.model_validate(INTERVIEW_JSON.data(row))
+
+
+def _document(row: Mapping[str, Any]) -> str:
+    """The JSON stored with an interview as written (`doc`): without expanded objects."""
+    return INTERVIEW_JSON.json(row).decode()
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -224,7 +235,8 @@ def _list_statement(
         "scheduled_before": c.scheduled_at < bindparam("scheduled_before"),
         "q": matches_bound_query(c.search_text, "q"),
     }
-    return order.shaped(_select(expand).where(*(conditions[f] for f in filters)), after)
+    stmt = _select(expand, stored=True).where(*(conditions[f] for f in filters))
+    return order.shaped(stmt, after)
 
 
 # --- create, update, delete -------------------------------------------------------------------
@@ -285,21 +297,20 @@ async def create_interview(db: Db, workspace_id: str, body: InterviewCreate) -> 
         await organisations_service.ensure_exists(db, workspace_id, body.organisation_id)
     values["reflection"] = _stored_reflection(values["reflection"])
     now = utcnow()
+    values.update(
+        id=ids.new_id("int"),
+        workspace_id=workspace_id,
+        status=InterviewStatus.planned.value,
+        scheduled_at=None,
+        started_at=None,
+        ended_at=None,
+        created_at=now,
+        updated_at=now,
+    )
     row = await db.one(
         insert(interviews)
-        .values(
-            **values,
-            id=ids.new_id("int"),
-            workspace_id=workspace_id,
-            status=InterviewStatus.planned.value,
-            scheduled_at=None,
-            started_at=None,
-            ended_at=None,
-            search_text=_search_text(values),
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*interviews.c)
+        .values(**values, search_text=_search_text(values), doc=_document(values))
+        .returning(*_interview_columns)
     )
     return to_interview(row)
 
@@ -337,11 +348,17 @@ async def update_interview(
             if reflection is None
             else _stored_reflection(merge_patch(current["reflection"], reflection))
         )
+    merged = {**current, **values, "updated_at": utcnow()}
     row = await db.one(
         update(interviews)
         .where(interviews.c.id == current["id"])
-        .values(**values, search_text=_search_text({**current, **values}), updated_at=utcnow())
-        .returning(*interviews.c)
+        .values(
+            **values,
+            search_text=_search_text(merged),
+            updated_at=merged["updated_at"],
+            doc=_document(merged),
+        )
+        .returning(*_interview_columns)
     )
     return to_interview(row)
 
@@ -376,11 +393,12 @@ async def transition(
         values["scheduled_at"] = body.scheduled_at
     elif isinstance(body, InterviewComplete):
         values.update(_actual_times(body, current["duration_minutes"]))
+    merged = {**current, **values, "updated_at": utcnow()}
     row = await db.one(
         update(interviews)
         .where(interviews.c.id == current["id"])
-        .values(**values, updated_at=utcnow())
-        .returning(*interviews.c)
+        .values(**values, updated_at=merged["updated_at"], doc=_document(merged))
+        .returning(*_interview_columns)
     )
     if action == InterviewAction.complete:
         # The thank-you note and the person's progress, in this same transaction.

@@ -1,4 +1,4 @@
-"""Stored representations: `people.doc` and `organisations.doc` (issue 11).
+"""Stored representations: `doc` on people, organisations and interviews (issue 11).
 
 Each row may keep the JSON the API shows for it, written by the service that writes the row, so
 list pages and embedded objects send it without decoding and rebuilding two dozen columns. A
@@ -22,7 +22,7 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ("people", "organisations")
+TABLES = ("people", "organisations", "interviews")
 
 
 def _postgresql() -> bool:
@@ -53,10 +53,11 @@ def upgrade() -> None:
             )
     else:
         # SQLite has no BEFORE-trigger assignment: clear it after. The inner UPDATE writes
-        # doc = NULL, which the WHEN clause lets through without recursion.
+        # doc = NULL, which the WHEN clause lets through without recursion. (Table names are
+        # this module's constants.)
         for table in TABLES:
             op.execute(
-                f"CREATE TRIGGER {table}_clear_stale_doc AFTER UPDATE ON {table} "
+                f"CREATE TRIGGER {table}_clear_stale_doc AFTER UPDATE ON {table} "  # noqa: S608
                 "FOR EACH ROW WHEN NEW.doc IS NOT NULL AND NEW.doc IS OLD.doc "
                 f"BEGIN UPDATE {table} SET doc = NULL WHERE id = NEW.id; END"
             )

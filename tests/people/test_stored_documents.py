@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import select, update
 
 from app.core.db import Database
+from app.interviews.models import interviews
 from app.organisations.models import organisations
 from app.people.models import people
 from tests.conftest import Account
@@ -128,3 +129,14 @@ async def test_deleting_an_organisation_clears_its_people_documents(
         headers=owner.headers,
     )
     assert embedded.json()["person"]["organisation_id"] is None
+    # The interview's own document too (its organisation_id was set to NULL the same way).
+    assert (
+        await database.reader().scalar(
+            select(interviews.c.doc).where(interviews.c.id == interview["id"])
+        )
+        is None
+    )
+    single = await client.get(f"{interviews_base(owner)}/{interview['id']}", headers=owner.headers)
+    assert single.json()["organisation_id"] is None
+    page = await client.get(interviews_base(owner), headers=owner.headers)
+    assert single.content in page.content
