@@ -229,8 +229,10 @@ async def ensure_no_cycle(db: Db, workspace_id: str, person_id: str, referrer_id
         current = await db.scalar(_referrer, {"workspace_id": workspace_id, "person_id": current})
 
 
-# Built once: every column is a bind parameter, and a create passes them all.
-_insert_person = insert(people).returning(*_columns)
+# Built once: every column is a bind parameter, and a create passes them all. Nothing comes
+# back: the row is the values sent (no column has a database default), its JSON the `doc`
+# rendered from them.
+_insert_person = insert(people)
 
 
 async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
@@ -253,9 +255,9 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
     values["doc"] = PERSON_JSON.json(values).decode()
     # Without a stay-in-touch interval the insert is the create's only write: declared last,
     # it runs as its own transaction when nothing ran before it (no BEGIN/COMMIT round trips).
-    row = await db.one(_insert_person, values, last=fields["stay_in_touch_every_days"] is None)
-    await _keep_in_touch(db, row)
-    return row
+    await db.execute(_insert_person, values, last=fields["stay_in_touch_every_days"] is None)
+    await _keep_in_touch(db, values)
+    return values
 
 
 async def _keep_in_touch(db: Db, row: Row) -> None:
