@@ -19,15 +19,10 @@ import time
 from typing import Any
 
 import httpx
-from sqlalchemy import Table
 
 from app.core.db import Database, Db, Params, Row
-from app.core.rows import RowJson
-from app.organisations.models import organisations
-from app.organisations.service import ORGANISATION_JSON
+from app.documents import store_missing
 from app.people import service as people_service
-from app.people.models import people
-from app.people.service import PERSON_JSON
 from bench.fixture import seed
 from bench.run import ROOT, free_port, serve, versions
 
@@ -104,26 +99,6 @@ FROM generate_series(1, $2) AS g
 """
 
 
-async def _store_documents(conn: Any, table: Table, shown: RowJson, workspace_id: str) -> None:
-    """Each row's stored JSON (`doc`), rendered as the services render it when they write a
-    row, so both workspaces are read the way rows written through the API are."""
-    # Names from our own table metadata, values bound: nothing here comes from input.
-    columns = ", ".join(c.name for c in table.c if c.name != "doc")
-    read = (
-        f"SELECT {columns} FROM {table.name} WHERE workspace_id = $1 AND id > $2 "  # noqa: S608
-        "ORDER BY id LIMIT 20000"
-    )
-    write = (
-        f"UPDATE {table.name} SET doc = v.doc "  # noqa: S608
-        f"FROM unnest($1::text[], $2::text[]) AS v(id, doc) WHERE {table.name}.id = v.id"
-    )
-    last = ""
-    while rows := await conn.fetch(read, workspace_id, last):
-        docs = [shown.json(row).decode() for row in rows]
-        await conn.execute(write, [row["id"] for row in rows], docs)
-        last = rows[-1]["id"]
-
-
 async def seed_big(url: str) -> dict[str, Any]:
     """A fresh workspace (with its API key) filled with BIG people in one statement."""
     fixture = await seed(url, n_people=0, n_orgs=0, n_interviews=0)
@@ -135,8 +110,10 @@ async def seed_big(url: str) -> dict[str, Any]:
             started = time.perf_counter()
             await conn.execute(_SEED_ORGS, fixture["workspace_id"], ORGANISATIONS)
             await conn.execute(_SEED_BIG, fixture["workspace_id"], BIG, ORGANISATIONS)
-            for table, shown in ((organisations, ORGANISATION_JSON), (people, PERSON_JSON)):
-                await _store_documents(conn, table, shown, fixture["workspace_id"])
+        # Each row with the JSON document its service stores when it writes one, so both
+        # workspaces are read the way rows written through the API are.
+        await store_missing(database, batch=5000)
+        async with database.pool.acquire() as conn:
             await conn.execute("VACUUM ANALYZE people")
             await conn.execute("VACUUM ANALYZE organisations")
             fixture["seed_seconds"] = round(time.perf_counter() - started, 1)
