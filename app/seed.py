@@ -12,6 +12,7 @@ from app.auth.models import users
 from app.core.db import Database
 from app.core.security import Passwords
 from app.core.settings import Settings, get_settings
+from app.documents import store_missing
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "rapport-demo-password"
@@ -41,7 +42,10 @@ async def seed(settings: Settings) -> bool:
                 workspace_name=DEMO_WORKSPACE,
             )
             await demo.load(db, workspace.id)
-            return True
+        # The demo rows were written directly: give them the JSON documents their services
+        # would have stored (app.documents).
+        await store_missing(database)
+        return True
     finally:
         await database.close()
 

@@ -290,7 +290,7 @@ def _report(
         versions() + ".",
         "",
         f"Two workspaces in one database: 1,000 people (bench/fixture.py) and {BIG:,} people over "
-        f"{ORGANISATIONS:,} organisations (seeded in {seed_seconds} s by one INSERT … SELECT). "
+        f"{ORGANISATIONS:,} organisations (seeded in {seed_seconds} s: one INSERT … SELECT, then the rows' stored documents by `app.documents`). "
         f"Median of {SAMPLES} sequential requests (`limit=20`, API key, caller cached), after "
         "as many to warm up. The deep page is page 1,000 of the big workspace (reached by "
         "following 999 cursors) and page 25 of the small one (it has 50).",

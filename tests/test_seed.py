@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
+from app.core.db import Database
 from app.core.settings import Settings
+from app.interviews.models import interviews as interviews_table
+from app.organisations.models import organisations as organisations_table
+from app.people.models import people as people_table
 from app.seed import DEMO_EMAIL, DEMO_PASSWORD, seed
 
 
@@ -26,7 +31,7 @@ async def _all(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> 
 
 
 async def test_demo_workspace_is_seeded_once_and_reads_through_the_api(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, database: Database
 ) -> None:
     await seed(Settings())
     assert await seed(Settings()) is False  # the second run changes nothing
@@ -56,6 +61,15 @@ async def test_demo_workspace_is_seeded_once_and_reads_through_the_api(
         "no_show",
     }
     assert any(p["referred_by_id"] for p in people)
+    # Written directly, then given the documents their services would have stored.
+    workspace_id = me["memberships"][0]["workspace_id"]
+    for table in (people_table, organisations_table, interviews_table):
+        without = await database.reader().scalar(
+            select(func.count())
+            .select_from(table)
+            .where(table.c.workspace_id == workspace_id, table.c.doc.is_(None))
+        )
+        assert without == 0, table.name
 
     completed = next(i for i in interviews if i["status"] == "completed")
     assert completed["reflection"]["interests"]["score"] == 5
