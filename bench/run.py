@@ -223,12 +223,14 @@ def run_database(name: str, url: str) -> list[tuple[str, Measure, Measure]]:
         ).stdout
         etag_value = re.search(r"(?i)etag: (\S+)", etag).group(1)  # type: ignore[union-attr]
         rows = []
+        # The ceiling right before and right after each scenario, averaged: the machine's
+        # speed drifts (one ceiling run to the next moved by up to a fifth), and a ratio to a
+        # single neighbouring run carried that drift into every figure. A scenario's "after"
+        # is the next one's "before".
+        ceiling_url = f"http://127.0.0.1:{ceiling_port}/items"
+        after = measure(ceiling, ceiling_url, {}, None)
         for label, url_, script in scenarios(fixture, base, etag_value):
-            # The ceiling right before and right after, averaged: the machine's speed drifts
-            # (one ceiling run to the next moved by up to a fifth), and a ratio to a single
-            # neighbouring run carried that drift into every figure.
-            ceiling_url = f"http://127.0.0.1:{ceiling_port}/items"
-            before = measure(ceiling, ceiling_url, {}, None)
+            before = after
             rapport_result = measure(rapport, url_, auth, script)
             after = measure(ceiling, ceiling_url, {}, None)
             ceiling_result = Measure(
