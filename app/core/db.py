@@ -141,7 +141,12 @@ class Db(ABC):
             self._after_commit.append(callback)
 
     async def _statement(
-        self, stmt: ClauseElement, params: Params | None, last: bool, raw: bool = False
+        self,
+        stmt: ClauseElement,
+        params: Params | None,
+        last: bool,
+        raw: bool = False,
+        rows: bool = True,
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
         if self._alone:
             raise RuntimeError("A statement ran after one declared last.")
@@ -153,14 +158,16 @@ class Db(ABC):
             else:
                 await begin()
                 self.began = True
-        return await self._run(stmt, params, raw)
+        return await self._run(stmt, params, raw, rows)
 
     @abstractmethod
     async def _run(
-        self, stmt: ClauseElement, params: Params | None, raw: bool = False
+        self, stmt: ClauseElement, params: Params | None, raw: bool = False, rows: bool = True
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
         """Run one statement: its rows (empty for a plain write) and the rows it touched.
-        The rows are dicts, or with `raw` whatever read-only mappings the driver returns."""
+        The rows are dicts, or with `raw` whatever read-only mappings the driver returns.
+        `rows`: the caller reads rows (a `text()` statement without `.columns()` says nothing
+        of its result, so that decides how PostgreSQL runs it); False for a count."""
 
     async def all(
         self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
@@ -207,7 +214,7 @@ class Db(ABC):
         self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
     ) -> int:
         """Run a statement for its effect; returns the number of rows it touched."""
-        _, count = await self._statement(stmt, params, last)
+        _, count = await self._statement(stmt, params, last, rows=False)
         return count
 
 
@@ -346,9 +353,10 @@ async def _run_pg(
     stmt: ClauseElement,
     params: Params | None,
     raw: bool = False,
+    rows: bool = True,
 ) -> tuple[Sequence[Mapping[str, Any]], int]:
     sql, args, returns_rows = statements.bind(stmt, params)
-    if returns_rows:
+    if rows or returns_rows:
         records = await conn.fetch(sql, *args)
         if raw or not records:
             # asyncpg's records are read-only mappings (name lookup, get, keys, items).
@@ -371,12 +379,13 @@ class _PgDb(Db):
         self._after_commit = [] if in_transaction else None
 
     async def _run(
-        self, stmt: ClauseElement, params: Params | None, raw: bool = False
+        self, stmt: ClauseElement, params: Params | None, raw: bool = False, rows: bool = True
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
         self._database.statement_count += 1
         assert self._database.pg_statements is not None
+        statements = self._database.pg_statements
         try:
-            return await _run_pg(self._conn, self._database.pg_statements, stmt, params, raw)
+            return await _run_pg(self._conn, statements, stmt, params, raw, rows)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise ConstraintViolation(getattr(exc, "constraint_name", None)) from exc
         except asyncpg.CharacterNotInRepertoireError as exc:
@@ -393,7 +402,7 @@ class _SqliteDb(Db):
         self._after_commit = [] if conn is not None else None
 
     async def _run(
-        self, stmt: ClauseElement, params: Params | None, raw: bool = False
+        self, stmt: ClauseElement, params: Params | None, raw: bool = False, rows: bool = True
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
         self._database.statement_count += 1
         if self._conn is not None:

@@ -170,6 +170,21 @@ async def test_a_transaction_begins_with_its_first_statement(database: Database)
         assert await database.reader().scalar(found, {"wid": values["id"]}) is None
 
 
+async def test_text_statements_return_their_rows(database: Database) -> None:
+    """A `text()` statement without `.columns()` says nothing of its result: read for rows it
+    gives them, run for its effect it gives the count, on both databases."""
+    reader = database.reader()
+    assert await reader.all(text("SELECT 1 AS one, 'two' AS two")) == [{"one": 1, "two": "two"}]
+    assert await reader.scalar(text("SELECT 41 + 1")) == 42
+    values = _workspace("Text", datetime.now(UTC))
+    async with database.transaction() as db:
+        await db.execute(insert(workspaces).values(**values))
+        renamed = text("UPDATE workspaces SET name = :name WHERE id = :id")
+        assert await db.execute(renamed, {"name": "Renamed", "id": values["id"]}) == 1
+    found = select(workspaces.c.name).where(workspaces.c.id == values["id"])
+    assert await reader.scalar(found) == "Renamed"
+
+
 async def test_in_lists_expand(database: Database) -> None:
     at = datetime.now(UTC)
     rows = [_workspace(f"In {n}", at) for n in range(3)]
