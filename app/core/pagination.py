@@ -180,6 +180,12 @@ class Page:
         return self.next_cursor is not None
 
 
+def sort_keys(orders: Mapping[str, SortOrder]) -> set[str]:
+    """The keys of every column the sort orders use: a page's rows must bring them all, the
+    next cursor being read from them."""
+    return {_label(column) for order in orders.values() for column in order.columns}
+
+
 def page_of(rows: Sequence[Mapping[str, Any]], order: SortOrder, limit: int) -> Page:
     """Cut the `limit + 1` rows a keyset query fetched into a page and its next cursor."""
     if len(rows) > limit:

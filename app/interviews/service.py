@@ -15,7 +15,7 @@ from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import like_pattern, matches_bound_query, search_text
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.pagination import Page, SortOrder, page_of, sort_keys
 from app.core.rows import RowJson, stored_columns
 from app.follow_ups import service as follow_ups_service
 from app.interviews import lifecycle
@@ -63,8 +63,7 @@ _ORGANISATION = "organisation__"
 _interview_columns = [c for c in interviews.c if c.key not in ("search_text", "doc")]
 # A list page's rows bring their stored document, and their other columns only without one;
 # ids and sort keys always (the next cursor).
-_SORT_KEYS = ("id", "created_at", "scheduled_at")
-_stored_interview_columns = stored_columns(interviews.c.doc, _interview_columns, _SORT_KEYS)
+_stored_interview_columns = stored_columns(interviews.c.doc, _interview_columns, sort_keys(ORDERS))
 
 
 # The expanded objects come as their stored JSON (`doc`, app.core.rows) and their columns only

@@ -15,7 +15,7 @@ from app.core.filters import (
     bound_filters,
     search_text,
 )
-from app.core.pagination import Page, SortOrder, list_statements, page_of
+from app.core.pagination import Page, SortOrder, list_statements, page_of, sort_keys
 from app.core.rows import RowJson, stored_columns
 from app.follow_ups import service as follow_ups_service
 from app.interviews.models import interviews
@@ -108,8 +108,7 @@ _FILTERS = tuple(PersonFilters.__dataclass_fields__)
 
 # One statement per shape, built and compiled once. Rows bring their stored JSON (`doc`), and
 # their other columns only where it is missing; the sort keys always, for the next cursor.
-_SORT_KEYS = {str(column.key) for order in ORDERS.values() for column in order.columns}
-_list_statement = list_statements(stored_columns(_c.doc, _columns, _SORT_KEYS), _c)
+_list_statement = list_statements(stored_columns(_c.doc, _columns, sort_keys(ORDERS)), _c)
 
 
 async def list_people(
