@@ -11,7 +11,6 @@ written, so a concurrent write either waits or is seen.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from sqlalchemy import Table, Text, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -80,7 +79,7 @@ async def store_missing(database: Database, *, batch: int = BATCH) -> dict[str, 
     return stored
 
 
-async def _main() -> dict[str, Any]:
+async def _main() -> dict[str, int]:
     database = Database(get_settings().database_url, pool_size=2)
     await database.connect()
     try:

@@ -46,7 +46,7 @@ class OrganisationFilters:
     q: str | None = None
 
 
-# Every column but the stored document, which only list pages and embeds read.
+# Every column but the stored document, which only interview pages' embeds read.
 _columns = [c for c in organisations.c if c.key != "doc"]
 # The JSON an organisation is shown as, stored with each write (`doc`, see app.core.rows).
 ORGANISATION_JSON = RowJson(Organisation)

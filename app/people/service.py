@@ -292,12 +292,13 @@ async def update_person(
     if not changes["display_name"]:
         raise _name_required()
     await _check_references(db, workspace_id, person_id, changes)
-    merged = {**current, **column_values(changes), "updated_at": utcnow()}
+    stored = column_values(changes)
+    merged = {**current, **stored, "updated_at": utcnow()}
     row = await db.one(
         update(people)
         .where(_c.workspace_id == workspace_id, _c.id == person_id)
         .values(
-            **column_values(changes),
+            **stored,
             search_text=_search_text(merged),
             updated_at=merged["updated_at"],
             doc=PERSON_JSON.json(merged).decode(),
