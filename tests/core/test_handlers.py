@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from fastapi.dependencies.utils import request_body_to_args
 
+from app.core import handlers
 from app.core.routing import CheckedRoute, RouteTable
 from tests.conftest import Account, bearer, create_api_key
 from tests.people.factories import create_person
@@ -189,3 +191,45 @@ async def test_writes_answer_as_fastapi_does(
         app, client, "POST", f"{ws}/people", headers=bearer(key["secret"]), json={}
     )
     assert scoped["status"] == 403
+
+
+ODD_BODIES: list[tuple[bytes, int]] = [
+    # Pydantic's own JSON reading (`_read_body`) meets these; FastAPI's is the answer.
+    (b'{"given_name": "Ada", "given_name": "Bo"}', 201),
+    (b' {"given_name": "Ada", "emails": [{"address": "ada@example.com"}]} ', 201),
+    (b'\xef\xbb\xbf{"given_name": "Ada"}', 201),
+    (b'{"given_name": "\\ud800"}', 422),
+    (b'{"given_name": "Ada", "emails": [{"address": 7}]}', 422),
+    (b'{"given_name": "Ada", "unknown": 1}', 422),
+    (b'{"given_name": "Ada\\u0000"}', 422),
+    (b"null", 422),
+]
+
+
+@pytest.mark.parametrize(("content", "status"), ODD_BODIES)
+async def test_bodies_read_in_one_pass_answer_as_fastapi_does(
+    app: Any, client: httpx.AsyncClient, owner: Account, content: bytes, status: int
+) -> None:
+    headers = {**owner.headers, "Content-Type": "application/json"}
+    url = f"/v1/workspaces/{owner.workspace_id}/people"
+    answer = await _both(app, client, "POST", url, headers=headers, content=content)
+    assert answer["status"] == status, answer
+
+
+async def test_a_body_its_model_accepts_is_validated_once(
+    client: httpx.AsyncClient, owner: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Any] = []
+
+    async def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs["received_body"])
+        return await request_body_to_args(**kwargs)
+
+    monkeypatch.setattr(handlers, "request_body_to_args", counted)
+    url = f"/v1/workspaces/{owner.workspace_id}/people"
+    created = await client.post(url, headers=owner.headers, json={"given_name": "Ada"})
+    assert created.status_code == 201
+    assert calls == []
+    refused = await client.post(url, headers=owner.headers, json={"given_name": 7})
+    assert refused.status_code == 422
+    assert calls == [{"given_name": 7}]
