@@ -506,30 +506,33 @@ class Database:
             return _PgDb(self, self.pool, in_transaction=False)
         return _SqliteDb(self, None)
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Db]:
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Db]:
         """One transaction: committed when the block ends, rolled back if it raises. BEGIN
         goes with the first statement (see `Db`)."""
         self.transaction_count += 1
         if self.pool is not None:
-            async with self.pool.acquire() as conn:
-                transaction = conn.transaction()
-                handle: Db = _PgDb(self, conn, in_transaction=True)
-                handle._begin = transaction.start
-                async with _ending(handle, transaction.commit, transaction.rollback):
-                    yield handle
-            _run_callbacks(handle)
-            return
+            return _PgTransaction(self, self.pool)
+        return self._sqlite_transaction()
+
+    @contextlib.asynccontextmanager
+    async def _sqlite_transaction(self) -> AsyncIterator[Db]:
         assert self.engine is not None
         async with self.engine.connect() as sa_conn:
             handle = _SqliteDb(self, sa_conn)
             handle._begin = lambda: sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
-            async with _ending(
-                handle,
-                lambda: sa_conn.exec_driver_sql("COMMIT"),
-                lambda: sa_conn.exec_driver_sql("ROLLBACK"),
-            ):
+
+            def commit() -> Awaitable[Any]:
+                return sa_conn.exec_driver_sql("COMMIT")
+
+            def rollback() -> Awaitable[Any]:
+                return sa_conn.exec_driver_sql("ROLLBACK")
+
+            try:
                 yield handle
+            except BaseException as exc:
+                await _end(handle, exc, commit, rollback)
+                raise
+            await _end(handle, None, commit, rollback)
         _run_callbacks(handle)
 
     def pool_status(self) -> dict[str, int]:
@@ -553,25 +556,53 @@ class Database:
         return None if revision is None else str(revision)
 
 
-@contextlib.asynccontextmanager
-async def _ending(
-    handle: Db, commit: Callable[[], Awaitable[Any]], rollback: Callable[[], Awaitable[Any]]
-) -> AsyncIterator[None]:
-    """Commit a begun transaction when the block ends; roll it back if the block raises,
-    unless the problem is one whose changes are kept (committed, then raised)."""
-    try:
-        yield
-    except BaseException as exc:
+class _PgTransaction:
+    """`Database.transaction` on PostgreSQL: a pooled connection for the block, its commit or
+    rollback, then the callbacks. A plain class rather than nested generator-based context
+    managers (the pool's acquire context, the transaction, its ending): those layers cost a
+    write about as much as validating its body (issue 11)."""
+
+    __slots__ = ("_conn", "_database", "_handle", "_pool", "_transaction")
+
+    def __init__(self, database: Database, pool: asyncpg.Pool) -> None:
+        self._database = database
+        self._pool = pool
+
+    async def __aenter__(self) -> Db:
+        conn = self._conn = await self._pool.acquire()
+        transaction = self._transaction = conn.transaction()
+        handle = self._handle = _PgDb(self._database, conn, in_transaction=True)
+        handle._begin = transaction.start
+        return handle
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        try:
+            await _end(self._handle, exc, self._transaction.commit, self._transaction.rollback)
+        finally:
+            await self._pool.release(self._conn)
+        if exc is None:
+            _run_callbacks(self._handle)
+
+
+async def _end(
+    handle: Db,
+    exc: BaseException | None,
+    commit: Callable[[], Awaitable[Any]],
+    rollback: Callable[[], Awaitable[Any]],
+) -> None:
+    """Commit a begun transaction whose block ended; roll it back if the block raised, unless
+    the problem is one whose changes are kept (committed, callbacks run, then raised)."""
+    if exc is None:
         if handle.began:
-            if not _keeps(exc):
-                await rollback()
-                raise
             await commit()
-        if _keeps(exc):
-            _run_callbacks(handle)
-        raise
+        return
+    keeps = _keeps(exc)
     if handle.began:
-        await commit()
+        await (commit() if keeps else rollback())
+    if keeps:
+        _run_callbacks(handle)
 
 
 def _run_callbacks(handle: Db) -> None:
