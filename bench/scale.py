@@ -106,14 +106,14 @@ async def seed_big(url: str) -> dict[str, Any]:
     await database.connect()
     try:
         assert database.pool is not None
-        async with database.pool.acquire() as conn:
+        async with database.pool.connection() as conn:
             started = time.perf_counter()
             await conn.execute(_SEED_ORGS, fixture["workspace_id"], ORGANISATIONS)
             await conn.execute(_SEED_BIG, fixture["workspace_id"], BIG, ORGANISATIONS)
         # Each row with the JSON document its service stores when it writes one, so both
         # workspaces are read the way rows written through the API are.
         await store_missing(database, batch=5000)
-        async with database.pool.acquire() as conn:
+        async with database.pool.connection() as conn:
             await conn.execute("VACUUM ANALYZE people")
             await conn.execute("VACUUM ANALYZE organisations")
             fixture["seed_seconds"] = round(time.perf_counter() - started, 1)
@@ -148,7 +148,7 @@ class _Explaining(Db):
         assert self._database.pool is not None
         assert self._database.pg_statements is not None
         sql, args, _ = self._database.pg_statements.bind(stmt, params)
-        async with self._database.pool.acquire() as conn:
+        async with self._database.pool.connection() as conn:
             rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, *args)
         self.plans.append("\n".join(r[0] for r in rows))
         return [], 0

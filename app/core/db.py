@@ -34,10 +34,10 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeDecorator
 
 from app.core.errors import Conflict, NotFound, ProblemError, ValidationFailed
+from app.core.pgpool import ConnectionPool
 
 Row = dict[str, Any]
-# Where a PostgreSQL statement runs: the pool (a read) or one pooled connection (a transaction).
-PgTarget = asyncpg.Pool | asyncpg.pool.PoolConnectionProxy
+PgPool = ConnectionPool[asyncpg.Connection]
 Params = Mapping[str, Any]
 
 # Constraint names are part of the schema that migrations manage, so they are fixed here.
@@ -348,7 +348,7 @@ class _PgStatements:
 
 
 async def _run_pg(
-    conn: PgTarget,
+    conn: asyncpg.Connection,
     statements: _PgStatements,
     stmt: ClauseElement,
     params: Params | None,
@@ -371,12 +371,20 @@ async def _run_pg(
 
 
 class _PgDb(Db):
+    """A reader takes a pooled connection for each statement; a transaction's handle runs
+    on the connection it holds."""
+
     dialect_name = "postgresql"
 
-    def __init__(self, database: Database, conn: PgTarget, *, in_transaction: bool) -> None:
+    def __init__(
+        self, database: Database, pool: PgPool, conn: asyncpg.Connection | None = None
+    ) -> None:
         self._database = database
+        self._pool = pool
         self._conn = conn
-        self._after_commit = [] if in_transaction else None
+        self._after_commit = None if conn is None else []
+        # A statement was interrupted other than by PostgreSQL: the connection is not reused.
+        self.broken = False
 
     async def _run(
         self, stmt: ClauseElement, params: Params | None, raw: bool = False, rows: bool = True
@@ -384,13 +392,42 @@ class _PgDb(Db):
         self._database.statement_count += 1
         assert self._database.pg_statements is not None
         statements = self._database.pg_statements
+        conn = self._conn
+        if conn is None:
+            conn = await self._pool.acquire()
+            self.broken = True
+            try:
+                result = await self._on(conn, statements, stmt, params, raw, rows)
+            finally:
+                self._pool.release(conn, reusable=not self.broken)
+            return result
+        self.broken = True
+        result = await self._on(conn, statements, stmt, params, raw, rows)
+        self.broken = False
+        return result
+
+    async def _on(
+        self,
+        conn: asyncpg.Connection,
+        statements: _PgStatements,
+        stmt: ClauseElement,
+        params: Params | None,
+        raw: bool,
+        rows: bool,
+    ) -> tuple[Sequence[Mapping[str, Any]], int]:
         try:
-            return await _run_pg(self._conn, statements, stmt, params, raw, rows)
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise ConstraintViolation(getattr(exc, "constraint_name", None)) from exc
-        except asyncpg.CharacterNotInRepertoireError as exc:
-            # Text PostgreSQL cannot store (U+0000) that no schema validated: the client's input.
-            raise ValidationFailed("Text may not contain the NUL character (U+0000).") from exc
+            result = await _run_pg(conn, statements, stmt, params, raw, rows)
+        except asyncpg.PostgresError as exc:
+            # PostgreSQL answered: the connection is as sound as before the statement.
+            self.broken = False
+            if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+                raise ConstraintViolation(getattr(exc, "constraint_name", None)) from exc
+            if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
+                # Text PostgreSQL cannot store (U+0000) that no schema validated: the input.
+                raise ValidationFailed("Text may not contain the NUL character (U+0000).") from exc
+            raise
+        self.broken = False
+        return result
 
 
 class _SqliteDb(Db):
@@ -435,12 +472,6 @@ async def _init_pg_connection(conn: asyncpg.Connection) -> None:
     )
 
 
-async def _keep_session(conn: asyncpg.Connection) -> None:
-    """Released connections skip asyncpg's reset query (advisory unlock, CLOSE ALL, UNLISTEN,
-    RESET ALL): a whole round trip per read. Rapport never changes session state (no SET,
-    LISTEN, advisory lock or cursor), and asyncpg still rolls back any open transaction first."""
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in (
@@ -463,7 +494,7 @@ class Database:
             raise ValueError(f"unsupported database: {self.dialect_name}")
         self.pool_size = pool_size
         self.engine: AsyncEngine | None = None
-        self.pool: asyncpg.Pool | None = None
+        self.pool: PgPool | None = None
         self.pg_statements: _PgStatements | None = None
         # Counted per process, for tests and metrics only; nothing depends on them.
         self.statement_count = 0
@@ -473,17 +504,25 @@ class Database:
         if self.dialect_name == "postgresql":
             self.pg_statements = _PgStatements()
             dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self.pool = await asyncpg.create_pool(
-                dsn,
-                min_size=1,
-                max_size=self.pool_size,
-                init=_init_pg_connection,
-                reset=_keep_session,
+            server_settings = {
                 # PostgreSQL's JIT compiles any plan above jit_above_cost: the stats statement
                 # (13 ms of work) spent 200 ms compiling on every call. Short OLTP statements
                 # never gain from it.
-                server_settings={"jit": "off"},
-            )
+                "jit": "off"
+            }
+
+            async def connect() -> asyncpg.Connection:
+                conn = await asyncpg.connect(dsn, server_settings=server_settings)
+                try:
+                    await _init_pg_connection(conn)
+                except BaseException:
+                    conn.terminate()
+                    raise
+                return conn
+
+            self.pool = ConnectionPool(connect, max_size=self.pool_size)
+            # One connection at start: an unreachable database fails the start, not a request.
+            self.pool.release(await self.pool.acquire(), reusable=True)
         else:
             # AUTOCOMMIT leaves transaction control to us: writes open BEGIN IMMEDIATE so two
             # writers queue on the lock instead of failing to upgrade a read lock.
@@ -503,7 +542,7 @@ class Database:
     def reader(self) -> Db:
         """A handle whose every statement runs on its own, outside any transaction."""
         if self.pool is not None:
-            return _PgDb(self, self.pool, in_transaction=False)
+            return _PgDb(self, self.pool)
         return _SqliteDb(self, None)
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Db]:
@@ -538,8 +577,8 @@ class Database:
     def pool_status(self) -> dict[str, int]:
         """Connections in use, idle and allowed, for metrics."""
         if self.pool is not None:
-            size, idle = self.pool.get_size(), self.pool.get_idle_size()
-            return {"in_use": size - idle, "idle": idle, "max": self.pool.get_max_size()}
+            size, idle = self.pool.size, self.pool.idle
+            return {"in_use": size - idle, "idle": idle, "max": self.pool.max_size}
         if self.engine is not None:
             pool: Any = self.engine.sync_engine.pool
             return {"in_use": pool.checkedout(), "idle": pool.checkedin(), "max": pool.size()}
@@ -559,31 +598,44 @@ class Database:
 class _PgTransaction:
     """`Database.transaction` on PostgreSQL: a pooled connection for the block, its commit or
     rollback, then the callbacks. A plain class rather than nested generator-based context
-    managers (the pool's acquire context, the transaction, its ending): those layers cost a
-    write about as much as validating its body (issue 11)."""
+    managers: those layers cost a write about as much as validating its body (issue 11)."""
 
-    __slots__ = ("_conn", "_database", "_handle", "_pool", "_transaction")
+    __slots__ = ("_handle", "_pool", "_transaction")
 
-    def __init__(self, database: Database, pool: asyncpg.Pool) -> None:
-        self._database = database
+    def __init__(self, database: Database, pool: PgPool) -> None:
         self._pool = pool
+        self._handle = _PgDb(database, pool)
 
     async def __aenter__(self) -> Db:
-        conn = self._conn = await self._pool.acquire()
+        conn = await self._pool.acquire()
+        handle = self._handle
+        handle._conn = conn
+        handle._after_commit = []
         transaction = self._transaction = conn.transaction()
-        handle = self._handle = _PgDb(self._database, conn, in_transaction=True)
         handle._begin = transaction.start
         return handle
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
     ) -> None:
+        handle = self._handle
+        conn = handle._conn
+        assert conn is not None
+        if handle.broken:
+            # A statement was cut short (cancelled, the socket failed): the connection is
+            # dropped, which ends its transaction on the server; nothing is committed.
+            self._pool.release(conn, reusable=False)
+            return
+        ended = False
         try:
-            await _end(self._handle, exc, self._transaction.commit, self._transaction.rollback)
+            await _end(handle, exc, self._transaction.commit, self._transaction.rollback)
+            ended = True
         finally:
-            await self._pool.release(self._conn)
+            # A connection whose commit or rollback did not finish, or whose statement was cut
+            # short, is not reused (the pool also refuses one still in a transaction).
+            self._pool.release(conn, reusable=ended and not handle.broken)
         if exc is None:
-            _run_callbacks(self._handle)
+            _run_callbacks(handle)
 
 
 async def _end(

@@ -3,7 +3,10 @@ transactions whole."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -251,7 +254,7 @@ async def test_connections_carry_the_session_settings(database: Database) -> Non
     not only the first, so several are held at once."""
     if database.dialect_name == "postgresql":
         assert database.pool is not None
-        async with database.pool.acquire() as first, database.pool.acquire() as second:
+        async with database.pool.connection() as first, database.pool.connection() as second:
             for conn in (first, second):
                 assert await conn.fetchval("SELECT current_setting('jit')") == "off"
         # Still off once connections have gone back to the pool and come out again.
@@ -259,3 +262,63 @@ async def test_connections_carry_the_session_settings(database: Database) -> Non
     else:
         assert await database.reader().scalar(text("PRAGMA journal_mode")) == "wal"
         assert await database.reader().scalar(text("PRAGMA foreign_keys")) == 1
+
+
+async def _cancelled_midway(coroutine: Coroutine[Any, Any, Any]) -> None:
+    task = asyncio.ensure_future(coroutine)
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_an_interrupted_statement_commits_nothing_and_its_connection_goes(
+    database: Database,
+) -> None:
+    """A request cancelled while PostgreSQL runs its statement (a client gone, a shutdown)
+    leaves its connection in an unknown state: the pool drops it instead of lending it again,
+    and the transaction it was in commits nothing. A PostgreSQL error leaves it usable."""
+    values = _workspace("Cut short", datetime.now(UTC))
+    found = select(workspaces.c.id).where(workspaces.c.id == values["id"])
+    if database.dialect_name != "postgresql":
+        # SQLite: a write cancelled inside its transaction commits nothing either.
+        started = asyncio.Event()
+
+        async def cut_short() -> None:
+            async with database.transaction() as db:
+                await db.execute(insert(workspaces).values(**values))
+                started.set()
+                await asyncio.sleep(10)
+
+        await _cancelled_midway(cut_short())
+        assert started.is_set()
+        assert await database.reader().first(found) is None
+        return
+    pool = database.pool
+    assert pool is not None
+    sleep = text("SELECT pg_sleep(2)")
+    before = pool.size
+    await _cancelled_midway(database.reader().scalar(sleep))
+    assert pool.size == before - 1
+
+    async def write() -> None:
+        async with database.transaction() as db:
+            await db.execute(insert(workspaces).values(**values))
+            await db.execute(sleep)
+
+    before = pool.size
+    await _cancelled_midway(write())
+    assert pool.size == before - 1
+    assert await database.reader().first(found) is None
+
+    # PostgreSQL's own errors leave the connection as it was: it is lent again.
+    async with database.transaction() as db:
+        await db.execute(insert(workspaces).values(**values))
+    before, idle = pool.size, pool.idle
+    with pytest.raises(ConstraintViolation):
+        await database.reader().execute(insert(workspaces).values(**values))
+    with pytest.raises(ConstraintViolation):
+        async with database.transaction() as db:
+            await db.execute(insert(workspaces).values(**values))
+    assert (pool.size, pool.idle) == (before, idle)
+    assert await database.reader().first(found) is not None
