@@ -21,6 +21,7 @@ from app.auth.router import router as auth_router
 from app.auth.service import TokenPolicy
 from app.auth.throttle import ThrottlePolicy
 from app.core.db import Database
+from app.core.dependencies import AppState
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
 from app.core.logging import configure_logging
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "logs": settings.opentelemetry,
         },
     )
+    app.state = AppState()
     app.state.settings = settings
     metrics = app.state.metrics = Metrics()
     app.state.signing_key = settings.signing_key()
