@@ -115,6 +115,40 @@ def test_postgresql_binding_reuses_a_statement_object_with_each_call_s_values() 
     assert len(statements._same) == kept
 
 
+def test_postgresql_binding_takes_the_callers_values_as_sqlalchemy_would() -> None:
+    """Values the caller passes for every parameter are bound without `construct_params`; the
+    arguments are the ones it would build (bind processors applied, a caller's value winning
+    over a parameter's own), and a statement missing some, or with anonymous literals, is
+    bound by SQLAlchemy's own path."""
+    statements = _PgStatements()
+    at = datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    insert_one = insert(workspaces).values(
+        id=bindparam("id"),
+        name=bindparam("name", value="default name"),
+        created_at=bindparam("at"),
+        updated_at=bindparam("at"),
+    )
+    prepared = statements._prepare(insert_one)[0]
+    assert prepared.direct
+    full = {"id": "wsp_x", "name": "Given", "at": at}
+    _, args, returns_rows = statements.bind(insert_one, full)
+    expected = prepared.compiled.construct_params(full, escape_names=False)
+    processors = prepared.processors
+    assert args == [
+        processors[n](expected[n]) if n in processors else expected[n] for n in prepared.positions
+    ]
+    assert args[prepared.positions.index("at")] == at.astimezone(UTC)
+    assert not returns_rows
+    # Without "name": the parameter's own value, through SQLAlchemy's path.
+    _, partial, _ = statements.bind(insert_one, {"id": "wsp_y", "at": at})
+    assert partial[prepared.positions.index("name")] == "default name"
+    assert partial[prepared.positions.index("id")] == "wsp_y"
+    # Anonymous literals (here the name) go through SQLAlchemy's path.
+    literal = select(workspaces.c.id).where(workspaces.c.name == "literal")
+    assert not statements._prepare(literal)[0].direct
+    assert statements.bind(literal, None)[1] == ["literal"]
+
+
 def test_postgresql_limits_are_written_into_the_sql() -> None:
     """LIMIT and OFFSET are part of the SQL text, so PostgreSQL can keep one plan for a
     prepared statement; each limit is its own text, and other values stay bound."""
