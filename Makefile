@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench bench-scale clean
+.PHONY: run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench bench-instructions bench-scale clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
 		|| { echo "wrk is needed: install the wrk package"; exit 1; }
 	scripts/with-postgres $(BIN)/python -m bench.run
+
+## make bench-instructions: instructions per request under callgrind (compare two checkouts)
+bench-instructions: $(STAMP)
+	@command -v valgrind >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq valgrind; } \
+		|| { echo "valgrind is needed: install the valgrind package"; exit 1; }
+	scripts/with-postgres $(BIN)/python -m bench.instructions
 
 ## make bench-scale: 1,000,000 people against 1,000 on PostgreSQL (bench/results/scale.md)
 bench-scale: $(STAMP)
