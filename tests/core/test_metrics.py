@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import SecretStr
 
+from app.core.metrics import _BUCKETS, Metrics
 from app.core.settings import Settings
 from app.main import create_app
 from tests.conftest import assert_problem, bearer, client_for
@@ -35,3 +37,48 @@ async def test_metrics_need_the_token_and_count_requests_by_route() -> None:
 
 async def test_metrics_are_off_without_a_token(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/metrics", headers=bearer("anything")), 404, "not_found")
+
+
+def test_request_series_are_written_as_prometheus_client_writes_them() -> None:
+    """The request counter and latency histogram are kept as plain numbers; scraped, they read
+    exactly as prometheus-client's own Counter and Histogram would for the same requests."""
+    metrics = Metrics()
+    reference = CollectorRegistry()
+    counter = Counter(
+        "rapport_http_requests",
+        "HTTP requests by route template and status.",
+        ["method", "route", "status"],
+        registry=reference,
+    )
+    histogram = Histogram(
+        "rapport_http_request_duration_seconds",
+        "Time to answer, by route template.",
+        ["method", "route"],
+        buckets=_BUCKETS,
+        registry=reference,
+    )
+    observed = [
+        ("GET", "/a", 200, 0.001),  # on a bound: counted in that bucket
+        ("GET", "/a", 200, 0.0011),
+        ("GET", "/a", 404, 0.3),
+        ("POST", "/a", 201, 7.5),  # past the last bound: +Inf only
+        ("GET", None, 404, 0.0),
+    ]
+    for method, route, status, seconds in observed:
+        metrics.observe(method, route, status, seconds)
+        counter.labels(method, route or "unmatched", str(status)).inc()
+        histogram.labels(method, route or "unmatched").observe(seconds)
+
+    def samples(text: bytes) -> list[str]:
+        return sorted(
+            line
+            for line in text.decode().splitlines()
+            if line.startswith("rapport_http") and "_created" not in line
+        )
+
+    ours = samples(metrics.render())
+    assert ours == samples(generate_latest(reference))
+    assert (
+        'rapport_http_request_duration_seconds_bucket{le="0.001",method="GET",route="/a"} 1.0'
+        in ours
+    )
