@@ -117,16 +117,26 @@ class RouteTable(BaseRoute):
         if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
             path = path[len(root) :]
         candidates = self._candidates(path)
-        partial: tuple[BaseRoute, Scope] | None = None
+        method = scope.get("method")
+        # Only a route that takes the method can match fully: those are tried first, in order.
+        # The others are tried only when none does, for the first partial match (a 405).
         for index in candidates:
             route = self.routes[index]
+            methods = getattr(route, "methods", None)
+            if methods and method not in methods:
+                continue
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 self._selected = route
                 child_scope["route"] = route
                 return match, child_scope
-            if match is Match.PARTIAL and partial is None:
+        partial: tuple[BaseRoute, Scope] | None = None
+        for index in candidates:
+            route = self.routes[index]
+            match, child_scope = route.matches(scope)
+            if match is Match.PARTIAL:
                 partial = (route, child_scope)
+                break
         if partial is not None:
             self._selected = partial[0]
             partial[1]["route"] = partial[0]

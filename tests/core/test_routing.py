@@ -39,7 +39,7 @@ def test_every_route_of_the_app_is_found_as_starlette_finds_it(app: Any) -> None
     paths = {re.sub(r"\{[^}]*\}", "x1", route.path) for route in table.routes}
     paths |= {p + "/" for p in paths} | {p + "/extra" for p in paths} | {"/", "/v1", "/nope"}
     for path in sorted(paths):
-        for method in ("GET", "POST", "PATCH", "DELETE", "PUT"):
+        for method in ("GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS"):
             scope = _scope(method, path)
             expected_match, expected_route = _linear(table.routes, scope)
             match, child_scope = table.matches(scope)
