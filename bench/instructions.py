@@ -26,10 +26,11 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from starlette.types import Message
+
+from bench.run import ROOT, environment, seeded
+
 CONCURRENCY = 4
 WARMUP = 100
 
@@ -52,18 +53,6 @@ SCENARIOS: dict[str, tuple[str, str, str, Callable[[], bytes] | None]] = {
         None,
     ),
 }
-
-
-def _environment(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "RAPPORT_ENV": "production",
-        "RAPPORT_SECRET_KEY": "bench-" + "k" * 40,
-        "RAPPORT_LOG_LEVEL": "INFO",
-        # The child imports this checkout's app, whatever is installed in the environment.
-        "PYTHONPATH": str(ROOT),
-    }
 
 
 async def _child(scenario: str, requests: int, fixture: dict[str, str]) -> None:
@@ -99,7 +88,7 @@ async def _child(scenario: str, requests: int, fixture: dict[str, str]) -> None:
         }
         sent = False
 
-        async def receive() -> dict[str, Any]:
+        async def receive() -> Message:
             nonlocal sent
             if not sent:
                 sent = True
@@ -109,7 +98,7 @@ async def _child(scenario: str, requests: int, fixture: dict[str, str]) -> None:
 
         statuses: list[int] = []
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 statuses.append(message["status"])
 
@@ -174,24 +163,9 @@ def main(names: list[str]) -> None:
     if unknown:
         raise SystemExit(f"unknown scenarios {unknown}; choose from {list(SCENARIOS)}")
     url = os.environ["DATABASE_URL"]
-    env = _environment(url)
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    fixture = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "bench.fixture", url],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
+    # The child imports this checkout's app, whatever is installed in the environment.
+    env = {**environment(url), "PYTHONPATH": str(ROOT)}
+    fixture = seeded(url, env)
     requests = int(os.environ.get("BENCH_REQUESTS", "200"))
     revision = subprocess.run(
         ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True

@@ -174,14 +174,20 @@ TARGETS = {
 }
 
 
-def run_database(name: str, url: str) -> list[tuple[str, Measure, Measure]]:
-    env = {
+def environment(url: str) -> dict[str, str]:
+    """The environment Rapport runs in for the benchmarks."""
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "RAPPORT_ENV": "production",
         "RAPPORT_SECRET_KEY": "bench-" + "k" * 40,
         "RAPPORT_LOG_LEVEL": "INFO",
     }
+
+
+def seeded(url: str, env: dict[str, str]) -> dict[str, str]:
+    """Migrate the database and seed the benchmark's workspace (`bench.fixture`): its ids and
+    API key."""
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=ROOT,
@@ -189,7 +195,7 @@ def run_database(name: str, url: str) -> list[tuple[str, Measure, Measure]]:
         check=True,
         capture_output=True,
     )
-    fixture = json.loads(
+    fixture: dict[str, str] = json.loads(
         subprocess.run(
             [sys.executable, "-m", "bench.fixture", url],
             cwd=ROOT,
@@ -199,6 +205,12 @@ def run_database(name: str, url: str) -> list[tuple[str, Measure, Measure]]:
             text=True,
         ).stdout
     )
+    return fixture
+
+
+def run_database(name: str, url: str) -> list[tuple[str, Measure, Measure]]:
+    env = environment(url)
+    fixture = seeded(url, env)
     auth = {"Authorization": f"Bearer {fixture['api_key']}"}
     ceiling_port, rapport_port = free_port(), free_port()
     ceiling = serve("bench.ceiling:app", ceiling_port, env)

@@ -143,14 +143,14 @@ class _Explaining(Db):
         self.plans: list[str] = []
 
     async def _run(
-        self, stmt: Any, params: Params | None, raw: bool = False
+        self, stmt: Any, params: Params | None, raw: bool = False, rows: bool = True
     ) -> tuple[list[Row], int]:
         assert self._database.pool is not None
         assert self._database.pg_statements is not None
         sql, args, _ = self._database.pg_statements.bind(stmt, params)
         async with self._database.pool.connection() as conn:
-            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, *args)
-        self.plans.append("\n".join(r[0] for r in rows))
+            plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, *args)
+        self.plans.append("\n".join(r[0] for r in plan))
         return [], 0
 
 
