@@ -391,7 +391,8 @@ async def _run_pg(
 
 class _PgDb(Db):
     """A reader takes a pooled connection for each statement; a transaction's handle runs
-    on the connection it holds."""
+    on the connection it holds. A handle serves one task at a time (a request's), as its
+    `broken` flag assumes."""
 
     dialect_name = "postgresql"
 
@@ -411,19 +412,13 @@ class _PgDb(Db):
         self._database.statement_count += 1
         assert self._database.pg_statements is not None
         statements = self._database.pg_statements
-        conn = self._conn
-        if conn is None:
-            conn = await self._pool.acquire()
-            self.broken = True
-            try:
-                result = await self._on(conn, statements, stmt, params, raw, rows)
-            finally:
-                self._pool.release(conn, reusable=not self.broken)
-            return result
-        self.broken = True
-        result = await self._on(conn, statements, stmt, params, raw, rows)
-        self.broken = False
-        return result
+        if self._conn is not None:
+            return await self._on(self._conn, statements, stmt, params, raw, rows)
+        conn = await self._pool.acquire()
+        try:
+            return await self._on(conn, statements, stmt, params, raw, rows)
+        finally:
+            self._pool.release(conn, reusable=not self.broken)
 
     async def _on(
         self,
@@ -434,6 +429,9 @@ class _PgDb(Db):
         raw: bool,
         rows: bool,
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
+        """Run the statement on `conn`; `broken` stays set if anything but PostgreSQL's own
+        answer interrupts it."""
+        self.broken = True
         try:
             result = await _run_pg(conn, statements, stmt, params, raw, rows)
         except asyncpg.PostgresError as exc:
@@ -619,17 +617,15 @@ class _PgTransaction:
     rollback, then the callbacks. A plain class rather than nested generator-based context
     managers: those layers cost a write about as much as validating its body (issue 11)."""
 
-    __slots__ = ("_handle", "_pool", "_transaction")
+    __slots__ = ("_conn", "_database", "_handle", "_pool", "_transaction")
 
     def __init__(self, database: Database, pool: PgPool) -> None:
+        self._database = database
         self._pool = pool
-        self._handle = _PgDb(database, pool)
 
     async def __aenter__(self) -> Db:
-        conn = await self._pool.acquire()
-        handle = self._handle
-        handle._conn = conn
-        handle._after_commit = []
+        conn = self._conn = await self._pool.acquire()
+        handle = self._handle = _PgDb(self._database, self._pool, conn)
         transaction = self._transaction = conn.transaction()
         handle._begin = transaction.start
         return handle
@@ -637,9 +633,7 @@ class _PgTransaction:
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
     ) -> None:
-        handle = self._handle
-        conn = handle._conn
-        assert conn is not None
+        handle, conn = self._handle, self._conn
         if handle.broken:
             # A statement was cut short (cancelled, the socket failed): the connection is
             # dropped, which ends its transaction on the server; nothing is committed.
@@ -650,9 +644,9 @@ class _PgTransaction:
             await _end(handle, exc, self._transaction.commit, self._transaction.rollback)
             ended = True
         finally:
-            # A connection whose commit or rollback did not finish, or whose statement was cut
-            # short, is not reused (the pool also refuses one still in a transaction).
-            self._pool.release(conn, reusable=ended and not handle.broken)
+            # A connection whose commit or rollback did not finish is not reused (the pool
+            # also refuses one still in a transaction).
+            self._pool.release(conn, reusable=ended)
         if exc is None:
             _run_callbacks(handle)
 

@@ -41,13 +41,16 @@ class JsonFormatter(logging.Formatter):
             self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
         millis = int((created - second) * 1000)
-        head = {
-            "time": f"{self._prefix}.{millis:03d}Z",
-            "level": level.lower(),
-            "logger": logger,
-            "message": message,
-        }
-        return orjson.dumps({**head, **fields}, default=str)
+        return orjson.dumps(
+            {
+                "time": f"{self._prefix}.{millis:03d}Z",
+                "level": level.lower(),
+                "logger": logger,
+                "message": message,
+                **fields,
+            },
+            default=str,
+        )
 
 
 class JsonLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
