@@ -16,7 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from app.activity.router import router as activity_router
 from app.api_keys.router import router as api_keys_router
 from app.auth.caller import CallerCache
-from app.auth.dependencies import SECURITY_SCHEMES
+from app.auth.dependencies import SECURITY_SCHEMES, check_routes
 from app.auth.router import router as auth_router
 from app.auth.service import TokenPolicy
 from app.auth.throttle import ThrottlePolicy
@@ -169,7 +169,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # One table of the routes themselves, tried first: `include_router` would add FastAPI
     # 0.165's lazy matching layer per router (0.6 ms on the last routers), and Starlette's
     # router tries routes one by one (issue 11). FastAPI's docs routes stay behind it.
-    app.router.routes.insert(0, RouteTable([r for router in routers for r in router.routes]))
+    routes = [r for router in routers for r in router.routes]
+    check_routes(routes)  # no route may show data its scopes do not cover
+    app.router.routes.insert(0, RouteTable(routes))
     install_openapi(app, routers, SECURITY_SCHEMES)
     if settings.cors_origins:
         app.add_middleware(

@@ -72,14 +72,14 @@ async def world(client: httpx.AsyncClient, owner: Account) -> World:
     ).json()["data"]
     owner_member_id = next(m["id"] for m in members if m["user_id"] == owner.user_id)
     key = await create_api_key(client, owner, ["members:read"])
-    revoked = await create_api_key(client, owner, ["workspaces:write", "members:write"])
+    revoked = await create_api_key(client, owner, ["workspaces:write", "members:read"])
     await client.post(
         f"/v1/workspaces/{owner.workspace_id}/api-keys/{revoked['id']}/revoke",
         headers=owner.headers,
     )
     # A scope no route uses yet (webhooks arrive later): every scoped route must refuse it.
     narrow = await create_api_key(client, owner, ["webhooks:read"])
-    every = ["workspaces:write", "members:write", "people:write"]
+    every = ["workspaces:write", "members:read", "people:write"]
     foreign = await create_api_key(client, stranger, every)
     return World(
         owner,
@@ -147,10 +147,10 @@ EXPECTED = {
     "get /v1/workspaces/{workspace_id}": ("workspaces:read", ""),
     "patch /v1/workspaces/{workspace_id}": ("workspaces:write", ""),
     "get /v1/workspaces/{workspace_id}/members": ("members:read", ""),
-    "post /v1/workspaces/{workspace_id}/members": ("members:write", ""),
+    "post /v1/workspaces/{workspace_id}/members": ("members:write", "users"),
     "get /v1/workspaces/{workspace_id}/members/{member_id}": ("members:read", ""),
-    "patch /v1/workspaces/{workspace_id}/members/{member_id}": ("members:write", ""),
-    "delete /v1/workspaces/{workspace_id}/members/{member_id}": ("members:read", ""),
+    "patch /v1/workspaces/{workspace_id}/members/{member_id}": ("members:write", "users"),
+    "delete /v1/workspaces/{workspace_id}/members/{member_id}": ("members:read", "users"),
     "get /v1/workspaces/{workspace_id}/api-keys": ("workspaces:write", "users"),
     "post /v1/workspaces/{workspace_id}/api-keys": ("workspaces:write", "users"),
     "get /v1/workspaces/{workspace_id}/api-keys/{key_id}": ("workspaces:write", "users"),
@@ -233,7 +233,7 @@ EXPECTED = {
     "get /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda": ("interviews:read", ""),
     "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda": ("interviews:write", ""),
     "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda/from-bank": (
-        "interviews:write",
+        "interviews:write,questions:read",
         "",
     ),
     "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/agenda/reorder": (
@@ -277,7 +277,7 @@ EXPECTED = {
     "delete /v1/workspaces/{workspace_id}/referrals/{referral_id}": ("people:write", ""),
     "get /v1/workspaces/{workspace_id}/people/{person_id}/referrals": ("people:read", ""),
     "get /v1/workspaces/{workspace_id}/people/{person_id}/referral-path": ("people:read", ""),
-    "get /v1/workspaces/{workspace_id}/network": ("people:read", ""),
+    "get /v1/workspaces/{workspace_id}/network": ("people:read,organisations:read", ""),
     "get /v1/workspaces/{workspace_id}/leads": ("leads:read", ""),
     "post /v1/workspaces/{workspace_id}/leads": ("leads:write", ""),
     "get /v1/workspaces/{workspace_id}/leads/{lead_id}": ("leads:read", ""),
@@ -289,7 +289,7 @@ EXPECTED = {
         "interviews:read",
         "",
     ),
-    "get /v1/workspaces/{workspace_id}/stats": ("stats:read", ""),
+    "get /v1/workspaces/{workspace_id}/stats": ("stats:read,organisations:read", ""),
     "get /v1/workspaces/{workspace_id}/follow-ups": ("follow_ups:read", ""),
     "post /v1/workspaces/{workspace_id}/follow-ups": ("follow_ups:write", ""),
     "get /v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}": ("follow_ups:read", ""),
@@ -313,7 +313,7 @@ EXPECTED = {
     ),
     "get /v1/workspaces/{workspace_id}/agenda": ("follow_ups:read", ""),
     "post /v1/workspaces/{workspace_id}/interviews/{interview_id}/thank-you": (
-        "interviews:write",
+        "interviews:write,follow_ups:write",
         "",
     ),
 }

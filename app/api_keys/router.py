@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.api_keys import service
 from app.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList
-from app.auth.caller import WorkspaceAccess
+from app.auth.caller import WorkspaceAccess, confirm_access
 from app.auth.dependencies import USER_ONLY, caller_cache, workspace_scope
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -52,6 +52,7 @@ async def list_keys(
     summary="Create an API key; its secret is returned once",
 )
 async def create_key(body: ApiKeyCreate, access: OwnerUser, db: WriteDb) -> Response:
+    await confirm_access(db, access, "workspaces:write")
     created = await service.create_key(
         db,
         access.workspace_id,
@@ -81,6 +82,7 @@ async def get_key(request: Request, access: OwnerUser, key_id: KeyId, db: ReadDb
     summary="Revoke an API key at once",
 )
 async def revoke_key(request: Request, access: OwnerUser, key_id: KeyId, db: WriteDb) -> Response:
+    await confirm_access(db, access, "workspaces:write")
     key = await service.revoke_key(db, access.workspace_id, key_id)
     # This process stops trusting the key the moment the revocation is committed.
     db.after_commit(partial(caller_cache(request).forget_key, key.id))

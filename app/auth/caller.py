@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from app.api_keys.models import api_keys
-from app.auth.scopes import ROLE_SCOPES, Role, expand
+from app.auth.scopes import KEY_SCOPES, ROLE_SCOPES, Role, expand
 from app.core import ids
 from app.core.db import Db, utcnow
 from app.core.errors import Forbidden, NotFound, Unauthenticated
@@ -40,12 +40,23 @@ class CallerCache:
     """Verified API keys and users' roles, kept per process for a few seconds so that a request
     costs no lookup of its caller. Changes made through this process forget the affected entries
     as soon as they commit; other processes see them within `ttl_seconds`. A TTL of 0 disables it.
+
+    Forgetting wins every race with a lookup in flight: a lookup notes the cache's generation
+    before it reads the database, and `put` stores its answer only if nothing was forgotten
+    since (an answer read before a revocation committed could otherwise be stored after the
+    revocation cleared the cache, and be trusted for a whole TTL).
     """
 
     def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
         self.ttl = ttl_seconds
         self._max = max_entries
         self._entries: dict[tuple[str, ...], tuple[float, object]] = {}
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """Read before a lookup; pass to `put` with its answer."""
+        return self._generation
 
     def get(self, key: tuple[str, ...]) -> object:
         entry = self._entries.get(key)
@@ -56,21 +67,26 @@ class CallerCache:
             return _MISS
         return entry[1]
 
-    def put(self, key: tuple[str, ...], value: object) -> None:
-        if self.ttl <= 0:
+    def put(self, key: tuple[str, ...], value: object, generation: int) -> None:
+        if self.ttl <= 0 or generation != self._generation:
             return
         if len(self._entries) >= self._max:
             self._entries.pop(next(iter(self._entries)))
         self._entries[key] = (time.monotonic() + self.ttl, value)
 
     def forget_key(self, key_id: str) -> None:
+        self._generation += 1
         for key, (_, value) in list(self._entries.items()):
             if isinstance(value, Caller) and value.api_key_id == key_id:
                 self._entries.pop(key, None)
 
-    def forget_workspace_roles(self, workspace_id: str) -> None:
-        for key in list(self._entries):
-            if key[0] == "role" and key[1] == workspace_id:
+    def forget_workspace(self, workspace_id: str) -> None:
+        """A membership changed: members' roles, and the keys whose power follows their
+        creator's role, are read again."""
+        self._generation += 1
+        for key, (_, value) in list(self._entries.items()):
+            is_role = key[0] == "role" and key[1] == workspace_id
+            if is_role or (isinstance(value, Caller) and value.key_workspace_id == workspace_id):
                 self._entries.pop(key, None)
 
 
@@ -107,14 +123,28 @@ class WorkspaceAccess:
             )
 
 
-_key_by_hash = select(
-    api_keys.c.id,
-    api_keys.c.workspace_id,
-    api_keys.c.scopes,
-    api_keys.c.expires_at,
-    api_keys.c.revoked_at,
-    api_keys.c.last_used_at,
-).where(api_keys.c.secret_hash == bindparam("secret_hash"))
+# The key, with its creator's current role in its workspace (none once they have left it):
+# a key never grants more than its creator may do now.
+_key_with_creator = api_keys.outerjoin(
+    memberships,
+    and_(
+        memberships.c.workspace_id == api_keys.c.workspace_id,
+        memberships.c.user_id == api_keys.c.created_by,
+    ),
+)
+_key_by_hash = (
+    select(
+        api_keys.c.id,
+        api_keys.c.workspace_id,
+        api_keys.c.scopes,
+        api_keys.c.expires_at,
+        api_keys.c.revoked_at,
+        api_keys.c.last_used_at,
+        memberships.c.role.label("creator_role"),
+    )
+    .select_from(_key_with_creator)
+    .where(api_keys.c.secret_hash == bindparam("secret_hash"))
+)
 
 _touch_key = (
     update(api_keys)
@@ -129,9 +159,10 @@ _role_of = select(memberships.c.role).where(
 
 
 async def resolve_caller(
-    db: Db, authorization: str | None, signing_key: str, cache: CallerCache
+    db: Db, authorization: str | None, signing_key: str, cache: CallerCache, *, fresh: bool = False
 ) -> Caller:
-    """Verify the `Authorization: Bearer …` credential; 401 when absent or not valid."""
+    """Verify the `Authorization: Bearer …` credential; 401 when absent or not valid. `fresh`
+    reads an API key from the database even when this process remembers it."""
     if not authorization:
         raise Unauthenticated()
     scheme, _, token = authorization.partition(" ")
@@ -139,21 +170,30 @@ async def resolve_caller(
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("Use `Authorization: Bearer <token>`.")
     if token.startswith(API_KEY_PREFIX):
-        return await _api_key_caller(db, token, cache)
+        return await _api_key_caller(db, token, cache, fresh=fresh)
     user_id = read_access_token(token, signing_key)
     if user_id is None:
         raise Unauthenticated("The access token is invalid or has expired.", code="invalid_token")
     return Caller(user_id=user_id)
 
 
-async def _api_key_caller(db: Db, token: str, cache: CallerCache) -> Caller:
+def key_scopes(stored: list[str], creator_role: str | None) -> frozenset[str]:
+    """What a key may do now: its scopes, within what keys may hold and its creator's role."""
+    if creator_role is None:
+        return frozenset()
+    return expand(stored) & KEY_SCOPES & ROLE_SCOPES[Role(creator_role)]
+
+
+async def _api_key_caller(db: Db, token: str, cache: CallerCache, *, fresh: bool) -> Caller:
     secret_hash = digest(token)
     now = utcnow()
-    cached = cache.get(("key", secret_hash))
-    if isinstance(cached, Caller):
-        if cached.key_expires_at is None or cached.key_expires_at > now:
-            return cached
-        raise Unauthenticated("The API key has expired.", code="invalid_token")
+    if not fresh:
+        cached = cache.get(("key", secret_hash))
+        if isinstance(cached, Caller):
+            if cached.key_expires_at is None or cached.key_expires_at > now:
+                return cached
+            raise Unauthenticated("The API key has expired.", code="invalid_token")
+    generation = cache.generation
     row = await db.first(_key_by_hash, {"secret_hash": secret_hash})
     if row is None:
         raise Unauthenticated("The API key is not valid.", code="invalid_token")
@@ -161,23 +201,28 @@ async def _api_key_caller(db: Db, token: str, cache: CallerCache) -> Caller:
         raise Unauthenticated("The API key has been revoked.", code="invalid_token")
     if row["expires_at"] is not None and row["expires_at"] <= now:
         raise Unauthenticated("The API key has expired.", code="invalid_token")
+    if row["creator_role"] is None:
+        raise Unauthenticated(
+            "The API key's creator is no longer a member of its workspace.", code="invalid_token"
+        )
     last_used = row["last_used_at"]
     if last_used is None or now - last_used >= _LAST_USED_GRANULARITY:
         await db.execute(_touch_key, {"key_id": row["id"], "now": now})
     caller = Caller(
         api_key_id=row["id"],
         key_workspace_id=row["workspace_id"],
-        key_scopes=expand(row["scopes"]),
+        key_scopes=key_scopes(row["scopes"], row["creator_role"]),
         key_expires_at=row["expires_at"],
     )
-    cache.put(("key", secret_hash), caller)
+    cache.put(("key", secret_hash), caller, generation)
     return caller
 
 
 async def workspace_access(
-    db: Db, caller: Caller, workspace_id: str, cache: CallerCache
+    db: Db, caller: Caller, workspace_id: str, cache: CallerCache, *, fresh: bool = False
 ) -> WorkspaceAccess:
-    """The caller's access to `workspace_id`; 404 when it is not theirs to see, as if missing."""
+    """The caller's access to `workspace_id`; 404 when it is not theirs to see, as if missing.
+    `fresh` reads a user's role from the database even when this process remembers it."""
     if not ids.is_valid(workspace_id, "wsp"):
         raise _no_workspace()
     if caller.user_id is None:
@@ -185,13 +230,47 @@ async def workspace_access(
             raise _no_workspace()
         return WorkspaceAccess(caller, workspace_id, None)
     cache_key = ("role", workspace_id, caller.user_id)
-    role = cache.get(cache_key)
+    role = _MISS if fresh else cache.get(cache_key)
     if role is _MISS:
+        generation = cache.generation
         role = await db.scalar(_role_of, {"workspace_id": workspace_id, "user_id": caller.user_id})
-        cache.put(cache_key, role)  # "not a member" too, until a membership change here
+        cache.put(cache_key, role, generation)  # "not a member" too, until a change here
     if role is None:
         raise _no_workspace()
     return WorkspaceAccess(caller, workspace_id, Role(str(role)))
+
+
+_key_now = (
+    select(api_keys.c.scopes, api_keys.c.expires_at, memberships.c.role.label("creator_role"))
+    .select_from(_key_with_creator)
+    .where(api_keys.c.id == bindparam("key_id"), api_keys.c.revoked_at.is_(None))
+    .with_for_update(of=api_keys)
+)
+
+
+async def confirm_access(db: Db, access: WorkspaceAccess, scope: str) -> None:
+    """For privileged writes (API keys, workspace settings), inside their transaction: the
+    caller's role, or the key and its creator's role, as the database has them now, locked until
+    the commit so that a concurrent demotion, removal or revocation waits for this change or
+    comes first and refuses it. Never the cache: another process may have just changed them."""
+    if access.caller.user_id is not None:
+        role = await db.scalar(
+            _role_of.with_for_update(),
+            {"workspace_id": access.workspace_id, "user_id": access.caller.user_id},
+        )
+        if role is None:
+            raise _no_workspace()
+        WorkspaceAccess(access.caller, access.workspace_id, Role(str(role))).require(scope)
+        return
+    row = await db.first(_key_now, {"key_id": access.caller.api_key_id})
+    if row is None or row["creator_role"] is None:
+        raise Unauthenticated("The API key is no longer valid.", code="invalid_token")
+    if row["expires_at"] is not None and row["expires_at"] <= utcnow():
+        raise Unauthenticated("The API key has expired.", code="invalid_token")
+    if scope not in key_scopes(row["scopes"], row["creator_role"]):
+        raise Forbidden(
+            f"This API key lacks the `{scope}` scope.", code="insufficient_scope", scope=scope
+        )
 
 
 def _no_workspace() -> NotFound:

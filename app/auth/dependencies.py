@@ -8,13 +8,15 @@ attached to the dependency (`SECURITY_ATTRIBUTE`) and written by `app.core.opena
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer, OAuth2PasswordBearer
+from starlette.routing import BaseRoute
 
 from app.auth.caller import (
     Caller,
@@ -23,13 +25,18 @@ from app.auth.caller import (
     resolve_caller,
     workspace_access,
 )
+from app.auth.families import RouteData, route_problems
+from app.auth.scopes import MEMBERS_WRITE
 from app.core.dependencies import database
 from app.core.errors import Forbidden
 from app.core.openapi import SECURITY_ATTRIBUTE
+from app.core.query import query_names
 
 # A pseudo-scope: the route is for people, not integrations (API keys are refused).
 USER_ONLY = "user"
 USER_TOKEN, API_KEY = "UserToken", "ApiKey"
+PRIVILEGED = frozenset({USER_ONLY, MEMBERS_WRITE, "workspaces:write"})
+ROUTE_DATA_ATTRIBUTE = "rapport_route_data"
 
 # Only their OpenAPI models are used: the /docs "Authorize" button and the security schemes.
 _user_token = OAuth2PasswordBearer(
@@ -58,9 +65,46 @@ def _requirements(scopes: tuple[str, ...]) -> list[dict[str, list[str]]]:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _declared(dependency: F, scopes: tuple[str, ...]) -> F:
+def _declared(
+    dependency: F, scopes: tuple[str, ...], embeds: tuple[tuple[str, str], ...] = ()
+) -> F:
     setattr(dependency, SECURITY_ATTRIBUTE, _requirements(scopes))
+    setattr(dependency, ROUTE_DATA_ATTRIBUTE, RouteData(scopes, dict(embeds)))
     return dependency
+
+
+def route_data(route: APIRoute) -> RouteData | None:
+    """What the route's access dependency declares (None for a route that has none)."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        declared = getattr(dependency.call, ROUTE_DATA_ATTRIBUTE, None)
+        if isinstance(declared, RouteData):
+            return declared
+        pending.extend(dependency.dependencies)
+    return None
+
+
+def check_routes(routes: Iterable[BaseRoute]) -> None:
+    """Refuse to start when a route could show data of a family its scopes do not cover
+    (app.auth.families). Routes for users only are exempt: roles read every family."""
+    problems = []
+    for route in routes:
+        if not isinstance(route, APIRoute) or route.response_model is None:
+            continue
+        declared = route_data(route)
+        if declared is None or USER_ONLY in declared.scopes:
+            continue
+        if not declared.scopes and "{workspace_id}" not in route.path:
+            continue  # any verified caller, and data of no workspace (the built-in bank)
+        problems += route_problems(
+            route.operation_id or route.path,
+            route.response_model,
+            declared,
+            query_names(route.dependant),
+        )
+    if problems:
+        raise RuntimeError("Routes that could leak data:\n" + "\n".join(problems))
 
 
 def caller_cache(request: Request) -> CallerCache:
@@ -69,13 +113,20 @@ def caller_cache(request: Request) -> CallerCache:
     return cache_
 
 
-async def _caller(request: Request) -> Caller:
+async def _caller(request: Request, *, fresh: bool) -> Caller:
     return await resolve_caller(
         database(request).reader(),
         request.headers.get("authorization"),
         request.app.state.signing_key,
         caller_cache(request),
+        fresh=fresh,
     )
+
+
+def _privileged(scopes: tuple[str, ...]) -> bool:
+    """Administering a workspace (settings, members, keys) is never decided on a remembered
+    role or key: another process may have just demoted or revoked it."""
+    return any(scope in PRIVILEGED for scope in scopes)
 
 
 def _require_key_scopes(caller: Caller, scopes: tuple[str, ...]) -> None:
@@ -93,7 +144,7 @@ def _require_key_scopes(caller: Caller, scopes: tuple[str, ...]) -> None:
 @cache
 def _caller_dependency(scopes: tuple[str, ...]) -> Callable[[Request], Coroutine[Any, Any, Caller]]:
     async def scoped_caller(request: Request) -> Caller:
-        caller = await _caller(request)
+        caller = await _caller(request, fresh=_privileged(scopes))
         if USER_ONLY in scopes and not caller.is_user:
             raise Forbidden(
                 "This endpoint is for users; API keys cannot use it.", code="user_token_required"
@@ -128,17 +179,19 @@ WorkspaceIdPath = Annotated[
 
 @cache
 def _workspace_dependency(
-    scopes: tuple[str, ...],
+    scopes: tuple[str, ...], embeds: tuple[tuple[str, str], ...]
 ) -> Callable[[Request, str], Coroutine[Any, Any, WorkspaceAccess]]:
+    fresh = _privileged(scopes)
+
     async def access_to_workspace(
         request: Request, workspace_id: WorkspaceIdPath
     ) -> WorkspaceAccess:
         """Resolve the workspace (404 when not the caller's) and enforce the route's scopes
-        (403). Runs before the body is validated: a caller who may not act learns nothing from
-        a 422."""
-        caller = await _caller(request)
+        (403), and those of the embeds `?expand=` asks for. Runs before the body is validated:
+        a caller who may not act learns nothing from a 422."""
+        caller = await _caller(request, fresh=fresh)
         access = await workspace_access(
-            database(request).reader(), caller, workspace_id, caller_cache(request)
+            database(request).reader(), caller, workspace_id, caller_cache(request), fresh=fresh
         )
         request.scope["state"]["workspace_id"] = workspace_id
         for scope in scopes:
@@ -146,13 +199,29 @@ def _workspace_dependency(
                 access.require_user()
             else:
                 access.require(scope)
+        if embeds:
+            asked = _expanded(request)
+            for name, scope in embeds:
+                if name in asked:
+                    access.require(scope)
         return access
 
-    return _declared(access_to_workspace, scopes)
+    return _declared(access_to_workspace, scopes, embeds)
 
 
-def workspace_scope(*scopes: str) -> Any:
+def _expanded(request: Request) -> set[str]:
+    # Every `expand` value, as the route's own parsing splits it (a superset if repeated).
+    return {
+        part.strip()
+        for value in request.query_params.getlist("expand")
+        for part in value.split(",")
+    }
+
+
+def workspace_scope(*scopes: str, embeds: Mapping[str, str] | None = None) -> Any:
     """`Annotated[WorkspaceAccess, workspace_scope("people:write")]`: the caller may do this here.
 
-    The scopes also appear in the OpenAPI document's security requirements."""
-    return Depends(_workspace_dependency(scopes))
+    `embeds` names the scope each `?expand=` value needs (`{"person": "people:read"}`). The
+    scopes also appear in the OpenAPI document's security requirements; `check_routes` makes
+    sure they cover every family the route's response can show."""
+    return Depends(_workspace_dependency(scopes, tuple(sorted((embeds or {}).items()))))

@@ -29,12 +29,12 @@ ADMIN_FAMILIES = ("workspaces", "members", "webhooks")
 
 
 class Scope(StrEnum):
-    """An API key scope: `<family>:read` or `<family>:write` (write includes read)."""
+    """A scope an API key may hold: `<family>:read` or `<family>:write` (write includes read).
+    `members:write` is not one: managing members is for users."""
 
     workspaces_read = "workspaces:read"
     workspaces_write = "workspaces:write"
     members_read = "members:read"
-    members_write = "members:write"
     webhooks_read = "webhooks:read"
     webhooks_write = "webhooks:write"
     people_read = "people:read"
@@ -56,7 +56,11 @@ class Scope(StrEnum):
     stats_read = "stats:read"
 
 
-ALL_SCOPES = frozenset(s.value for s in Scope)
+# A key that could add members could make anyone an owner (and keys never manage keys: those
+# routes are for users), so `members:write` belongs to roles only.
+MEMBERS_WRITE = "members:write"
+KEY_SCOPES = frozenset(s.value for s in Scope)
+ALL_SCOPES = KEY_SCOPES | {MEMBERS_WRITE}
 
 _READ = frozenset(s for s in ALL_SCOPES if s.endswith(":read"))
 _RECORDS_WRITE = frozenset(s for s in ALL_SCOPES if s.endswith(":write")) - {

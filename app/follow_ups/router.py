@@ -34,7 +34,8 @@ router = APIRouter(route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_i
 # The caller is resolved before a WriteDb parameter opens its transaction.
 Reader = Annotated[WorkspaceAccess, workspace_scope("follow_ups:read")]
 Writer = Annotated[WorkspaceAccess, workspace_scope("follow_ups:write")]
-InterviewWriter = Annotated[WorkspaceAccess, workspace_scope("interviews:write")]
+# Recording the thank-you note writes (and answers with) the interview's thank-you follow-up.
+ThankYouWriter = Annotated[WorkspaceAccess, workspace_scope("interviews:write", "follow_ups:write")]
 FollowUpId = Annotated[
     str,
     Path(
@@ -304,7 +305,7 @@ async def home_agenda(
 async def record_thank_you(
     request: Request,
     body: ThankYouNote,
-    access: InterviewWriter,
+    access: ThankYouWriter,
     interview_id: InterviewId,
     db: WriteDb,
 ) -> Response:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.auth.families import IfAllowed
 from app.core.schemas import InputModel, ListPage, PatchModel, Resource, UtcDatetime, omittable
 from app.interviews.schemas import Interview
 
@@ -193,7 +194,7 @@ class HomeAgenda(BaseModel):
         description="Open follow-ups due today, and snoozed ones whose time has come, by due time."
     )
     due_today_has_more: bool
-    interviews_today: list[Interview] = Field(
+    interviews_today: Annotated[list[Interview], IfAllowed("interviews:read")] = Field(
         description="Scheduled interviews whose start is today, by start time."
     )
     interviews_today_has_more: bool

@@ -49,7 +49,15 @@ router = APIRouter(
 )
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
-Reader = Annotated[WorkspaceAccess, workspace_scope("interviews:read")]
+# Embedding the interviewee or the organisation shows their data: it needs their read scope.
+Reader = Annotated[
+    WorkspaceAccess,
+    workspace_scope(
+        "interviews:read", embeds={"person": "people:read", "organisation": "organisations:read"}
+    ),
+]
+# Copying a bank's questions reads the bank.
+FromBankWriter = Annotated[WorkspaceAccess, workspace_scope("interviews:write", "questions:read")]
 Writer = Annotated[WorkspaceAccess, workspace_scope("interviews:write")]
 InterviewId = Annotated[str, Path(description="The interview's id (`int_…`).")]
 ItemId = Annotated[str, Path(description="The agenda item's id (`agi_…`).")]
@@ -333,7 +341,7 @@ async def create_agenda_item(
     responses={409: {"description": "The agenda would exceed 100 items (`agenda_full`)."}},
 )
 async def add_from_bank(
-    body: AgendaFromBank, access: Writer, interview_id: InterviewId, db: WriteDb
+    body: AgendaFromBank, access: FromBankWriter, interview_id: InterviewId, db: WriteDb
 ) -> Response:
     items = await agenda.add_from_bank(db, access.workspace_id, interview_id, body.question_ids)
     payload = AgendaItemList(data=items, has_more=False, next_cursor=None)

@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.auth.families import Embed
 from app.core.pagination import CURSOR_DESCRIPTION, DEFAULT_LIMIT, LIMIT_DESCRIPTION, MAX_LIMIT
 from app.core.schemas import (
     InputModel,
@@ -221,10 +222,10 @@ class Interview(Resource):
     would_pursue: WouldPursue | None = Field(description=_DOCS["would_pursue"])
     business_card_received: bool | None = Field(description=_DOCS["business_card_received"])
     may_contact_again: bool | None = Field(description=_DOCS["may_contact_again"])
-    person: Person | None = Field(
+    person: Annotated[Person | None, Embed("person")] = Field(
         default=None, description="The interviewee, with `?expand=person`; otherwise null."
     )
-    organisation: Organisation | None = Field(
+    organisation: Annotated[Organisation | None, Embed("organisation")] = Field(
         default=None,
         description="The organisation, with `?expand=organisation`; null otherwise or if none.",
     )

@@ -35,6 +35,8 @@ router = APIRouter(
 
 # Referrals create and link people, so they are guarded by the people scopes.
 Reader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
+# The network shows the organisations people work at, too.
+NetworkReader = Annotated[WorkspaceAccess, workspace_scope("people:read", "organisations:read")]
 Writer = Annotated[WorkspaceAccess, workspace_scope("people:write")]
 InterviewId = Annotated[str, Path(description="The interview's id (`int_…`).")]
 PersonId = Annotated[str, Path(description="The person's id (`per_…`).")]
@@ -146,7 +148,7 @@ async def referral_path(
 )
 async def get_network(
     request: Request,
-    access: Reader,
+    access: NetworkReader,
     db: ReadDb,
     limit: Annotated[
         int,

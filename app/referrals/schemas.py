@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StrictBool
 
+from app.auth.families import shows
 from app.core.schemas import InputModel, ListPage, Resource
 from app.people.schemas import DisplayName, Name, RelationshipStage, ShortText
 
@@ -92,6 +93,7 @@ class ReferralList(ListPage[Referral]):
     pass
 
 
+@shows("people")
 class NetworkPerson(BaseModel):
     """The few fields of a person that a tree or a graph shows."""
 
@@ -140,6 +142,7 @@ class NetworkEdgeType(StrEnum):
     employment = "employment"
 
 
+@shows("people")
 class NetworkPersonNode(BaseModel):
     type: Literal["person"] = "person"
     id: str
@@ -152,6 +155,7 @@ class NetworkPersonNode(BaseModel):
     )
 
 
+@shows("organisations")
 class NetworkOrganisationNode(BaseModel):
     type: Literal["organisation"] = "organisation"
     id: str

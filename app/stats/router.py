@@ -32,7 +32,7 @@ router = APIRouter(
 )
 async def get_stats(
     request: Request,
-    access: Annotated[WorkspaceAccess, workspace_scope("stats:read")],
+    access: Annotated[WorkspaceAccess, workspace_scope("stats:read", "organisations:read")],
     db: ReadDb,
     as_of: Annotated[
         UtcDatetime | None,

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.auth.families import shows
+
 WEEKS = 12  # interviews per week are shown for the last 12 ISO weeks
 MAX_UNCONTACTED_TARGETS = 50
 
@@ -83,6 +85,7 @@ class GoalProgress(BaseModel):
     )
 
 
+@shows("organisations")
 class TargetOrganisation(BaseModel):
     id: str
     name: str

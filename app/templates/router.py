@@ -200,9 +200,11 @@ async def render_template(
     db: ReadDb,
     body: Annotated[TemplateRenderRequest, Body()] = _NO_RENDER_OPTIONS,
 ) -> Response:
-    # Rendering reads the person (and interview): the caller must be allowed to read them.
+    # Rendering shows the person, their referrer and organisation (and the interview): the
+    # caller must be allowed to read them.
     if body.person_id is not None or body.interview_id is not None:
         access.require("people:read")
+        access.require("organisations:read")
     if body.interview_id is not None:
         access.require("interviews:read")
     rendering = await service.render_template(

@@ -8,10 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from app.auth.caller import Caller, WorkspaceAccess
-from app.auth.dependencies import CurrentUser, caller_cache, caller_scope, workspace_scope
+from app.auth.caller import Caller, WorkspaceAccess, confirm_access
+from app.auth.dependencies import (
+    USER_ONLY,
+    CurrentUser,
+    caller_cache,
+    caller_scope,
+    workspace_scope,
+)
 from app.core.db import Db
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
+from app.core.errors import Forbidden
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, no_content, page_response
 from app.core.routing import CheckedRoute
@@ -32,13 +39,23 @@ router = APIRouter(route_class=CheckedRoute, prefix="/v1/workspaces")
 WorkspaceReader = Annotated[WorkspaceAccess, workspace_scope("workspaces:read")]
 WorkspaceWriter = Annotated[WorkspaceAccess, workspace_scope("workspaces:write")]
 MembersReader = Annotated[WorkspaceAccess, workspace_scope("members:read")]
-MembersWriter = Annotated[WorkspaceAccess, workspace_scope("members:write")]
+# Memberships are changed by people only: no API key, whatever its scopes (issue 18).
+MembersWriter = Annotated[WorkspaceAccess, workspace_scope(USER_ONLY, "members:write")]
+MemberLeaver = Annotated[WorkspaceAccess, workspace_scope(USER_ONLY, "members:read")]
 MemberId = Annotated[str, Path(description="The membership's id (`mem_…`).")]
 
 
 def _forget_roles(request: Request, db: Db, workspace_id: str) -> None:
-    """Roles cached by this process for the workspace are dropped once the change commits."""
-    db.after_commit(partial(caller_cache(request).forget_workspace_roles, workspace_id))
+    """Roles and keys this process remembers for the workspace are dropped once the change
+    commits (a key's power follows its creator's role)."""
+    db.after_commit(partial(caller_cache(request).forget_workspace, workspace_id))
+
+
+def _user_id(access: WorkspaceAccess) -> str:
+    user_id = access.caller.user_id
+    if user_id is None:  # the USER_ONLY dependency refused keys already
+        raise Forbidden("Only users manage members.", code="user_token_required")
+    return user_id
 
 
 @router.get(
@@ -102,6 +119,7 @@ async def update_workspace(
     db: WriteDb,
     if_match: IfMatch = None,
 ) -> Response:
+    await confirm_access(db, access, "workspaces:write")
     workspace = await service.update_workspace(db, access.workspace_id, body.changes(), if_match)
     return item_response(request, workspace)
 
@@ -136,7 +154,13 @@ async def list_members(
 async def add_member(
     request: Request, body: MemberCreate, access: MembersWriter, db: WriteDb
 ) -> Response:
-    member = await service.add_member(db, access.workspace_id, str(body.email), body.role)
+    member = await service.add_member(
+        db,
+        workspace_id=access.workspace_id,
+        acting_user_id=_user_id(access),
+        email=str(body.email),
+        role=body.role,
+    )
     _forget_roles(request, db, access.workspace_id)
     location = f"/v1/workspaces/{access.workspace_id}/members/{member.id}"
     return item_response(request, member, status=201, location=location)
@@ -172,7 +196,12 @@ async def update_member(
     if_match: IfMatch = None,
 ) -> Response:
     member = await service.change_role(
-        db, access.workspace_id, member_id, body.changes().get("role"), if_match
+        db,
+        workspace_id=access.workspace_id,
+        acting_user_id=_user_id(access),
+        member_id=member_id,
+        role=body.changes().get("role"),
+        if_match=if_match,
     )
     _forget_roles(request, db, access.workspace_id)
     return item_response(request, member)
@@ -189,11 +218,17 @@ async def update_member(
 )
 async def remove_member(
     request: Request,
-    access: MembersReader,
+    access: MemberLeaver,
     member_id: MemberId,
     db: WriteDb,
     if_match: IfMatch = None,
 ) -> Response:
-    await service.remove_member(db, access, member_id, if_match)
+    await service.remove_member(
+        db,
+        workspace_id=access.workspace_id,
+        acting_user_id=_user_id(access),
+        member_id=member_id,
+        if_match=if_match,
+    )
     _forget_roles(request, db, access.workspace_id)
     return no_content()

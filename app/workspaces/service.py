@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from app.auth.caller import WorkspaceAccess
+from app.api_keys.models import api_keys
 from app.auth.models import users
 from app.auth.scopes import Role
 from app.core import ids
 from app.core.db import ConstraintViolation, Db, Row, utcnow
-from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.pagination import Page, SortOrder, page_of
 from app.workspaces.models import memberships, workspaces
@@ -134,7 +134,11 @@ async def get_member(db: Db, workspace_id: str, member_id: str) -> Member:
     return Member.model_validate(await _load_member(db, workspace_id, member_id))
 
 
-async def add_member(db: Db, workspace_id: str, email: str, role: Role) -> Member:
+async def add_member(
+    db: Db, *, workspace_id: str, acting_user_id: str, email: str, role: Role
+) -> Member:
+    """Add an existing user. `acting_user_id` must be an owner now (read locked, not cached)."""
+    await _lock_owners(db, workspace_id, acting_user_id)
     user = await db.first(select(users.c.id).where(users.c.email_key == email.lower()))
     if user is None:
         raise ValidationFailed(
@@ -177,7 +181,7 @@ async def add_member(db: Db, workspace_id: str, email: str, role: Role) -> Membe
 
 
 _owners = (
-    select(memberships.c.id)
+    select(memberships.c.id, memberships.c.user_id)
     .where(
         memberships.c.workspace_id == bindparam("workspace_id"),
         memberships.c.role == Role.owner.value,
@@ -187,10 +191,23 @@ _owners = (
 )
 
 
-async def _lock_for_change(db: Db, workspace_id: str, member_id: str) -> tuple[Row, int]:
-    """Lock the workspace's owner rows, then the member's, always in that order (so concurrent
-    changes queue instead of deadlocking); returns the member and how many owners there are."""
+async def _lock_owners(db: Db, workspace_id: str, acting_user_id: str | None) -> list[Row]:
+    """Lock the workspace's owner rows (in id order, so concurrent changes queue instead of
+    deadlocking). With `acting_user_id`, that user must be one of them: managing members is
+    decided on the role the database holds now, never on one a process remembers (a demotion
+    committed a moment ago elsewhere wins; one in flight waits for these locks)."""
     owners = await db.all(_owners, {"workspace_id": workspace_id})
+    if acting_user_id is not None and all(o["user_id"] != acting_user_id for o in owners):
+        raise Forbidden("Only owners manage members (needs `members:write`).")
+    return owners
+
+
+async def _lock_for_change(
+    db: Db, workspace_id: str, member_id: str, acting_user_id: str | None
+) -> tuple[Row, int]:
+    """Lock the owner rows, then the member's, always in that order; returns the member and
+    how many owners there are."""
+    owners = await _lock_owners(db, workspace_id, acting_user_id)
     member = await _load_member(db, workspace_id, member_id, lock=True)
     return member, len(owners)
 
@@ -202,9 +219,17 @@ def _ensure_other_owner(member: Row, owner_count: int) -> None:
 
 
 async def change_role(
-    db: Db, workspace_id: str, member_id: str, role: Role | None, if_match: str | None
+    db: Db,
+    *,
+    workspace_id: str,
+    acting_user_id: str,
+    member_id: str,
+    role: Role | None,
+    if_match: str | None,
 ) -> Member:
-    member, owner_count = await _lock_for_change(db, workspace_id, member_id)
+    """Change a member's role; their API keys are clamped to it from the commit on (a key
+    never grants more than its creator's role: app.auth.caller.key_scopes)."""
+    member, owner_count = await _lock_for_change(db, workspace_id, member_id, acting_user_id)
     require_current(if_match, Member.model_validate(member))
     if role is None or role.value == member["role"]:
         return Member.model_validate(member)
@@ -218,12 +243,23 @@ async def change_role(
 
 
 async def remove_member(
-    db: Db, access: WorkspaceAccess, member_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, acting_user_id: str, member_id: str, if_match: str | None
 ) -> None:
-    """Remove a member: anyone may leave a workspace; removing others needs `members:write`."""
-    member, owner_count = await _lock_for_change(db, access.workspace_id, member_id)
-    if member["user_id"] != access.caller.user_id:
-        access.require("members:write")
+    """Remove a member, and revoke the API keys they created here: anyone may leave a
+    workspace; removing others needs an owner (as the database has it now)."""
+    member, owner_count = await _lock_for_change(db, workspace_id, member_id, None)
+    if member["user_id"] != acting_user_id:
+        await _lock_owners(db, workspace_id, acting_user_id)
     require_current(if_match, Member.model_validate(member))
     _ensure_other_owner(member, owner_count)
     await db.execute(delete(memberships).where(memberships.c.id == member_id))
+    now = utcnow()
+    await db.execute(
+        update(api_keys)
+        .where(
+            api_keys.c.workspace_id == workspace_id,
+            api_keys.c.created_by == member["user_id"],
+            api_keys.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now, updated_at=now)
+    )

@@ -235,7 +235,11 @@ async def test_who_may_read_stats(
     client: httpx.AsyncClient, owner: Account, viewer: Account
 ) -> None:
     assert (await get_stats(client, viewer))["workspace_id"] == owner.workspace_id
-    key = await create_api_key(client, owner, ["stats:read"])
+    # The uncontacted targets are organisations' names: their scope is needed too.
+    stats_only = await create_api_key(client, owner, ["stats:read"])
+    response = await client.get(stats_url(owner), headers=bearer(stats_only["secret"]))
+    assert assert_problem(response, 403, "insufficient_scope")["scope"] == "organisations:read"
+    key = await create_api_key(client, owner, ["stats:read", "organisations:read"])
     response = await client.get(stats_url(owner), headers=bearer(key["secret"]))
     assert response.status_code == 200, response.text
     narrow = await create_api_key(client, owner, ["people:read"])

@@ -350,7 +350,15 @@ async def test_rendering_needs_the_scopes_of_what_it_reads(
         url, json={"person_id": person["id"]}, headers=bearer(narrow["secret"])
     )
     assert assert_problem(response, 403, "insufficient_scope")["scope"] == "people:read"
-    wider = await create_api_key(client, owner, ["templates:read", "people:read"])
+    # The person's organisation fills `organisation.*`: its scope is needed too.
+    people_only = await create_api_key(client, owner, ["templates:read", "people:read"])
+    response = await client.post(
+        url, json={"person_id": person["id"]}, headers=bearer(people_only["secret"])
+    )
+    assert assert_problem(response, 403, "insufficient_scope")["scope"] == "organisations:read"
+    wider = await create_api_key(
+        client, owner, ["templates:read", "people:read", "organisations:read"]
+    )
     response = await client.post(
         url, json={"person_id": person["id"]}, headers=bearer(wider["secret"])
     )
