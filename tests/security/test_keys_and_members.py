@@ -23,14 +23,17 @@ from app.main import create_app
 from tests.conftest import (
     Account,
     add_member,
+    alembic,
     assert_problem,
     bearer,
     client_for,
     create_api_key,
     signup,
 )
+from tests.core import test_migrations
 
 TTL = 1.0
+scratch_url = test_migrations.scratch_url  # an empty database of the kind under test
 
 
 @pytest.fixture
@@ -414,3 +417,73 @@ async def test_a_removal_racing_a_role_lookup_always_wins(
             await first_use
         after = await client.get(workspace_url(owner, "/people"), headers=coach.headers)
         assert_problem(after, 404, "not_found")
+
+
+# --- the migration that withdraws the scope -----------------------------------------------------
+
+
+async def test_the_migration_takes_members_write_from_keys_and_revokes_orphans(
+    scratch_url: str,
+) -> None:
+    """Keys stored before revision 0008: `members:write` goes, and a key whose creator is no
+    longer a member is revoked; the others keep working as they were."""
+    from sqlalchemy import MetaData, Table
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    assert alembic("upgrade", "0007", url=scratch_url).returncode == 0
+    engine = create_async_engine(scratch_url)
+    now = utcnow()
+    try:
+        async with engine.begin() as conn:
+            tables = await conn.run_sync(
+                lambda sync: {
+                    name: Table(name, MetaData(), autoload_with=sync)
+                    for name in ("users", "workspaces", "memberships", "api_keys")
+                }
+            )
+            stamp = {"created_at": now, "updated_at": now}
+            for user in ("usr_a", "usr_b"):
+                await conn.execute(
+                    insert(tables["users"]).values(
+                        id=user,
+                        email=f"{user}@example.com",
+                        email_key=f"{user}@example.com",
+                        name=user,
+                        password_hash="x",
+                        **stamp,
+                    )
+                )
+            await conn.execute(insert(tables["workspaces"]).values(id="wsp_1", name="W", **stamp))
+            await conn.execute(
+                insert(tables["memberships"]).values(
+                    id="mem_1", workspace_id="wsp_1", user_id="usr_a", role="owner", **stamp
+                )
+            )
+            for key_id, creator in (("key_kept", "usr_a"), ("key_orphan", "usr_b")):
+                await conn.execute(
+                    insert(api_keys).values(
+                        id=key_id,
+                        workspace_id="wsp_1",
+                        name=key_id,
+                        prefix="rk_live_abcd",
+                        last_four="wxyz",
+                        secret_hash=key_id.ljust(64, "0"),
+                        scopes=["members:write", "people:read"],
+                        created_by=creator,
+                        **stamp,
+                    )
+                )
+        assert alembic("upgrade", "0008", url=scratch_url).returncode == 0
+        async with engine.connect() as conn:
+            rows = {
+                r.id: r
+                for r in await conn.execute(
+                    select(api_keys.c.id, api_keys.c.scopes, api_keys.c.revoked_at)
+                )
+            }
+        assert rows["key_kept"].scopes == ["people:read"]
+        assert rows["key_kept"].revoked_at is None
+        assert rows["key_orphan"].scopes == ["people:read"]
+        assert rows["key_orphan"].revoked_at is not None
+    finally:
+        await engine.dispose()
