@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
@@ -190,7 +190,9 @@ async def _check_references(
     # Two concurrent re-parentings could each pass the check and close a loop together: changes
     # to a workspace's referral tree take the workspace's row lock, one at a time.
     await db.execute(LOCK_WORKSPACE, {"workspace_id": workspace_id})
-    await ensure_no_cycle(db, workspace_id, person_id, referred_by_id)
+    await ensure_no_cycle(
+        db, workspace_id=workspace_id, person_id=person_id, referrer_id=referred_by_id
+    )
 
 
 def _referral_error(detail: str, code: str) -> Conflict:
@@ -206,26 +208,37 @@ LOCK_WORKSPACE = (
     select(workspaces.c.id).where(workspaces.c.id == bindparam("workspace_id")).with_for_update()
 )
 
-# The referral tree is walked upwards at most this far; deeper chains are not checked further.
-_MAX_REFERRAL_DEPTH = 1000
-_referrer = select(_c.referred_by_id).where(
-    _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("person_id")
+# The referrer and everyone above them, in one statement. UNION (not UNION ALL) keeps a row only
+# the first time: the tree this check keeps is acyclic, but a loop already in the data (written
+# around the service) still ends the walk, on both databases, instead of recursing forever.
+_above = people.alias("above")
+_ancestors = (
+    select(_c.id, _c.referred_by_id)
+    .where(_c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("referrer_id"))
+    .cte("ancestors", recursive=True)
 )
+_ancestors = _ancestors.union(
+    select(_above.c.id, _above.c.referred_by_id).where(
+        _above.c.workspace_id == bindparam("workspace_id"),
+        _above.c.id == _ancestors.c.referred_by_id,
+    )
+)
+# EXISTS lets PostgreSQL stop walking once the person is found.
+_is_an_ancestor = select(exists().where(_ancestors.c.id == bindparam("person_id")))
 
 
-async def ensure_no_cycle(db: Db, workspace_id: str, person_id: str, referrer_id: str) -> None:
-    """Referrals form a tree: the new referrer may not be someone this person (indirectly)
-    referred."""
-    current: str | None = referrer_id
-    for _ in range(_MAX_REFERRAL_DEPTH):
-        if current is None:
-            return
-        if current == person_id:
-            raise _referral_error(
-                "That person was referred (directly or not) by this one: referrals form a tree.",
-                "referral_cycle",
-            )
-        current = await db.scalar(_referrer, {"workspace_id": workspace_id, "person_id": current})
+async def ensure_no_cycle(db: Db, *, workspace_id: str, person_id: str, referrer_id: str) -> None:
+    """Referrals form a tree: the new referrer may not be this person, nor anyone this person
+    (indirectly, at any depth) referred. Callers hold the workspace's lock (`LOCK_WORKSPACE`)."""
+    found = await db.scalar(
+        _is_an_ancestor,
+        {"workspace_id": workspace_id, "person_id": person_id, "referrer_id": referrer_id},
+    )
+    if found:
+        raise _referral_error(
+            "That person was referred (directly or not) by this one: referrals form a tree.",
+            "referral_cycle",
+        )
 
 
 # Built once: every column is a bind parameter, and a create passes them all. Nothing comes

@@ -118,7 +118,9 @@ async def _link_existing(
     person_id = str(item.person_id)
     await people_service.ensure_exists(db, workspace_id, person_id, pointer=pointer)
     try:
-        await people_service.ensure_no_cycle(db, workspace_id, person_id, referrer_id)
+        await people_service.ensure_no_cycle(
+            db, workspace_id=workspace_id, person_id=person_id, referrer_id=referrer_id
+        )
     except Conflict as exc:
         raise _conflict(
             pointer,
