@@ -13,10 +13,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Query
 from sqlalchemy import (
+    BigInteger,
     BindParameter,
     ColumnElement,
     Integer,
     Select,
+    SmallInteger,
     UnaryExpression,
     and_,
     bindparam,
@@ -29,6 +31,7 @@ from sqlalchemy import (
 from app.core.db import UTCDateTime
 from app.core.errors import FieldError, ValidationFailed
 from app.core.filters import bound_conditions
+from app.core.schemas import in_timestamp_range
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -149,9 +152,22 @@ def decode_cursor(cursor: str, order: SortOrder) -> list[Any]:
     return decoded
 
 
+def _integer_bounds(column_type: Any) -> tuple[int, int]:
+    """The signed range of the column's declared type, on both databases (SQLite would take
+    64 bits whatever the type). A cursor value outside it is refused before any statement:
+    asyncpg refuses it only once it holds a connection, which it then drops."""
+    if isinstance(column_type, SmallInteger):
+        bits = 16
+    elif isinstance(column_type, BigInteger):
+        bits = 64
+    else:
+        bits = 32
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
 def _cursor_value(column: ColumnElement[Any], value: Any) -> Any:
     """A cursor value checked against its column's type: a forged cursor is a 422, never a
-    database error."""
+    database error. Timestamps must lie in the range every timestamp input has."""
     expected = datetime if isinstance(column.type, UTCDateTime) else column.type.python_type
     if expected is datetime:
         if isinstance(value, str):
@@ -160,11 +176,13 @@ def _cursor_value(column: ColumnElement[Any], value: Any) -> Any:
             except ValueError:
                 pass
             else:
-                if parsed.tzinfo is not None:
+                if parsed.tzinfo is not None and in_timestamp_range(parsed) is not None:
                     return parsed
     elif expected is int:
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            low, high = _integer_bounds(column.type)
+            if low <= value <= high:
+                return value
     elif isinstance(value, expected) and not (isinstance(value, str) and "\x00" in value):
         return value
     raise _invalid_cursor("The cursor could not be read.")

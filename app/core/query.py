@@ -4,7 +4,7 @@ must not silently widen a list)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -49,6 +49,26 @@ def query_names(dependant: Dependant) -> set[str]:
     for sub in dependant.dependencies:
         names |= query_names(sub)
     return names
+
+
+def reject_nul(request: Request) -> NoReturn:
+    """422 for the parameters whose name or value holds U+0000 (PostgreSQL cannot compare or
+    store such text); called only when the raw query string holds one."""
+    pairs = request.query_params.multi_items()
+    names = sorted({name for name, value in pairs if "\x00" in name or "\x00" in value})
+    raise ValidationFailed(
+        "Query parameters may not contain the NUL character (U+0000).",
+        errors=[
+            FieldError(
+                # The name itself may hold the NUL: it is shown escaped, never echoed raw.
+                parameter=name.replace("\x00", "\\u0000"),
+                detail="The value (or name) contains U+0000.",
+                code="nul_character",
+            )
+            for name in names
+        ]
+        or None,
+    )
 
 
 def reject_unknown(request: Request, allowed: frozenset[str]) -> None:

@@ -14,14 +14,14 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
 from app.core.handlers import Handler, asgi, lean_handler
-from app.core.query import query_names, reject_unknown
+from app.core.query import query_names, reject_nul, reject_unknown
 
 
 class CheckedRoute(APIRoute):
-    """Unknown query parameters are refused before anything else runs (a check here rather
-    than a dependency, which would cost a dependency per request), and the route runs on the
-    lean handler of `app.core.handlers` unless it declares something only FastAPI's handler
-    runs. (Which route a path reaches is `RouteTable`'s work.)"""
+    """Query parameters holding U+0000 and unknown ones are refused before anything else runs
+    (a check here rather than a dependency, which would cost a dependency per request), and
+    the route runs on the lean handler of `app.core.handlers` unless it declares something
+    only FastAPI's handler runs. (Which route a path reaches is `RouteTable`'s work.)"""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -39,7 +39,12 @@ class CheckedRoute(APIRoute):
         allowed = frozenset(query_names(self.dependant))
 
         async def checked(request: Request) -> Response:
-            if request.scope.get("query_string"):
+            query_string = request.scope.get("query_string")
+            if query_string:
+                # U+0000, raw or percent-encoded: a scan of the bytes, paid only by requests
+                # with a query string (PostgreSQL cannot compare text holding it).
+                if b"\x00" in query_string or b"%00" in query_string:
+                    reject_nul(request)
                 reject_unknown(request, allowed)
             return await handler(request)
 

@@ -2,20 +2,60 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
+
+# Every timestamp a client sends lies in [EARLIEST, LATEST): wide enough for any record of a job
+# search, and far enough inside Python's years 1-9999 that the practice's arithmetic on it
+# (thank-you hours, stay-in-touch days, weeks of stats) and any zone's local time never leave
+# that range.
+EARLIEST_TIMESTAMP = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIMESTAMP = datetime(2200, 1, 1, tzinfo=UTC)
+TIMESTAMP_RANGE = "from 1900-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z"
+
+# What Pydantic would read as seconds since 1970: a number, in JSON or as text.
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def in_timestamp_range(value: datetime) -> datetime | None:
+    """An aware `value` in UTC when it lies in the accepted range, else None."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
+        return None
+    return utc if EARLIEST_TIMESTAMP <= utc < LATEST_TIMESTAMP else None
+
+
+def _timestamp_text(value: Any) -> Any:
+    # Pydantic takes numbers (and numeric text) as Unix times; an RFC 3339 string is the contract.
+    if isinstance(value, datetime) or (isinstance(value, str) and not _NUMBER.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "timestamp_type", "A timestamp is an RFC 3339 string with an offset, not a number."
+    )
 
 
 def _to_utc(value: datetime) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except OverflowError as exc:  # e.g. 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
-        raise ValueError("the instant is outside the supported range of dates") from exc
+    utc = in_timestamp_range(value)
+    if utc is None:
+        raise PydanticCustomError(
+            "timestamp_out_of_range", f"Timestamps are accepted {TIMESTAMP_RANGE}."
+        )
+    return utc
 
 
 @cache
@@ -42,8 +82,9 @@ TimeZoneName = Annotated[
     AfterValidator(_timezone),
 ]
 
-# Inputs must carry an offset (naive times are ambiguous and rejected); they are stored in UTC.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+# Every timestamp input, in bodies and query strings: an RFC 3339 string with an offset (naive
+# times are ambiguous and rejected) in the accepted range, stored in UTC.
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_timestamp_text), AfterValidator(_to_utc)]
 
 
 def _reject_nul(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -287,13 +288,20 @@ async def _caller_name(db: Db, user_id: str | None, api_key_id: str | None) -> s
     return None if name is None else str(name)
 
 
+def _scheduled_at(scheduled_at: datetime, timezone: str | None) -> str:
+    try:
+        return renderer.format_scheduled_at(scheduled_at, timezone)
+    except OverflowError:
+        # Stored before inputs were bounded to 1900-2200: the zone's local time would fall
+        # past year 9999, the UTC one (as stored) cannot.
+        return renderer.format_scheduled_at(scheduled_at, None)
+
+
 def _interview_values(interview: Row) -> dict[str, str | None]:
     scheduled_at = interview["scheduled_at"]
     return {
         "interview.scheduled_at": (
-            None
-            if scheduled_at is None
-            else renderer.format_scheduled_at(scheduled_at, interview["timezone"])
+            None if scheduled_at is None else _scheduled_at(scheduled_at, interview["timezone"])
         ),
         "interview.duration_minutes": str(interview["duration_minutes"]),
         "interview.role_of_interest": interview["role_of_interest"],
