@@ -19,4 +19,5 @@ COPY app ./app
 USER rapport
 EXPOSE 8000
 # Migrations first (idempotent), then the server: uvloop, httptools, our own JSON request log.
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --loop uvloop --http httptools --no-access-log --proxy-headers --forwarded-allow-ips='*' --workers ${WEB_CONCURRENCY:-2}"]
+# The app, not uvicorn, decides whose X-Forwarded-For to believe (RAPPORT_TRUSTED_PROXIES).
+CMD ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --loop uvloop --http httptools --no-access-log --no-proxy-headers --no-server-header --workers ${WEB_CONCURRENCY:-2}"]

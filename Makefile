@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench bench-instructions bench-scale clean
+.PHONY: run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench bench-instructions bench-signup-burst bench-scale clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 
 ## make run: install, migrate the SQLite file, seed demo data, serve on http://127.0.0.1:8000
 run: $(STAMP) migrate seed
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --reload --no-access-log
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --reload --no-access-log \
+		--no-proxy-headers --no-server-header
 
 migrate: $(STAMP)
 	$(BIN)/alembic upgrade head
@@ -44,10 +45,11 @@ pytest-postgres: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m app.openapi_export openapi/openapi.json
 
-## make serve: production-style serving (uvloop, httptools, no access log; our JSON log line)
+## make serve: production-style serving (uvloop, httptools, no access log; our JSON log line).
+# Forwarded headers are the app's to believe or not (RAPPORT_TRUSTED_PROXIES), never uvicorn's.
 serve: $(STAMP) migrate
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --loop uvloop --http httptools \
-		--no-access-log --workers $${WEB_CONCURRENCY:-2} --proxy-headers
+		--no-access-log --workers $${WEB_CONCURRENCY:-2} --no-proxy-headers --no-server-header
 
 ## make bench: Rapport against a ceiling app with wrk, on PostgreSQL and SQLite (bench/results)
 bench: $(STAMP)
@@ -60,6 +62,12 @@ bench-instructions: $(STAMP)
 	@command -v valgrind >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq valgrind; } \
 		|| { echo "valgrind is needed: install the valgrind package"; exit 1; }
 	scripts/with-postgres $(BIN)/python -m bench.instructions
+
+## make bench-signup-burst: reads alone and during a burst of sign-ups (bench/results/signup_burst.md)
+bench-signup-burst: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "wrk is needed: install the wrk package"; exit 1; }
+	scripts/with-postgres $(BIN)/python -m bench.signup_burst
 
 ## make bench-scale: 1,000,000 people against 1,000 on PostgreSQL (bench/results/scale.md)
 bench-scale: $(STAMP)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from alembic.config import Config
@@ -12,6 +13,7 @@ from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.activity.router import router as activity_router
 from app.api_keys.router import router as api_keys_router
@@ -113,7 +115,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await database.close()
 
-    app = FastAPIOffline(
+    # Without public docs, /docs, /redoc and /openapi.json are unknown paths (404); the
+    # document is still built (`make openapi`).
+    application: Callable[..., FastAPI] = FastAPIOffline
+    if not settings.public_docs:
+        application = partial(FastAPI, docs_url=None, redoc_url=None, openapi_url=None)
+    app = application(
         title="Rapport API",
         version=VERSION,
         description=DESCRIPTION,
@@ -191,6 +198,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics
     )
+    if settings.trusted_proxies:
+        # The app decides whom to believe, however it is served (uvicorn runs with
+        # --no-proxy-headers): the client address the login throttle counts is the socket's
+        # peer unless that peer is one of the configured proxies.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

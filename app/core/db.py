@@ -542,9 +542,14 @@ class Database:
             self.pool.release(await self.pool.acquire(), reusable=True)
         else:
             # AUTOCOMMIT leaves transaction control to us: writes open BEGIN IMMEDIATE so two
-            # writers queue on the lock instead of failing to upgrade a read lock.
+            # writers queue on the lock instead of failing to upgrade a read lock. A failed
+            # statement's error names its SQL but not its values (what a client sent).
             self.engine = create_async_engine(
-                self.url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=10
+                self.url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=5,
+                max_overflow=10,
+                hide_parameters=True,
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 

@@ -223,6 +223,16 @@ def field_errors(raw: Sequence[Any]) -> tuple[list[FieldError], bool]:
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if isinstance(exc.body, bytes):
+        # A body whose media type is not JSON reaches the model as its bytes (FastAPI's way,
+        # and the lean handler's), which no model accepts: the media type is wrong, not fields.
+        return problem_response(
+            request.url.path,
+            _request_id(request),
+            415,
+            "unsupported_media_type",
+            "The body must be JSON, sent with `Content-Type: application/json`.",
+        )
     errors, malformed = field_errors(exc.errors())
     if malformed:
         return problem_response(

@@ -8,8 +8,9 @@ part of what FastAPI supports: `async def` endpoints and dependencies (plain or 
 `scope="function"`), path, query and header parameters, a JSON body, `Request`. For those,
 `lean_handler` plans the dependency tree once and then runs FastAPI's own validation
 (`request_params_to_args`, `request_body_to_args`) and serialisation (`serialize_response`) for
-each request, in FastAPI's order, with FastAPI's errors. Any route that declares something else
-(forms, a `Response` or `BackgroundTasks` parameter, sync dependencies, security scopes,
+each request, in FastAPI's order, with FastAPI's errors, but for one thing: the body is parsed
+after the dependencies (authentication) have run, not before. Any route that declares something
+else (forms, a `Response` or `BackgroundTasks` parameter, sync dependencies, security scopes,
 dependency overrides) keeps FastAPI's handler: `lean_handler` returns None for it.
 """
 
@@ -177,6 +178,17 @@ class _Validated:
     value: BaseModel
 
 
+async def _receive_body(request: Request) -> None:
+    """Read the body's bytes (kept by the request) as FastAPI reads them, with its error for a
+    body that cannot be read; they are parsed later, by `_read_body`."""
+    try:
+        await request.body()
+    except HTTPException:
+        raise
+    except Exception as error:
+        raise HTTPException(400, "There was an error parsing the body") from error
+
+
 async def _read_body(
     request: Request, strict_content_type: bool, model: type[BaseModel] | None = None
 ) -> Any:
@@ -263,16 +275,18 @@ def lean_handler(route: APIRoute) -> Handler | None:
     status_code = route.status_code
 
     async def handle(request: Request) -> Response:
-        body = (
-            await _read_body(request, strict_content_type, json_model) if body_field else Undefined
-        )
+        if body_field:
+            # The bytes now, before a dependency takes a database connection; parsing them
+            # waits for the dependencies, so that a caller without a valid credential gets its
+            # 401 whatever it sent, and costs no parse (FastAPI parses first).
+            await _receive_body(request)
         if not plan.generators:
-            return await _respond(request, body, None)
+            return await _respond(request, None)
         # The dependencies' exits (a transaction's commit or rollback) are not cut short by
         # the request being cancelled, as FastAPI shields them.
         stack = AsyncExitStack()
         try:
-            response = await _respond(request, body, stack)
+            response = await _respond(request, stack)
         except BaseException as error:
             with CancelScope(shield=True):
                 if not await stack.__aexit__(type(error), error, error.__traceback__):
@@ -285,8 +299,11 @@ def lean_handler(route: APIRoute) -> Handler | None:
             await stack.__aexit__(None, None, None)
         return response
 
-    async def _respond(request: Request, body: Any, stack: AsyncExitStack | None) -> Response:
+    async def _respond(request: Request, stack: AsyncExitStack | None) -> Response:
         values, errors = await _solve(plan, request, {}, stack)
+        body = (
+            await _read_body(request, strict_content_type, json_model) if body_field else Undefined
+        )
         if isinstance(body, _Validated):
             values[body_params[0].name] = body.value
         elif body_params:

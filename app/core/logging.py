@@ -14,6 +14,19 @@ _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | 
     "message",
     "asctime",
 }
+# What PostgreSQL reports of an error besides its message: names from the schema, which never
+# hold a statement's values (the message and DETAIL may: `Key (email)=(…) already exists.`).
+_SCHEMA_FIELDS = (
+    "sqlstate",
+    "schema_name",
+    "table_name",
+    "column_name",
+    "data_type_name",
+    "constraint_name",
+)
+_WITHHELD = "(message withheld: it may repeat a statement's values)"
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
 
 
 class JsonFormatter(logging.Formatter):
@@ -26,8 +39,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         extra = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
-        if record.exc_info:
-            extra["trace"] = "".join(traceback.format_exception(*record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None:
+            extra["trace"] = format_trace(record.exc_info[1])
         line = self.line(record.created, record.levelname, record.name, record.getMessage(), extra)
         return line.decode()
 
@@ -51,6 +64,48 @@ class JsonFormatter(logging.Formatter):
             },
             default=str,
         )
+
+
+def format_trace(error: BaseException) -> str:
+    """The trace as `traceback.format_exception` writes it, but that an exception of asyncpg,
+    and whatever it wraps, shows its type and the schema names PostgreSQL reports instead of
+    its message: asyncpg quotes a value it could not encode (`invalid input for query argument
+    $1: 'ada@…'`), PostgreSQL one it could not read or that broke a constraint. (On SQLite the
+    engine leaves the values out of SQLAlchemy's messages, and SQLite's own name none.)"""
+    parts: list[str] = []
+    _trace_parts(error, parts, withheld=False, seen=set())
+    return "".join(parts)
+
+
+def _trace_parts(error: BaseException, parts: list[str], *, withheld: bool, seen: set[int]) -> None:
+    """The chain up to `error`, causes first, as `traceback.format_exception` orders it."""
+    seen.add(id(error))
+    withheld = withheld or type(error).__module__.partition(".")[0] == "asyncpg"
+    cause, context = error.__cause__, error.__context__
+    if cause is not None and id(cause) not in seen:
+        _trace_parts(cause, parts, withheld=withheld, seen=seen)
+        parts.append(_CAUSE)
+    elif context is not None and not error.__suppress_context__ and id(context) not in seen:
+        _trace_parts(context, parts, withheld=withheld, seen=seen)
+        parts.append(_CONTEXT)
+    parts.extend(_withheld(error) if withheld else traceback.format_exception(error, chain=False))
+
+
+def _withheld(error: BaseException) -> list[str]:
+    """`error`'s traceback, and a last line with its type and schema names but no message."""
+    lines = []
+    if error.__traceback__ is not None:
+        lines = ["Traceback (most recent call last):\n", *traceback.format_tb(error.__traceback__)]
+    kind = type(error)
+    name = kind.__qualname__
+    if kind.__module__ != "builtins":
+        name = f"{kind.__module__}.{name}"
+    fields = [
+        f"{field}={getattr(error, field)}"
+        for field in _SCHEMA_FIELDS
+        if getattr(error, field, None)
+    ]
+    return [*lines, f"{name}: {' '.join([*fields, _WITHHELD])}\n"]
 
 
 class JsonLineHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -1,4 +1,5 @@
-"""Outermost ASGI middleware: request ids, body size limit, one log line, and the 500 net."""
+"""Outermost ASGI middleware: request ids, headers every response carries, body size limit, one
+log line, and the 500 net."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from app.core.metrics import Metrics
 
 log = logging.getLogger("rapport.http")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+# What an answer to a credential is for: that caller alone, kept by no cache (a shared one
+# would serve it to the next client, a browser's would keep it on disk). A client may still
+# revalidate what it holds: ETag and If-None-Match work as before.
+_PRIVATE = (b"cache-control", b"private, no-store")
 
 
 class RequestContextMiddleware:
@@ -34,6 +40,7 @@ class RequestContextMiddleware:
         headers = dict(scope["headers"])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _CLIENT_REQUEST_ID.match(given) else new_id("req")
+        authenticated = b"authorization" in headers
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         status = 500
@@ -55,10 +62,11 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                sent = message.get("headers", [])
+                message["headers"] = [*sent, (b"x-request-id", request_id.encode()), _NOSNIFF]
+                # A route's own Cache-Control (no-store on a secret shown once) is kept.
+                if authenticated and not any(name == b"cache-control" for name, _ in sent):
+                    message["headers"].append(_PRIVATE)
             await send(message)
 
         received = 0

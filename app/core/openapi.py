@@ -26,6 +26,7 @@ _DEFAULT_DESCRIPTIONS = {
     "404": "No such resource, or not visible to the caller (`not_found`).",
     "412": "If-Match no longer matches (`precondition_failed`).",
     "413": "The body is larger than 1 MiB (`payload_too_large`).",
+    "415": "The body is not sent as `application/json` (`unsupported_media_type`).",
     "422": "Invalid input (`validation_failed`), with `errors[]`.",
     "500": "Unexpected failure (`internal_error`); quote `request_id`.",
 }
@@ -101,6 +102,8 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
         codes.add("404")
     if "requestBody" in operation:
         codes |= {"400", "413", "422"}
+        if "application/json" in operation["requestBody"].get("content", {}):
+            codes.add("415")
     if operation.get("parameters"):
         codes.add("422")
     if method == "patch" or (method == "delete" and "{" in path):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import secrets
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,6 +20,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
+    # Swagger UI, ReDoc and /openapi.json; off (404), the default in production. (Declared
+    # right after `env`, its default's one input: a default computed from validated fields
+    # is skipped, with an error of its own, when any field before it is invalid.)
+    public_docs: bool = Field(default_factory=lambda data: data.get("env") != "production")
     database_url: str = Field(
         default="sqlite+aiosqlite:///./rapport.db",
         validation_alias=AliasChoices("DATABASE_URL", "RAPPORT_DATABASE_URL"),
@@ -25,6 +32,9 @@ class Settings(BaseSettings):
     # Where a development secret is kept when RAPPORT_SECRET_KEY is unset (never in production).
     secret_key_file: Path = Path(".rapport-secret-key")
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Proxies (addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed; from any other peer they are ignored and the client is the socket's peer.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3_600)
     # Failed logins tolerated per window before 429, per account and per client address.
@@ -46,12 +56,25 @@ class Settings(BaseSettings):
     # configured providers). Off, a request skips its check of those providers (~10 µs).
     opentelemetry: bool = False
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        networks = []
+        for item in value:
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(
+                    f"RAPPORT_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR network"
+                ) from None
+        return networks
 
     def signing_key(self) -> str:
         """The key that signs access tokens; generated into a local file outside production."""
@@ -59,6 +82,11 @@ class Settings(BaseSettings):
             key = self.secret_key.get_secret_value()
             if self.env == "production" and len(key) < 32:
                 raise RuntimeError("RAPPORT_SECRET_KEY must be at least 32 characters")
+            if self.env == "production" and _estimated_bits(key) < MIN_SECRET_BITS:
+                raise RuntimeError(
+                    "RAPPORT_SECRET_KEY looks guessable (repeated characters or words): use a "
+                    "generated one, such as `openssl rand -hex 32`"
+                )
             return key
         if self.env == "production":
             raise RuntimeError("RAPPORT_SECRET_KEY must be set when RAPPORT_ENV=production")
@@ -69,6 +97,21 @@ class Settings(BaseSettings):
         path.touch(mode=0o600)
         path.write_text(key + "\n")
         return key
+
+
+# A production key must reach this by `_estimated_bits`. Generated keys clear it by far
+# (`openssl rand -hex 32`: 218 or more; `secrets.token_urlsafe(32)`: 184 or more); 32 hex
+# characters almost never do (128 at most), nor repeated characters or words (`"password" * 4`:
+# 88).
+MIN_SECRET_BITS = 128
+
+
+def _estimated_bits(key: str) -> float:
+    """The key's length times the Shannon entropy of its characters' frequencies: about the
+    bits of a key drawn at random from its alphabet, and low for one of repeated characters or
+    words, however long."""
+    counts = Counter(key).values()
+    return -sum(n * math.log2(n / len(key)) for n in counts)
 
 
 @lru_cache(maxsize=1)

@@ -116,8 +116,8 @@ async def test_reads_answer_as_fastapi_does(
 BAD_BODIES: list[tuple[dict[str, Any], int]] = [
     ({"content": b'{"given_name": ', "headers": {"Content-Type": "application/json"}}, 400),
     ({"content": b"\xff\xfe{}", "headers": {"Content-Type": "application/json"}}, 400),
-    ({"content": b'{"given_name": "Ada"}', "headers": {"Content-Type": "text/plain"}}, 422),
-    ({"content": b'{"given_name": "Ada"}', "headers": {"Content-Type": ""}}, 422),
+    ({"content": b'{"given_name": "Ada"}', "headers": {"Content-Type": "text/plain"}}, 415),
+    ({"content": b'{"given_name": "Ada"}', "headers": {"Content-Type": ""}}, 415),
     ({"content": b"", "headers": {"Content-Type": "application/json"}}, 422),
     ({"content": b"[]", "headers": {"Content-Type": "application/json"}}, 422),
     ({"json": {"given_name": "x" * 101, "nickname": "Ada"}}, 422),

@@ -28,7 +28,8 @@ def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     assert not path.exists()
     with pytest.raises(RuntimeError, match="32"):
         Settings(env="production", secret_key=SecretStr("short")).signing_key()
-    assert Settings(env="production", secret_key=SecretStr("k" * 32)).signing_key() == "k" * 32
+    generated = "bcba4048f3084cd48c4e2439a3bd95dc2fa509163d1f18735311eef7e435a35c"
+    assert Settings(env="production", secret_key=SecretStr(generated)).signing_key() == generated
 
 
 def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
