@@ -45,6 +45,7 @@ from app.questions.router import router as questions_router
 from app.referrals.router import router as referrals_router
 from app.stats.router import router as stats_router
 from app.templates.router import router as templates_router
+from app.workspaces.me_router import router as me_workspaces_router
 from app.workspaces.router import router as workspaces_router
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,7 @@ TAGS = [
     {"name": "me", "description": "The calling user."},
     {"name": "workspaces", "description": "Workspaces: one seeker's records."},
     {"name": "members", "description": "Who belongs to a workspace, with which role."},
+    {"name": "invitations", "description": "Membership offered by an owner, until accepted."},
     {"name": "api-keys", "description": "Credentials for integrations."},
     {"name": "people", "description": "Contacts: who the seeker reaches, and who referred whom."},
     {"name": "organisations", "description": "Organisations and the seeker's target list."},
@@ -158,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         workspaces_router,
+        me_workspaces_router,
         api_keys_router,
         people_router,
         organisations_router,

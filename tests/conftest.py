@@ -161,12 +161,16 @@ async def owner(client: httpx.AsyncClient) -> Account:
 
 
 async def add_member(client: httpx.AsyncClient, owner: Account, role: str) -> Account:
-    """Sign up another user and add them to `owner`'s workspace with `role`."""
+    """Sign up another user, invite them to `owner`'s workspace with `role`, and accept."""
     other = await signup(client, name=role.title())
-    response = await client.post(
-        f"/v1/workspaces/{owner.workspace_id}/members",
+    invited = await client.post(
+        f"/v1/workspaces/{owner.workspace_id}/invitations",
         json={"email": other.email, "role": role},
         headers=owner.headers,
+    )
+    assert invited.status_code == 201, invited.text
+    response = await client.post(
+        f"/v1/me/invitations/{invited.json()['id']}/accept", headers=other.headers
     )
     assert response.status_code == 201, response.text
     other.extra["member_id"] = response.json()["id"]

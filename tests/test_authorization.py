@@ -108,6 +108,7 @@ PLACEHOLDER_PREFIXES = {
     "follow_up_id": "fup",
     "lead_id": "led",
     "referral_id": "ref",
+    "invitation_id": "inv",
 }
 
 
@@ -142,15 +143,25 @@ def _expired_token(app: Any, user_id: str) -> str:
 # (scope, or "" for none; "users" marks routes API keys may not use)
 EXPECTED = {
     "get /v1/me": ("", "users"),
+    "get /v1/me/memberships": ("", "users"),
+    "get /v1/me/invitations": ("", "users"),
+    "post /v1/me/invitations/{invitation_id}/accept": ("", "users"),
+    "post /v1/me/invitations/{invitation_id}/decline": ("", "users"),
     "get /v1/workspaces": ("workspaces:read", ""),
     "post /v1/workspaces": ("", "users"),
     "get /v1/workspaces/{workspace_id}": ("workspaces:read", ""),
     "patch /v1/workspaces/{workspace_id}": ("workspaces:write", ""),
     "get /v1/workspaces/{workspace_id}/members": ("members:read", ""),
-    "post /v1/workspaces/{workspace_id}/members": ("members:write", "users"),
     "get /v1/workspaces/{workspace_id}/members/{member_id}": ("members:read", ""),
     "patch /v1/workspaces/{workspace_id}/members/{member_id}": ("members:write", "users"),
     "delete /v1/workspaces/{workspace_id}/members/{member_id}": ("members:read", "users"),
+    "get /v1/workspaces/{workspace_id}/invitations": ("members:read", ""),
+    "post /v1/workspaces/{workspace_id}/invitations": ("members:write", "users"),
+    "get /v1/workspaces/{workspace_id}/invitations/{invitation_id}": ("members:read", ""),
+    "post /v1/workspaces/{workspace_id}/invitations/{invitation_id}/revoke": (
+        "members:write",
+        "users",
+    ),
     "get /v1/workspaces/{workspace_id}/api-keys": ("workspaces:write", "users"),
     "post /v1/workspaces/{workspace_id}/api-keys": ("workspaces:write", "users"),
     "get /v1/workspaces/{workspace_id}/api-keys/{key_id}": ("workspaces:write", "users"),

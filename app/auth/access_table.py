@@ -34,9 +34,9 @@ def access_table(app: FastAPI) -> str:
     ]
     for route in _routes(app):
         declared = route_data(route)
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             if declared is None:
-                needs, keys, roles = "no credential", "n/a", ("n/a", "n/a", "n/a")
+                needs, keys, roles = "no credential", "n/a", ["n/a", "n/a", "n/a"]
             else:
                 scopes = [s for s in declared.scopes if s != USER_ONLY]
                 fallback = "a user" if USER_ONLY in declared.scopes else "any valid credential"
@@ -47,10 +47,10 @@ def access_table(app: FastAPI) -> str:
                     )
                 keys = "no" if USER_ONLY in declared.scopes else "with the scopes"
                 in_workspace = "{workspace_id}" in route.path
-                roles = tuple(
+                roles = [
                     "yes" if not in_workspace or set(scopes) <= ROLE_SCOPES[role] else "no"
                     for role in (Role.owner, Role.editor, Role.viewer)
-                )
+                ]
             rows.append(
                 f"| `{route.operation_id}` | `{method} {route.path}` | {needs} | {keys} | "
                 + " | ".join(roles)

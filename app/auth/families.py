@@ -49,6 +49,8 @@ OBJECT_FAMILIES: Mapping[str, frozenset[str]] = {
     # caller may not read is left out (app.activity.service.KIND_SCOPES).
     "timeline_entry": frozenset({"people"}),
     "member": frozenset({"members"}),
+    "membership": frozenset({"members"}),
+    "invitation": frozenset({"members"}),
     "workspace": frozenset({"workspaces"}),
     # Shown only to users (API keys can never reach these routes), or data of no workspace.
     "api_key": frozenset(),
@@ -73,6 +75,7 @@ ID_PREFIX_FAMILIES: Mapping[str, str] = {
     "fup": "follow_ups",
     "led": "leads",
     "mem": "members",
+    "inv": "members",
     "wsp": "workspaces",
 }
 

@@ -112,7 +112,7 @@ async def revoke(form: Annotated[RevokeRequest, Form()], db: WriteDb) -> TokenRe
     tags=["me"],
     operation_id="me_get",
     response_model=Me,
-    summary="The calling user, with their workspaces and roles",
+    summary="The calling user, with their first 20 workspaces and roles",
 )
 async def me(caller: CurrentUser, db: ReadDb) -> Response:
     assert caller.user_id is not None

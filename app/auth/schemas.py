@@ -82,5 +82,16 @@ class MeMembership(BaseModel):
     role: Role
 
 
+# `/v1/me` shows this many memberships; `GET /v1/me/memberships` pages through all of them.
+ME_MEMBERSHIPS_SHOWN = 20
+
+
 class Me(User):
-    memberships: list[MeMembership] = Field(description="Every workspace the user belongs to.")
+    memberships: list[MeMembership] = Field(
+        description=f"The first {ME_MEMBERSHIPS_SHOWN} workspaces the user belongs to, in the "
+        "order they joined; `GET /v1/me/memberships` lists them all.",
+        max_length=ME_MEMBERSHIPS_SHOWN,
+    )
+    memberships_has_more: bool = Field(
+        description="True when the user belongs to more workspaces than `memberships` shows."
+    )

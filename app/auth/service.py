@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from app.auth import throttle
 from app.auth.models import refresh_tokens, users
-from app.auth.schemas import Me, MeMembership, TokenResponse, User
+from app.auth.schemas import ME_MEMBERSHIPS_SHOWN, Me, MeMembership, TokenResponse, User
 from app.auth.throttle import ThrottlePolicy
 from app.core import ids
 from app.core.db import ConstraintViolation, Db, utcnow
@@ -210,11 +210,14 @@ _memberships_of = (
     )
     .join(workspaces_table, workspaces_table.c.id == memberships.c.workspace_id)
     .where(memberships.c.user_id == bindparam("user_id"))
-    .order_by(memberships.c.workspace_id)
+    # The first page of GET /v1/me/memberships, and one more to tell whether there are others.
+    .order_by(memberships.c.id)
+    .limit(ME_MEMBERSHIPS_SHOWN + 1)
 )
 
 
 async def me(db: Db, user_id: str) -> Me:
     user = await db.one(_user_by_id, {"user_id": user_id}, missing="The user no longer exists.")
     rows = await db.all(_memberships_of, {"user_id": user_id})
-    return Me(**user, memberships=[MeMembership.model_validate(r) for r in rows])
+    shown = [MeMembership.model_validate(r) for r in rows[:ME_MEMBERSHIPS_SHOWN]]
+    return Me(**user, memberships=shown, memberships_has_more=len(rows) > ME_MEMBERSHIPS_SHOWN)

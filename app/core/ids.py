@@ -13,6 +13,7 @@ PREFIXES = frozenset(
         "usr",
         "key",
         "mem",
+        "inv",
         "rtk",
         "req",
         "per",

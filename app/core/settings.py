@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # How long a process may trust a verified API key or a user's role without asking the
     # database again (0 disables). Changes through the same process take effect at once.
     auth_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # How long an invitation to a workspace can be accepted (7 days, as GitHub's).
+    invitation_ttl_seconds: int = Field(default=7 * 86_400, ge=60, le=90 * 86_400)
     # Argon2id cost (RFC 9106 defaults); tests lower it to stay fast.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65_536, ge=1_024)

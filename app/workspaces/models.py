@@ -1,10 +1,11 @@
-"""Workspaces (the tenant: one seeker's records) and who belongs to each, with which role."""
+"""Workspaces (the tenant: one seeker's records), who belongs to each with which role, and who
+is invited to."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, and_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UTCDateTime, table_of
@@ -42,5 +43,53 @@ class Membership(Base):
     )
 
 
+# An invitation neither accepted, declined nor revoked (it may have expired).
+INVITATION_OPEN = "accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL"
+
+
+class Invitation(Base):
+    """An owner's offer of a role to an email address: a membership once its invitee accepts."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    # Lowercased: the invitee is whoever holds the account with this email, whatever its case.
+    email_key: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        # The owners' list, per workspace in id (creation) order.
+        Index("ix_invitations_workspace_id_id", "workspace_id", "id"),
+        # The invitee's list: their email's invitations in id order.
+        Index("ix_invitations_email_key_id", "email_key", "id"),
+        # One open invitation per workspace and address (an expired one is closed when replaced);
+        # it also serves the count of a workspace's pending invitations.
+        Index(
+            "uq_invitations_open_workspace_id_email_key",
+            "workspace_id",
+            "email_key",
+            unique=True,
+            sqlite_where=text(INVITATION_OPEN),
+            postgresql_where=text(INVITATION_OPEN),
+        ),
+    )
+
+
 workspaces = table_of(Workspace)
 memberships = table_of(Membership)
+invitations = table_of(Invitation)
+# INVITATION_OPEN for statements.
+invitation_is_open = and_(
+    invitations.c.accepted_at.is_(None),
+    invitations.c.declined_at.is_(None),
+    invitations.c.revoked_at.is_(None),
+)

@@ -1,11 +1,12 @@
-"""`/v1/workspaces` and `/v1/workspaces/{workspace_id}/members`."""
+"""`/v1/workspaces`, and each workspace's `/members` and `/invitations`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import Caller, WorkspaceAccess, confirm_access
@@ -22,10 +23,13 @@ from app.core.errors import Forbidden
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, no_content, page_response
 from app.core.routing import CheckedRoute
-from app.workspaces import service
+from app.workspaces import invitations, service
 from app.workspaces.schemas import (
+    Invitation,
+    InvitationCreate,
+    InvitationList,
+    InvitationStatus,
     Member,
-    MemberCreate,
     MemberList,
     MemberUpdate,
     Workspace,
@@ -43,9 +47,10 @@ MembersReader = Annotated[WorkspaceAccess, workspace_scope("members:read")]
 MembersWriter = Annotated[WorkspaceAccess, workspace_scope(USER_ONLY, "members:write")]
 MemberLeaver = Annotated[WorkspaceAccess, workspace_scope(USER_ONLY, "members:read")]
 MemberId = Annotated[str, Path(description="The membership's id (`mem_…`).")]
+InvitationId = Annotated[str, Path(description="The invitation's id (`inv_…`).")]
 
 
-def _forget_roles(request: Request, db: Db, workspace_id: str) -> None:
+def forget_roles(request: Request, db: Db, workspace_id: str) -> None:
     """Roles and keys this process remembers for the workspace are dropped once the change
     commits (a key's power follows its creator's role)."""
     db.after_commit(partial(caller_cache(request).forget_workspace, workspace_id))
@@ -142,30 +147,6 @@ async def list_members(
     return page_response(request, MemberList, data, page)
 
 
-@router.post(
-    "/{workspace_id}/members",
-    tags=["members"],
-    operation_id="members_create",
-    status_code=201,
-    response_model=Member,
-    summary="Add an existing user to the workspace with a role (owners)",
-    responses={409: {"description": "The user is already a member (`already_member`)."}},
-)
-async def add_member(
-    request: Request, body: MemberCreate, access: MembersWriter, db: WriteDb
-) -> Response:
-    member = await service.add_member(
-        db,
-        workspace_id=access.workspace_id,
-        acting_user_id=_user_id(access),
-        email=str(body.email),
-        role=body.role,
-    )
-    _forget_roles(request, db, access.workspace_id)
-    location = f"/v1/workspaces/{access.workspace_id}/members/{member.id}"
-    return item_response(request, member, status=201, location=location)
-
-
 @router.get(
     "/{workspace_id}/members/{member_id}",
     tags=["members"],
@@ -203,7 +184,7 @@ async def update_member(
         role=body.changes().get("role"),
         if_match=if_match,
     )
-    _forget_roles(request, db, access.workspace_id)
+    forget_roles(request, db, access.workspace_id)
     return item_response(request, member)
 
 
@@ -230,5 +211,94 @@ async def remove_member(
         member_id=member_id,
         if_match=if_match,
     )
-    _forget_roles(request, db, access.workspace_id)
+    forget_roles(request, db, access.workspace_id)
     return no_content()
+
+
+@router.post(
+    "/{workspace_id}/invitations",
+    tags=["invitations"],
+    operation_id="invitations_create",
+    status_code=201,
+    response_model=Invitation,
+    summary="Invite someone by email to join the workspace with a role (owners)",
+    responses={
+        409: {
+            "description": "The email's user is a member (`already_member`), the email has a "
+            "pending invitation (`already_invited`), or the workspace has 100 pending "
+            "invitations (`too_many_invitations`)."
+        }
+    },
+)
+async def create_invitation(
+    request: Request, body: InvitationCreate, access: MembersWriter, db: WriteDb
+) -> Response:
+    invitation = await invitations.create_invitation(
+        db,
+        workspace_id=access.workspace_id,
+        acting_user_id=_user_id(access),
+        email=str(body.email),
+        role=body.role,
+        ttl=timedelta(seconds=request.app.state.settings.invitation_ttl_seconds),
+    )
+    location = f"/v1/workspaces/{access.workspace_id}/invitations/{invitation.id}"
+    return item_response(request, invitation, status=201, location=location)
+
+
+@router.get(
+    "/{workspace_id}/invitations",
+    tags=["invitations"],
+    operation_id="invitations_list",
+    response_model=InvitationList,
+    summary="List a workspace's invitations",
+)
+async def list_invitations(
+    request: Request,
+    access: MembersReader,
+    db: ReadDb,
+    status: Annotated[InvitationStatus | None, Query(description="Only this status.")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    data, page = await invitations.list_invitations(
+        db, workspace_id=access.workspace_id, status=status, cursor=cursor, limit=limit
+    )
+    return page_response(request, InvitationList, data, page)
+
+
+@router.get(
+    "/{workspace_id}/invitations/{invitation_id}",
+    tags=["invitations"],
+    operation_id="invitations_get",
+    response_model=Invitation,
+    summary="Get an invitation",
+)
+async def get_invitation(
+    request: Request, access: MembersReader, invitation_id: InvitationId, db: ReadDb
+) -> Response:
+    invitation = await invitations.get_invitation(
+        db, workspace_id=access.workspace_id, invitation_id=invitation_id
+    )
+    return item_response(request, invitation)
+
+
+@router.post(
+    "/{workspace_id}/invitations/{invitation_id}/revoke",
+    tags=["invitations"],
+    operation_id="invitations_revoke",
+    response_model=Invitation,
+    summary="Revoke an invitation (owners; idempotent)",
+    responses={
+        409: {"description": "It was accepted or declined already (`invitation_not_pending`)."}
+    },
+)
+async def revoke_invitation(
+    request: Request, access: MembersWriter, invitation_id: InvitationId, db: WriteDb
+) -> Response:
+    invitation = await invitations.revoke_invitation(
+        db,
+        workspace_id=access.workspace_id,
+        acting_user_id=_user_id(access),
+        invitation_id=invitation_id,
+    )
+    return item_response(request, invitation)

@@ -1,10 +1,12 @@
-"""Workspaces and their members."""
+"""Workspaces, their members and invitations, and a user's own memberships."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
-from pydantic import EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from app.auth.scopes import Role
 from app.core.schemas import InputModel, ListPage, PatchModel, Resource, TimeZoneName, omittable
@@ -65,14 +67,68 @@ class Member(Resource):
     role: Role
 
 
-class MemberCreate(InputModel):
-    email: EmailStr = Field(max_length=320, description="An existing user's email.")
-    role: Role
-
-
 class MemberUpdate(PatchModel):
     role: Role = omittable()
 
 
 class MemberList(ListPage[Member]):
+    pass
+
+
+class Membership(Resource):
+    """The caller's own membership of a workspace (`GET /v1/me/memberships`)."""
+
+    object: Literal["membership"] = "membership"
+    workspace_id: str
+    workspace_name: str
+    role: Role
+
+
+class MembershipList(ListPage[Membership]):
+    pass
+
+
+class InvitationStatus(StrEnum):
+    """`pending` until the invitee accepts or declines, the owner revokes, or it expires."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    revoked = "revoked"
+    expired = "expired"
+
+
+class Inviter(BaseModel):
+    """The owner who sent an invitation."""
+
+    user_id: str
+    name: str
+    email: str
+
+
+class Invitation(Resource):
+    object: Literal["invitation"] = "invitation"
+    workspace_id: str
+    workspace_name: str
+    email: str = Field(description="The invitee's email, as the owner gave it.")
+    role: Role = Field(description="The role the invitee gets on accepting.")
+    status: InvitationStatus
+    invited_by: Inviter
+    expires_at: datetime = Field(description="After this, it can no longer be accepted.")
+    accepted_at: datetime | None
+    declined_at: datetime | None
+    revoked_at: datetime | None
+
+
+class InvitationCreate(InputModel):
+    email: EmailStr = Field(
+        max_length=320,
+        description="Who is invited: an account's email, or one that has no account yet "
+        "(the invitation waits for its sign-up). Case does not matter.",
+        examples=["coach@example.com"],
+    )
+    role: Role
+
+
+class InvitationList(ListPage[Invitation]):
     pass

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.api_keys.models import api_keys
 from app.auth.models import users
 from app.auth.scopes import Role
 from app.core import ids
-from app.core.db import ConstraintViolation, Db, Row, utcnow
-from app.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from app.core.db import Db, Row, utcnow
+from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.etags import require_current
 from app.core.pagination import Page, SortOrder, page_of
-from app.workspaces.models import memberships, workspaces
+from app.workspaces.models import invitation_is_open, invitations, memberships, workspaces
 from app.workspaces.schemas import (
     DEFAULT_INTERVIEW_GOAL,
     DEFAULT_THANK_YOU_DUE_HOURS,
     Member,
+    Membership,
     Workspace,
 )
 
@@ -78,6 +81,25 @@ async def list_workspaces(
     return [Workspace.model_validate(r) for r in page.rows], page
 
 
+_memberships_of_user = select(
+    memberships.c.id,
+    memberships.c.workspace_id,
+    workspaces.c.name.label("workspace_name"),
+    memberships.c.role,
+    memberships.c.created_at,
+    memberships.c.updated_at,
+).join(workspaces, workspaces.c.id == memberships.c.workspace_id)
+
+
+async def list_memberships(
+    db: Db, *, user_id: str, cursor: str | None, limit: int
+) -> tuple[list[Membership], Page]:
+    """A user's own memberships, in the order they joined, with each workspace's name."""
+    stmt = _memberships_of_user.where(memberships.c.user_id == user_id)
+    page = page_of(await db.all(MEMBER_ORDER.apply(stmt, cursor, limit)), MEMBER_ORDER, limit)
+    return [Membership.model_validate(r) for r in page.rows], page
+
+
 async def update_workspace(
     db: Db, workspace_id: str, changes: dict[str, object], if_match: str | None
 ) -> Workspace:
@@ -134,52 +156,6 @@ async def get_member(db: Db, workspace_id: str, member_id: str) -> Member:
     return Member.model_validate(await _load_member(db, workspace_id, member_id))
 
 
-async def add_member(
-    db: Db, *, workspace_id: str, acting_user_id: str, email: str, role: Role
-) -> Member:
-    """Add an existing user. `acting_user_id` must be an owner now (read locked, not cached)."""
-    await _lock_owners(db, workspace_id, acting_user_id)
-    user = await db.first(select(users.c.id).where(users.c.email_key == email.lower()))
-    if user is None:
-        raise ValidationFailed(
-            "No Rapport user has that email; they must sign up first.",
-            errors=[
-                FieldError(
-                    pointer="/email", detail="No user with this email.", code="user_not_found"
-                )
-            ],
-        )
-    existing = await db.first(
-        select(memberships.c.id).where(
-            memberships.c.workspace_id == workspace_id, memberships.c.user_id == user["id"]
-        )
-    )
-    if existing is not None:
-        raise Conflict(
-            "That user is already a member of this workspace.",
-            code="already_member",
-            member_id=existing["id"],
-        )
-    now = utcnow()
-    member_id = ids.new_id("mem")
-    insert_member = insert(memberships).values(
-        id=member_id,
-        workspace_id=workspace_id,
-        user_id=user["id"],
-        role=role.value,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        await db.execute(insert_member)
-    except ConstraintViolation as exc:
-        # A concurrent request added the same user between the check above and this insert.
-        raise Conflict(
-            "That user is already a member of this workspace.", code="already_member"
-        ) from exc
-    return await get_member(db, workspace_id, member_id)
-
-
 _owners = (
     select(memberships.c.id, memberships.c.user_id)
     .where(
@@ -218,6 +194,20 @@ def _ensure_other_owner(member: Row, owner_count: int) -> None:
         raise Conflict("A workspace must keep at least one owner.", code="last_owner")
 
 
+async def _revoke_invitations_by(db: Db, workspace_id: str, user_id: str, now: datetime) -> None:
+    """An owner who is demoted or leaves takes their open invitations with them: otherwise a
+    co-owner about to be removed could invite a second account of theirs back in as owner."""
+    await db.execute(
+        update(invitations)
+        .where(
+            invitations.c.workspace_id == workspace_id,
+            invitations.c.invited_by == user_id,
+            invitation_is_open,
+        )
+        .values(revoked_at=now, updated_at=now)
+    )
+
+
 async def change_role(
     db: Db,
     *,
@@ -228,25 +218,29 @@ async def change_role(
     if_match: str | None,
 ) -> Member:
     """Change a member's role; their API keys are clamped to it from the commit on (a key
-    never grants more than its creator's role: app.auth.caller.key_scopes)."""
+    never grants more than its creator's role: app.auth.caller.key_scopes), and a former
+    owner's open invitations are revoked."""
     member, owner_count = await _lock_for_change(db, workspace_id, member_id, acting_user_id)
     require_current(if_match, Member.model_validate(member))
     if role is None or role.value == member["role"]:
         return Member.model_validate(member)
     _ensure_other_owner(member, owner_count)
+    now = utcnow()
     await db.execute(
         update(memberships)
         .where(memberships.c.id == member_id)
-        .values(role=role.value, updated_at=utcnow())
+        .values(role=role.value, updated_at=now)
     )
+    if member["role"] == Role.owner.value:
+        await _revoke_invitations_by(db, workspace_id, member["user_id"], now)
     return await get_member(db, workspace_id, member_id)
 
 
 async def remove_member(
     db: Db, *, workspace_id: str, acting_user_id: str, member_id: str, if_match: str | None
 ) -> None:
-    """Remove a member, and revoke the API keys they created here: anyone may leave a
-    workspace; removing others needs an owner (as the database has it now)."""
+    """Remove a member, and revoke the API keys and invitations they created here: anyone may
+    leave a workspace; removing others needs an owner (as the database has it now)."""
     member, owner_count = await _lock_for_change(db, workspace_id, member_id, None)
     if member["user_id"] != acting_user_id:
         await _lock_owners(db, workspace_id, acting_user_id)
@@ -254,6 +248,7 @@ async def remove_member(
     _ensure_other_owner(member, owner_count)
     await db.execute(delete(memberships).where(memberships.c.id == member_id))
     now = utcnow()
+    await _revoke_invitations_by(db, workspace_id, member["user_id"], now)
     await db.execute(
         update(api_keys)
         .where(

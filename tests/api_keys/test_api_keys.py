@@ -364,7 +364,7 @@ async def test_read_scope_does_not_allow_writes(client: httpx.AsyncClient, owner
     )
     assert_problem(
         await client.post(
-            f"{base}/members", json={"email": other.email, "role": "owner"}, headers=headers
+            f"{base}/invitations", json={"email": other.email, "role": "owner"}, headers=headers
         ),
         403,
         "user_token_required",

@@ -35,6 +35,7 @@ FAMILY_OF_PREFIX = {
     "fup": "follow_ups",
     "led": "leads",
     "mem": "members",
+    "inv": "members",
     "wsp": "workspaces",
 }
 
@@ -153,6 +154,10 @@ async def world(client: httpx.AsyncClient, owner: Account) -> World:
         f"/v1/workspaces/{owner.workspace_id}/members", headers=owner.headers
     )
     ids["member_id"] = members.json()["data"][0]["id"]
+    invitation = await _post(
+        client, owner, "/invitations", {"email": "coach@example.com", "role": "viewer"}
+    )
+    ids["invitation_id"] = invitation["id"]
     return World(owner, ids)
 
 

@@ -58,6 +58,12 @@ async def member_roles(client: httpx.AsyncClient, owner: Account) -> dict[str, s
     return {m["user_id"]: m["role"] for m in response.json()["data"]}
 
 
+async def invited_emails(client: httpx.AsyncClient, owner: Account) -> list[str]:
+    response = await client.get(workspace_url(owner, "/invitations"), headers=owner.headers)
+    assert response.status_code == 200, response.text
+    return [i["email"] for i in response.json()["data"]]
+
+
 async def key_by(
     client: httpx.AsyncClient, creator: Account, owner: Account, scopes: list[str]
 ) -> dict[str, Any]:
@@ -110,7 +116,7 @@ async def test_a_key_with_every_scope_cannot_touch_memberships_or_keys(
         if m["user_id"] == owner.user_id
     )
     attempts = (
-        ("POST", "/members", {"email": outsider.email, "role": "owner"}),
+        ("POST", "/invitations", {"email": outsider.email, "role": "owner"}),
         ("PATCH", f"/members/{owner_member}", {"role": "viewer"}),
         ("PATCH", f"/members/{coach.extra['member_id']}", {"role": "owner"}),
         ("DELETE", f"/members/{coach.extra['member_id']}", None),
@@ -123,6 +129,7 @@ async def test_a_key_with_every_scope_cannot_touch_memberships_or_keys(
         )
         assert_problem(response, 403, "user_token_required")
     assert await member_roles(client, owner) == before
+    assert outsider.email not in await invited_emails(client, owner)
     listed = (await client.get(workspace_url(owner, "/api-keys"), headers=owner.headers)).json()
     assert [k["id"] for k in listed["data"]] == [key["id"]]
     # Reading members stays possible.
@@ -153,12 +160,13 @@ async def test_a_stored_key_holding_members_write_does_not_get_it(
             )
         )
     response = await client.post(
-        workspace_url(owner, "/members"),
+        workspace_url(owner, "/invitations"),
         json={"email": outsider.email, "role": "owner"},
         headers=bearer(secret),
     )
     assert_problem(response, 403, "user_token_required")
     assert outsider.user_id not in await member_roles(client, owner)
+    assert await invited_emails(client, owner) == []
 
 
 # --- finding 3: a key never grants more than its creator may do now -----------------------------
@@ -190,11 +198,15 @@ async def test_removing_a_member_disables_their_keys_here_at_once_and_elsewhere_
     )
     # Re-adding the person does not bring their old key back.
     again = await here.post(
-        workspace_url(owner, "/members"),
+        workspace_url(owner, "/invitations"),
         json={"email": co_owner.email, "role": "owner"},
         headers=owner.headers,
     )
     assert again.status_code == 201, again.text
+    accepted = await here.post(
+        f"/v1/me/invitations/{again.json()['id']}/accept", headers=co_owner.headers
+    )
+    assert accepted.status_code == 201, accepted.text
     assert_problem(
         await here.get(workspace_url(owner, "/people"), headers=headers), 401, "invalid_token"
     )
@@ -278,7 +290,7 @@ async def test_a_demoted_owner_cannot_act_as_owner_through_another_process() -> 
         attempts = (
             ("POST", "/api-keys", {"name": "permanent", "scopes": ["people:read"]}),
             ("PATCH", "", {"name": "Mine now"}),
-            ("POST", "/members", {"email": outsider.email, "role": "owner"}),
+            ("POST", "/invitations", {"email": outsider.email, "role": "owner"}),
             ("PATCH", f"/members/{co_owner.extra['member_id']}", {"role": "owner"}),
         )
         for method, suffix, body in attempts:
@@ -289,6 +301,7 @@ async def test_a_demoted_owner_cannot_act_as_owner_through_another_process() -> 
         roles = await member_roles(here, owner)
         assert roles[co_owner.user_id] == "viewer"
         assert outsider.user_id not in roles
+        assert outsider.email not in await invited_emails(here, owner)
         keys = await here.get(workspace_url(owner, "/api-keys"), headers=owner.headers)
         assert keys.json()["data"] == []
         current = (await here.get(workspace_url(owner), headers=owner.headers)).json()

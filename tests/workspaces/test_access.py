@@ -12,16 +12,20 @@ from tests.conftest import Account, add_member, assert_problem, bearer, signup
 MISSING_WORKSPACE = "wsp_" + "0" * 32
 ZERO_MEMBER = "mem_" + "0" * 32
 ZERO_KEY = "key_" + "0" * 32
+ZERO_INVITATION = "inv_" + "0" * 32
 
 # (method, path suffix under /v1/workspaces/{id}, JSON body)
 WORKSPACE_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "", None),
     ("PATCH", "", {"name": "Taken over"}),
     ("GET", "/members", None),
-    ("POST", "/members", {"email": "someone@example.com", "role": "owner"}),
+    ("POST", "/invitations", {"email": "someone@example.com", "role": "owner"}),
     ("GET", f"/members/{ZERO_MEMBER}", None),
     ("PATCH", f"/members/{ZERO_MEMBER}", {"role": "owner"}),
     ("DELETE", f"/members/{ZERO_MEMBER}", None),
+    ("GET", "/invitations", None),
+    ("GET", f"/invitations/{ZERO_INVITATION}", None),
+    ("POST", f"/invitations/{ZERO_INVITATION}/revoke", None),
     ("GET", "/api-keys", None),
     ("POST", "/api-keys", {"name": "exfiltrate", "scopes": ["people:read"]}),
     ("GET", f"/api-keys/{ZERO_KEY}", None),
@@ -49,7 +53,13 @@ async def snapshot(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
     workspace = await client.get(base, headers=owner.headers)
     members = await client.get(f"{base}/members", headers=owner.headers)
     keys = await client.get(f"{base}/api-keys", headers=owner.headers)
-    return {"workspace": workspace.json(), "members": members.json(), "keys": keys.json()}
+    invitations = await client.get(f"{base}/invitations", headers=owner.headers)
+    return {
+        "workspace": workspace.json(),
+        "members": members.json(),
+        "keys": keys.json(),
+        "invitations": invitations.json(),
+    }
 
 
 @pytest.mark.parametrize(("method", "suffix", "body"), WORKSPACE_ROUTES)
@@ -86,7 +96,7 @@ async def test_a_foreign_workspace_is_404_even_with_an_invalid_body(
     )
     assert_problem(response, 404, "not_found")
     response = await client.post(
-        f"/v1/workspaces/{owner.workspace_id}/members",
+        f"/v1/workspaces/{owner.workspace_id}/invitations",
         json={"role": "nope"},
         headers=intruder.headers,
     )
@@ -200,7 +210,7 @@ async def test_viewer_reads_but_cannot_write(client: httpx.AsyncClient, owner: A
     owner_member = next(m for m in before["members"]["data"] if m["user_id"] == owner.user_id)
     writes = [
         ("PATCH", "", {"name": "Viewer was here"}),
-        ("POST", "/members", {"email": outsider.email, "role": "viewer"}),
+        ("POST", "/invitations", {"email": outsider.email, "role": "viewer"}),
         ("PATCH", f"/members/{viewer.extra['member_id']}", {"role": "owner"}),
         ("PATCH", f"/members/{owner_member['id']}", {"role": "viewer"}),
         ("DELETE", f"/members/{owner_member['id']}", None),
@@ -233,7 +243,7 @@ async def test_editor_cannot_manage_the_workspace_members_or_keys(
 
     writes = [
         ("PATCH", "", {"name": "Editor was here"}),
-        ("POST", "/members", {"email": outsider.email, "role": "editor"}),
+        ("POST", "/invitations", {"email": outsider.email, "role": "editor"}),
         ("PATCH", f"/members/{viewer.extra['member_id']}", {"role": "editor"}),
         ("PATCH", f"/members/{editor.extra['member_id']}", {"role": "owner"}),
         ("DELETE", f"/members/{viewer.extra['member_id']}", None),

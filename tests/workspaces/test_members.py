@@ -1,4 +1,5 @@
-"""`/v1/workspaces/{id}/members`: list, add, change role, remove, leave; the last owner stays."""
+"""`/v1/workspaces/{id}/members`: list, join by invitation, change role, remove, leave; the last
+owner stays."""
 
 from __future__ import annotations
 
@@ -111,14 +112,44 @@ async def test_members_list_rejects_garbage_cursor_and_unknown_params(
     assert body["errors"][0]["code"] == "unknown_parameter"
 
 
-# --- add ----------------------------------------------------------------------------------------
+# --- joining: members are made only by accepting an invitation (issue 18) -----------------------
 
 
-async def test_add_an_existing_user(client: httpx.AsyncClient, owner: Account) -> None:
+def invitations_url(account: Account) -> str:
+    workspace_id = account.extra.get("workspace_id", account.workspace_id)
+    return f"/v1/workspaces/{workspace_id}/invitations"
+
+
+async def invite(
+    client: httpx.AsyncClient, owner: Account, email: str, role: str
+) -> httpx.Response:
+    return await client.post(
+        invitations_url(owner), json={"email": email, "role": role}, headers=owner.headers
+    )
+
+
+async def accept(client: httpx.AsyncClient, invitee: Account, invitation_id: str) -> httpx.Response:
+    return await client.post(f"/v1/me/invitations/{invitation_id}/accept", headers=invitee.headers)
+
+
+async def test_members_are_not_added_directly(client: httpx.AsyncClient, owner: Account) -> None:
     coach = await signup(client, name="Coach")
     response = await client.post(
         members_url(owner), json={"email": coach.email, "role": "editor"}, headers=owner.headers
     )
+    assert_problem(response, 405, "method_not_allowed")
+    assert coach.user_id not in await roles_of(client, owner)
+
+
+async def test_an_accepted_invitation_makes_a_member(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    coach = await signup(client, name="Coach")
+    invited = await invite(client, owner, coach.email, "editor")
+    assert invited.status_code == 201, invited.text
+    assert coach.user_id not in await roles_of(client, owner)
+
+    response = await accept(client, coach, invited.json()["id"])
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["object"] == "member"
@@ -147,65 +178,56 @@ async def test_add_an_existing_user(client: httpx.AsyncClient, owner: Account) -
     ).status_code == 200
 
 
-async def test_add_by_email_ignores_case(client: httpx.AsyncClient, owner: Account) -> None:
+async def test_an_invitation_by_email_ignores_case(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
     coach = await signup(client, name="Coach")
-    response = await client.post(
-        members_url(owner),
-        json={"email": coach.email.upper(), "role": "viewer"},
-        headers=owner.headers,
-    )
+    invited = await invite(client, owner, coach.email.upper(), "viewer")
+    assert invited.status_code == 201, invited.text
+    response = await accept(client, coach, invited.json()["id"])
     assert response.status_code == 201, response.text
     assert response.json()["user_id"] == coach.user_id
 
 
-async def test_add_an_unknown_email_is_422(client: httpx.AsyncClient, owner: Account) -> None:
-    response = await client.post(
-        members_url(owner),
-        json={"email": unique_email("nobody"), "role": "editor"},
-        headers=owner.headers,
-    )
-    body = assert_problem(response, 422, "validation_failed")
-    assert body["errors"][0]["pointer"] == "/email"
-    assert body["errors"][0]["code"] == "user_not_found"
+async def test_an_unknown_email_is_invited_not_added(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    response = await invite(client, owner, unique_email("nobody"), "editor")
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "pending"
     assert len(await list_members(client, owner)) == 1
 
 
-async def test_add_an_existing_member_is_409(client: httpx.AsyncClient, owner: Account) -> None:
+async def test_inviting_an_existing_member_is_409(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
     editor = await add_member(client, owner, "editor")
-    response = await client.post(
-        members_url(owner), json={"email": editor.email, "role": "viewer"}, headers=owner.headers
-    )
+    response = await invite(client, owner, editor.email, "viewer")
     body = assert_problem(response, 409, "already_member")
     assert body.get("member_id") == editor.extra["member_id"]
     assert await roles_of(client, owner) == {owner.user_id: "owner", editor.user_id: "editor"}
 
-    myself = await client.post(
-        members_url(owner), json={"email": owner.email, "role": "viewer"}, headers=owner.headers
-    )
+    myself = await invite(client, owner, owner.email, "viewer")
     assert_problem(myself, 409, "already_member")
     assert (await roles_of(client, owner))[owner.user_id] == "owner"
 
 
-async def test_concurrent_adds_of_one_user_make_one_member(client: httpx.AsyncClient) -> None:
-    """Racing adds of one user: one 201, the others the documented 409 `already_member`."""
+async def test_concurrent_invitations_of_one_email_make_one(client: httpx.AsyncClient) -> None:
+    """Racing invitations of one email: one 201, the others the documented 409."""
     for _ in range(3):
         owner = await signup(client, name="Owner")
         coach = await signup(client, name="Coach")
         responses = await asyncio.gather(
-            *(
-                client.post(
-                    members_url(owner),
-                    json={"email": coach.email, "role": "editor"},
-                    headers=owner.headers,
-                )
-                for _ in range(3)
-            )
+            *(invite(client, owner, coach.email, "editor") for _ in range(3))
         )
         statuses = sorted(r.status_code for r in responses)
         assert statuses == [201, 409, 409], [r.text for r in responses]
+        created = next(r.json() for r in responses if r.status_code == 201)
         for response in responses:
             if response.status_code == 409:
-                assert_problem(response, 409, "already_member")
+                body = assert_problem(response, 409, "already_invited")
+                assert body.get("invitation_id", created["id"]) == created["id"]
+        assert (await accept(client, coach, created["id"])).status_code == 201
         assert await roles_of(client, owner) == {owner.user_id: "owner", coach.user_id: "editor"}
 
 
@@ -224,31 +246,29 @@ async def test_concurrent_adds_of_one_user_make_one_member(client: httpx.AsyncCl
         ),
     ],
 )
-async def test_add_rejects_invalid_bodies(
+async def test_invite_rejects_invalid_bodies(
     client: httpx.AsyncClient,
     owner: Account,
     payload: dict[str, Any],
     pointer: str,
     code: str,
 ) -> None:
-    response = await client.post(members_url(owner), json=payload, headers=owner.headers)
+    response = await client.post(invitations_url(owner), json=payload, headers=owner.headers)
     body = assert_problem(response, 422, "validation_failed")
     found = [(e.get("pointer"), e["code"]) for e in body["errors"]]
     assert any(p == pointer for p, _ in found), found
     if code != "enum":
         assert (pointer, code) in found, found
-    assert len(await list_members(client, owner)) == 1
+    assert (await client.get(invitations_url(owner), headers=owner.headers)).json()["data"] == []
 
 
 async def test_invalid_role_is_rejected_even_for_a_real_user(
     client: httpx.AsyncClient, owner: Account
 ) -> None:
     coach = await signup(client, name="Coach")
-    response = await client.post(
-        members_url(owner), json={"email": coach.email, "role": "superuser"}, headers=owner.headers
-    )
+    response = await invite(client, owner, coach.email, "superuser")
     assert_problem(response, 422, "validation_failed")
-    assert coach.user_id not in await roles_of(client, owner)
+    assert (await client.get("/v1/me/invitations", headers=coach.headers)).json()["data"] == []
 
 
 # --- change role --------------------------------------------------------------------------------
@@ -480,7 +500,9 @@ async def test_non_owners_cannot_manage_members(
     assert single.status_code == 200
 
     response = await client.post(
-        members_url(owner), json={"email": outsider.email, "role": "viewer"}, headers=member.headers
+        invitations_url(owner),
+        json={"email": outsider.email, "role": "viewer"},
+        headers=member.headers,
     )
     assert_problem(response, 403, "forbidden")
     response = await client.patch(
@@ -563,11 +585,10 @@ async def test_removed_members_lose_access_at_once(
     assert_problem(await client.delete(url, headers=editor.headers), 404, "not_found")
     assert_problem(await client.get(url, headers=owner.headers), 404, "not_found")
 
-    # They can be added again afterwards.
-    again = await client.post(
-        members_url(owner), json={"email": editor.email, "role": "viewer"}, headers=owner.headers
-    )
+    # They can be invited again afterwards, and join by accepting.
+    again = await invite(client, owner, editor.email, "viewer")
     assert again.status_code == 201, again.text
+    assert (await accept(client, editor, again.json()["id"])).status_code == 201
     assert (await client.get(workspace_url, headers=editor.headers)).status_code == 200
 
 

@@ -1,0 +1,113 @@
+"""The caller's own side of workspaces: `/v1/me/invitations` to answer, `/v1/me/memberships`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import Response
+
+from app.auth.caller import Caller
+from app.auth.dependencies import CurrentUser
+from app.core.dependencies import ReadDb, WriteDb
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.responses import item_response, page_response
+from app.core.routing import CheckedRoute
+from app.workspaces import invitations, service
+from app.workspaces.router import forget_roles
+from app.workspaces.schemas import Invitation, InvitationList, Member, MembershipList
+
+router = APIRouter(route_class=CheckedRoute, prefix="/v1/me")
+InvitationId = Annotated[str, Path(description="The invitation's id (`inv_…`).")]
+_NOT_YOURS: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "No pending invitation of the caller's has that id (`not_found`): "
+        "another's, revoked, accepted, declined and expired ones alike."
+    }
+}
+
+
+def _user_id(caller: Caller) -> str:
+    assert caller.user_id is not None  # CurrentUser refused API keys
+    return caller.user_id
+
+
+@router.get(
+    "/invitations",
+    tags=["invitations"],
+    operation_id="me_invitations_list",
+    response_model=InvitationList,
+    summary="List the pending invitations to the caller's email",
+)
+async def list_my_invitations(
+    request: Request,
+    caller: CurrentUser,
+    db: ReadDb,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    data, page = await invitations.list_my_invitations(
+        db, user_id=_user_id(caller), cursor=cursor, limit=limit
+    )
+    return page_response(request, InvitationList, data, page)
+
+
+@router.post(
+    "/invitations/{invitation_id}/accept",
+    tags=["invitations"],
+    operation_id="me_invitations_accept",
+    status_code=201,
+    response_model=Member,
+    summary="Accept an invitation: become a member with its role",
+    responses={
+        **_NOT_YOURS,
+        409: {"description": "The caller is a member of that workspace (`already_member`)."},
+    },
+)
+async def accept_invitation(
+    request: Request, caller: CurrentUser, invitation_id: InvitationId, db: WriteDb
+) -> Response:
+    member = await invitations.accept_invitation(
+        db, user_id=_user_id(caller), invitation_id=invitation_id
+    )
+    # This process may remember the caller as "not a member" of the workspace.
+    forget_roles(request, db, member.workspace_id)
+    location = f"/v1/workspaces/{member.workspace_id}/members/{member.id}"
+    return item_response(request, member, status=201, location=location)
+
+
+@router.post(
+    "/invitations/{invitation_id}/decline",
+    tags=["invitations"],
+    operation_id="me_invitations_decline",
+    response_model=Invitation,
+    summary="Decline an invitation (idempotent)",
+    responses=_NOT_YOURS,
+)
+async def decline_invitation(
+    request: Request, caller: CurrentUser, invitation_id: InvitationId, db: WriteDb
+) -> Response:
+    invitation = await invitations.decline_invitation(
+        db, user_id=_user_id(caller), invitation_id=invitation_id
+    )
+    return item_response(request, invitation)
+
+
+@router.get(
+    "/memberships",
+    tags=["me"],
+    operation_id="me_memberships_list",
+    response_model=MembershipList,
+    summary="List the caller's memberships: each workspace with the caller's role",
+)
+async def list_my_memberships(
+    request: Request,
+    caller: CurrentUser,
+    db: ReadDb,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    data, page = await service.list_memberships(
+        db, user_id=_user_id(caller), cursor=cursor, limit=limit
+    )
+    return page_response(request, MembershipList, data, page)
