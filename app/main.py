@@ -142,17 +142,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.schema_head = schema_head()
     app.state.caller_cache = CallerCache(settings.auth_cache_seconds)
     app.state.passwords = Passwords(
-        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        concurrency=settings.password_hash_concurrency,
     )
     app.state.token_policy = TokenPolicy(
         signing_key=app.state.signing_key,
         access_ttl_seconds=settings.access_token_ttl_seconds,
         refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+        refresh_grace_seconds=settings.refresh_grace_seconds,
     )
     app.state.throttle_policy = ThrottlePolicy(
         window_seconds=settings.login_window_seconds,
+        max_per_account_address=settings.login_max_failures_per_account_address,
         max_per_account=settings.login_max_failures_per_account,
         max_per_address=settings.login_max_failures_per_address,
+        signup_window_seconds=settings.signup_window_seconds,
+        signup_max_per_address=settings.signup_max_per_address,
     )
     install_error_handlers(app)
     # Health first: probes are frequent and should not walk the API's routes.

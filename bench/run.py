@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -107,6 +108,11 @@ def wrk(url: str, seconds: int, headers: dict[str, str], script: Path | None) ->
     out = subprocess.run(
         [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
+    return wrk_report(out)
+
+
+def wrk_report(out: str) -> Measure:
+    """The figures of wrk's `--latency` report (RSS left at 0: the caller measures it)."""
     if "Latency Distribution" not in out:
         raise RuntimeError(f"wrk gave no latency distribution:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -180,7 +186,8 @@ def environment(url: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": url,
         "RAPPORT_ENV": "production",
-        "RAPPORT_SECRET_KEY": "bench-" + "k" * 40,
+        # Production refuses a guessable key (repeated characters, say).
+        "RAPPORT_SECRET_KEY": secrets.token_hex(32),
         "RAPPORT_LOG_LEVEL": "INFO",
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -223,7 +224,7 @@ def main() -> None:
     env = {
         **os.environ,
         "RAPPORT_ENV": "production",
-        "RAPPORT_SECRET_KEY": "bench-" + "k" * 40,
+        "RAPPORT_SECRET_KEY": secrets.token_hex(32),  # production refuses a guessable key
         "RAPPORT_LOG_LEVEL": "WARNING",
     }
     subprocess.run(

@@ -30,6 +30,9 @@ os.environ.update(
     # Tests change records behind the app's back (expiring keys in the table, say); the cache
     # itself is tested on its own, with a TTL, in tests/auth/test_caller_cache.py.
     RAPPORT_AUTH_CACHE_SECONDS="0",
+    # A test signs up a dozen users from its one client at most (10 is the default limit); the
+    # throttle itself is tested against this limit in tests/security/test_accounts.py.
+    RAPPORT_SIGNUP_MAX_PER_ADDRESS="30",
 )
 
 from sqlalchemy import select  # noqa: E402

@@ -1,4 +1,4 @@
-"""Users, their refresh tokens, and the login throttle's counters."""
+"""Users, their refresh tokens, and the throttles' counters."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ class RefreshToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per key (`account:<email>` or `address:<ip>`) in the current window."""
+    """A throttle's count per key in its current window: failed logins (`account:<email>`,
+    `account-address:<ip> <email>`, `address:<ip>`) or accounts created (`signup:<ip>`)."""
 
     __tablename__ = "login_throttles"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from app.auth import service
@@ -18,17 +18,31 @@ from app.auth.schemas import (
     TokenResponse,
     TokenRevocation,
 )
-from app.core.dependencies import ReadDb, WriteDb
+from app.core.db import Database
+from app.core.dependencies import ReadDb, WriteDb, database
 from app.core.errors import BadRequest
 from app.core.responses import json_response
 from app.core.routing import CheckedRoute
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1")
+
+
+async def _database(request: Request) -> Database:
+    # A coroutine, as the lean handler (app.core.handlers) runs only those.
+    return database(request)
+
+
+# The database itself, for a route whose service opens its own transaction.
+Databases = Annotated[Database, Depends(_database)]
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _tokens(request: Request) -> service.TokenPolicy:
     return request.app.state.token_policy  # type: ignore[no-any-return]
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.post(
@@ -38,13 +52,18 @@ def _tokens(request: Request) -> service.TokenPolicy:
     status_code=201,
     response_model=Signup,
     summary="Create an account and its personal workspace",
-    responses={409: {"description": "The email is already registered (`email_taken`)."}},
+    responses={
+        409: {"description": "The email is already registered (`email_taken`)."},
+        429: {"description": "Too many sign-ups from the client address (`rate_limited`)."},
+    },
 )
-async def signup(request: Request, body: SignupRequest, db: WriteDb) -> Response:
-    user, workspace, token = await service.signup(
-        db,
+async def signup(request: Request, body: SignupRequest, database: Databases) -> Response:
+    user, workspace, token = await service.client_signup(
+        database,
         request.app.state.passwords,
         _tokens(request),
+        request.app.state.throttle_policy,
+        client_address=_client_address(request),
         email=str(body.email),
         password=body.password,
         name=body.name,
@@ -54,10 +73,9 @@ async def signup(request: Request, body: SignupRequest, db: WriteDb) -> Response
     return json_response(signup, 201, {"Location": "/v1/me", **_NO_STORE})
 
 
-def _invalid_request(detail: str) -> BadRequest:
-    return BadRequest(
-        detail, code="invalid_request", error="invalid_request", error_description=detail
-    )
+def _oauth_error(code: str, detail: str) -> BadRequest:
+    # Problem details plus RFC 6749 §5.2's `error`, so OAuth2 client libraries understand it.
+    return BadRequest(detail, code=code, error=code, error_description=detail)
 
 
 @router.post(
@@ -69,16 +87,22 @@ def _invalid_request(detail: str) -> BadRequest:
     responses={
         400: {
             "description": "`invalid_grant` (wrong credentials, or a used or revoked refresh "
-            "token) or `invalid_request`."
+            "token), `invalid_request` (a parameter the grant needs is missing) or "
+            "`unsupported_grant_type` (a `grant_type` other than `password` and "
+            "`refresh_token`)."
         },
-        429: {"description": "Too many failed logins for the account or address."},
+        429: {
+            "description": "Too many failed logins for the account from this address, for the "
+            "account from all addresses, or from this address (`rate_limited`)."
+        },
     },
 )
 async def token(request: Request, form: Annotated[TokenRequest, Form()], db: WriteDb) -> Response:
     if form.grant_type == "password":
         if not form.username or form.password is None:
-            raise _invalid_request("The password grant needs `username` and `password`.")
-        client = request.client.host if request.client else "unknown"
+            raise _oauth_error(
+                "invalid_request", "The password grant needs `username` and `password`."
+            )
         result = await service.password_grant(
             db,
             request.app.state.passwords,
@@ -86,12 +110,16 @@ async def token(request: Request, form: Annotated[TokenRequest, Form()], db: Wri
             request.app.state.throttle_policy,
             email=form.username,
             password=form.password,
-            client_address=client,
+            client_address=_client_address(request),
         )
-    else:
+    elif form.grant_type == "refresh_token":
         if not form.refresh_token:
-            raise _invalid_request("The refresh_token grant needs `refresh_token`.")
+            raise _oauth_error("invalid_request", "The refresh_token grant needs `refresh_token`.")
         result = await service.refresh_grant(db, _tokens(request), refresh_token=form.refresh_token)
+    else:
+        raise _oauth_error(
+            "unsupported_grant_type", "`grant_type` must be `password` or `refresh_token`."
+        )
     return json_response(result, headers=_NO_STORE)
 
 

@@ -34,7 +34,13 @@ class User(Resource):
 class TokenRequest(StrictInput):
     """OAuth2 token request (form-encoded): `password` or `refresh_token` grant."""
 
-    grant_type: Literal["password", "refresh_token"]
+    # Any string, so that another grant is answered as RFC 6749 §5.2 says (400
+    # `unsupported_grant_type`) rather than as a validation error.
+    grant_type: str = Field(
+        max_length=100,
+        description="`password` or `refresh_token`; another is 400 `unsupported_grant_type`.",
+        examples=["password", "refresh_token"],
+    )
     username: str | None = Field(
         default=None, max_length=320, description="Email (password grant)."
     )

@@ -1,4 +1,4 @@
-"""Sign-up, the OAuth2 grants with rotating refresh tokens, and the login throttle."""
+"""Sign-up, and the OAuth2 grants with rotating refresh tokens, each behind its throttle."""
 
 from __future__ import annotations
 
@@ -13,9 +13,16 @@ from app.auth.models import refresh_tokens, users
 from app.auth.schemas import ME_MEMBERSHIPS_SHOWN, Me, MeMembership, TokenResponse, User
 from app.auth.throttle import ThrottlePolicy
 from app.core import ids
-from app.core.db import ConstraintViolation, Db, utcnow
+from app.core.db import ConstraintViolation, Database, Db, Row, utcnow
 from app.core.errors import BadRequest, Conflict, FieldError
-from app.core.security import Passwords, digest, issue_access_token, new_token
+from app.core.security import (
+    Passwords,
+    access_token_id,
+    digest,
+    issue_access_token,
+    new_token,
+    successor_token,
+)
 from app.workspaces import service as workspaces
 from app.workspaces.models import memberships
 from app.workspaces.models import workspaces as workspaces_table
@@ -29,6 +36,9 @@ class TokenPolicy:
     signing_key: str
     access_ttl_seconds: int
     refresh_ttl_seconds: int
+    # How long after its rotation a refresh token presented again gets the same new pair; the
+    # app sets it (scripts that only sign up need none).
+    refresh_grace_seconds: int = 0
 
 
 def _invalid_grant(detail: str, *, keep_changes: bool = False) -> BadRequest:
@@ -55,6 +65,40 @@ def _email_taken() -> Conflict:
     )
 
 
+async def client_signup(
+    database: Database,
+    passwords: Passwords,
+    tokens: TokenPolicy,
+    policy: ThrottlePolicy,
+    *,
+    client_address: str,
+    email: str,
+    password: str,
+    name: str,
+    workspace_name: str | None,
+) -> tuple[User, Workspace, TokenResponse]:
+    """`signup` asked for by a client: too many attempts from its address answer 429.
+
+    Its own transaction, begun once the password is hashed: a sign-up waiting its turn at
+    Argon2 then holds no pooled connection, no lock and (SQLite) not the write lock. Holding
+    them, a burst of sign-ups starved every other request (docs/performance.md)."""
+    reader = database.reader()
+    # Counted before anything else, so that a refused sign-up costs no hashing.
+    await throttle.admit_signup(reader, policy, client_address=client_address, now=utcnow())
+    if await reader.first(_user_by_email, {"email_key": email.lower()}) is not None:
+        raise _email_taken()
+    password_hash = await passwords.hash(password)
+    async with database.transaction() as db:
+        return await _create_account(
+            db,
+            tokens,
+            email=email,
+            password_hash=password_hash,
+            name=name,
+            workspace_name=workspace_name,
+        )
+
+
 async def signup(
     db: Db,
     passwords: Passwords,
@@ -66,17 +110,34 @@ async def signup(
     workspace_name: str | None,
 ) -> tuple[User, Workspace, TokenResponse]:
     """Create a user, their personal workspace (as owner) and a first pair of tokens."""
-    email_key = email.lower()
-    if await db.first(_user_by_email, {"email_key": email_key}) is not None:
+    if await db.first(_user_by_email, {"email_key": email.lower()}) is not None:
         raise _email_taken()
-    password_hash = await passwords.hash(password)
+    return await _create_account(
+        db,
+        tokens,
+        email=email,
+        password_hash=await passwords.hash(password),
+        name=name,
+        workspace_name=workspace_name,
+    )
+
+
+async def _create_account(
+    db: Db,
+    tokens: TokenPolicy,
+    *,
+    email: str,
+    password_hash: str,
+    name: str,
+    workspace_name: str | None,
+) -> tuple[User, Workspace, TokenResponse]:
     now = utcnow()
     insert_user = (
         insert(users)
         .values(
             id=ids.new_id("usr"),
             email=email,
-            email_key=email_key,
+            email_key=email.lower(),
             name=name,
             password_hash=password_hash,
             created_at=now,
@@ -87,7 +148,7 @@ async def signup(
     try:
         row = await db.one(insert_user)
     except ConstraintViolation as exc:
-        # Another sign-up with this email won the race between the check above and this insert.
+        # Another sign-up with this email won the race between the check and this insert.
         raise _email_taken() from exc
     workspace = await workspaces.create_workspace(db, row["id"], workspace_name or name)
     token = await _issue_tokens(db, tokens, row["id"], family_id=None)
@@ -95,11 +156,17 @@ async def signup(
 
 
 async def _issue_tokens(
-    db: Db, policy: TokenPolicy, user_id: str, *, family_id: str | None
+    db: Db,
+    policy: TokenPolicy,
+    user_id: str,
+    *,
+    family_id: str | None,
+    refresh: str | None = None,
+    now: datetime | None = None,
 ) -> TokenResponse:
-    access, _ = issue_access_token(user_id, policy.signing_key, policy.access_ttl_seconds)
-    refresh = new_token(REFRESH_TOKEN_PREFIX)
-    now = utcnow()
+    """Store a refresh token (`refresh`, or a new random one) and answer it with an access token."""
+    refresh = refresh or new_token(REFRESH_TOKEN_PREFIX)
+    now = now or utcnow()
     token_id = ids.new_id("rtk")
     await db.execute(
         insert(refresh_tokens).values(
@@ -110,6 +177,21 @@ async def _issue_tokens(
             created_at=now,
             expires_at=now + timedelta(seconds=policy.refresh_ttl_seconds),
         )
+    )
+    return _token_response(policy, user_id, refresh, issued_at=now)
+
+
+def _token_response(
+    policy: TokenPolicy, user_id: str, refresh: str, *, issued_at: datetime
+) -> TokenResponse:
+    # Everything in the access token follows from the refresh token and the time of issue, so
+    # answering one rotation again gives the very same pair.
+    access, _ = issue_access_token(
+        user_id,
+        policy.signing_key,
+        policy.access_ttl_seconds,
+        issued_at=issued_at,
+        token_id=access_token_id(refresh, policy.signing_key),
     )
     return TokenResponse(
         access_token=access,
@@ -129,23 +211,19 @@ async def password_grant(
     password: str,
     client_address: str,
 ) -> TokenResponse:
-    """Log in with email and password; repeated failures per account or address answer 429."""
-    account, address = throttle.account_key(email), throttle.address_key(client_address)
+    """Log in with email and password; repeated failures from the address, to the account or from
+    everywhere to the account answer 429 (the limits: `ThrottlePolicy`)."""
+    counters = throttle.LoginCounters.of(email, client_address)
     now = utcnow()
-    window = timedelta(seconds=policy.window_seconds)
-    # Checked before the password, so a locked account costs no hashing. The address check is
-    # not serialised: it can be exceeded by as many logins as are in flight from one address.
-    held = await throttle.hold_account(db, account, now, window)
-    throttle.ensure_below(held, policy.max_per_account, now, window)
-    address_state = await throttle.address_state(db, address, now, window)
-    throttle.ensure_below(address_state, policy.max_per_address, now, window)
+    # Checked before the password, so a locked account costs no hashing.
+    await throttle.ensure_login_allowed(db, policy, counters, now)
     user = await db.first(_user_by_email, {"email_key": email.lower()})
     # An unknown email is verified against a dummy hash: both answers take as long.
     matched = await passwords.verify(user["password_hash"] if user else None, password)
     if user is None or not matched:
-        await throttle.record_failure(db, (account, address), now, window)
+        await throttle.record_login_failure(db, policy, counters, now)
         raise _invalid_grant("Incorrect email or password.", keep_changes=True)
-    await throttle.clear(db, account)
+    await throttle.clear_login_failures(db, counters)
     return await _issue_tokens(db, tokens, user["id"], family_id=None)
 
 
@@ -167,28 +245,56 @@ def _revoke_family(family_id: str, now: datetime) -> Any:
     )
 
 
+_INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
+
+
 async def refresh_grant(db: Db, tokens: TokenPolicy, *, refresh_token: str) -> TokenResponse:
-    """Rotate a refresh token. Presenting a rotated one again revokes its whole family."""
-    row = await db.first(_token_by_hash, {"token_hash": digest(refresh_token)})
+    """Rotate a refresh token. Presented again within the grace window (a retry, a second tab),
+    it gets the same new pair; later, it revokes its whole family."""
+    token_hash = digest(refresh_token)
+    row = await db.first(_token_by_hash, {"token_hash": token_hash})
     now = utcnow()
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
-        raise _invalid_grant("The refresh token is invalid, expired or revoked.")
-    claimed = await db.execute(
-        update(refresh_tokens)
-        .where(
-            refresh_tokens.c.id == row["id"],
-            refresh_tokens.c.rotated_at.is_(None),
-            refresh_tokens.c.revoked_at.is_(None),
+        raise _invalid_grant(_INVALID_REFRESH)
+    # Derived, not random: a repeated rotation finds its successor again by this token's hash.
+    successor = successor_token(refresh_token, tokens.signing_key, REFRESH_TOKEN_PREFIX)
+    if row["rotated_at"] is None:
+        claimed = await db.execute(
+            update(refresh_tokens)
+            .where(
+                refresh_tokens.c.id == row["id"],
+                refresh_tokens.c.rotated_at.is_(None),
+                refresh_tokens.c.revoked_at.is_(None),
+            )
+            .values(rotated_at=now)
         )
-        .values(rotated_at=now)
+        if claimed:
+            return await _issue_tokens(
+                db, tokens, row["user_id"], family_id=row["family_id"], refresh=successor, now=now
+            )
+        # A parallel refresh of this token rotated it first (on PostgreSQL the update above
+        # waited for its commit): answer as it did.
+        row = await db.one(_token_by_hash, {"token_hash": token_hash})
+    return await _rotated_again(db, tokens, row, successor, now)
+
+
+async def _rotated_again(
+    db: Db, tokens: TokenPolicy, row: Row, successor: str, now: datetime
+) -> TokenResponse:
+    """A rotated token presented again: within the grace window, the pair its rotation issued
+    while that is still unused (OAuth 2.0 Security BCP, RFC 9700 §4.14.2); after it, a leak."""
+    grace = timedelta(seconds=tokens.refresh_grace_seconds)
+    if row["revoked_at"] is None and now - row["rotated_at"] < grace:
+        issued = await db.first(_token_by_hash, {"token_hash": digest(successor)})
+        if issued is None or issued["rotated_at"] is not None or issued["revoked_at"] is not None:
+            # Its successor moved on, or the session ended: there is no pair to give again.
+            raise _invalid_grant(_INVALID_REFRESH)
+        return _token_response(tokens, row["user_id"], successor, issued_at=row["rotated_at"])
+    # A rotated token presented again means it leaked: end every session of that login.
+    await db.execute(_revoke_family(row["family_id"], now))
+    raise _invalid_grant(
+        "The refresh token was already used; its session has been revoked.", keep_changes=True
     )
-    if not claimed:
-        # A rotated token presented again means it leaked: end every session of that login.
-        await db.execute(_revoke_family(row["family_id"], now))
-        raise _invalid_grant(
-            "The refresh token was already used; its session has been revoked.", keep_changes=True
-        )
-    return await _issue_tokens(db, tokens, row["user_id"], family_id=row["family_id"])
 
 
 async def revoke(db: Db, *, token: str) -> None:

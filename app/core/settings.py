@@ -37,10 +37,19 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = []
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=3_600)
-    # Failed logins tolerated per window before 429, per account and per client address.
+    # Failed logins tolerated per window before 429: per account from one client address, per
+    # account from all addresses together (a ceiling, so that guesses from elsewhere cannot lock
+    # the owner out of their own address), and per client address.
     login_window_seconds: int = Field(default=900, ge=1)
-    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_account_address: int = Field(default=5, ge=1)
+    login_max_failures_per_account: int = Field(default=100, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
+    # Sign-up attempts per client address (IPv6: per /64) per window before 429.
+    signup_window_seconds: int = Field(default=3_600, ge=1)
+    signup_max_per_address: int = Field(default=10, ge=1)
+    # A refresh token presented again this soon after its rotation gets the same new pair
+    # (a retry, two tabs) instead of revoking its session; 0 disables.
+    refresh_grace_seconds: int = Field(default=30, ge=0, le=300)
     # How long a process may trust a verified API key or a user's role without asking the
     # database again (0 disables). Changes through the same process take effect at once.
     auth_cache_seconds: float = Field(default=5.0, ge=0, le=300)
@@ -49,6 +58,9 @@ class Settings(BaseSettings):
     # Argon2id cost (RFC 9106 defaults); tests lower it to stay fast.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65_536, ge=1_024)
+    # Argon2 computations running at once per process; the others wait their turn, so that a
+    # burst of sign-ups or logins leaves CPU for every other request (2 suits two cores).
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     db_pool_size: int = Field(default=32, ge=1, le=500)
     log_level: str = "INFO"
@@ -62,7 +74,7 @@ class Settings(BaseSettings):
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @field_validator("trusted_proxies")

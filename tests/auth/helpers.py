@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.auth.models import login_throttles, refresh_tokens, users
 from app.core.db import Database
+from app.core.security import digest
 from tests.conftest import PASSWORD
 
 TOKEN_URL = "/v1/auth/token"
@@ -45,3 +49,12 @@ async def throttle_failures(database: Database, key: str) -> int | None:
     stmt = select(login_throttles.c.failures).where(login_throttles.c.key == key)
     value = await database.reader().scalar(stmt)
     return None if value is None else int(value)
+
+
+async def outlive_refresh_grace(app: Any, database: Database, refresh_token: str) -> None:
+    """Move a rotated refresh token's rotation back past the grace window, as if presented late."""
+    grace = timedelta(seconds=app.state.token_policy.refresh_grace_seconds + 1)
+    used = refresh_tokens.c.token_hash == digest(refresh_token)
+    async with database.transaction() as db:
+        rotated_at = await db.scalar(select(refresh_tokens.c.rotated_at).where(used))
+        await db.execute(update(refresh_tokens).where(used).values(rotated_at=rotated_at - grace))
