@@ -143,6 +143,8 @@ def _expired_token(app: Any, user_id: str) -> str:
 # (scope, or "" for none; "users" marks routes API keys may not use)
 EXPECTED = {
     "get /v1/me": ("", "users"),
+    "post /v1/me/password": ("", "users"),
+    "post /v1/me/sign-out-everywhere": ("", "users"),
     "get /v1/me/memberships": ("", "users"),
     "get /v1/me/invitations": ("", "users"),
     "post /v1/me/invitations/{invitation_id}/accept": ("", "users"),

@@ -6,9 +6,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 
 from app.api_keys.models import api_keys
+from app.auth.models import refresh_tokens
 from app.auth.scopes import KEY_SCOPES, ROLE_SCOPES, Role, expand
 from app.core import ids
 from app.core.db import Db, utcnow
@@ -26,6 +27,8 @@ class Caller:
     """A verified credential: a user (by access token) or an API key bound to one workspace."""
 
     user_id: str | None = None
+    # The login session (refresh token family) a user's access token was issued in.
+    session_id: str | None = None
     api_key_id: str | None = None
     key_workspace_id: str | None = None
     key_scopes: frozenset[str] = frozenset()
@@ -78,6 +81,13 @@ class CallerCache:
         self._generation += 1
         for key, (_, value) in list(self._entries.items()):
             if isinstance(value, Caller) and value.api_key_id == key_id:
+                self._entries.pop(key, None)
+
+    def forget_sessions(self, user_id: str) -> None:
+        """Some of the user's sessions ended: whether each is alive is read again."""
+        self._generation += 1
+        for key, (_, value) in list(self._entries.items()):
+            if key[0] == "session" and value == (user_id, True):
                 self._entries.pop(key, None)
 
     def forget_workspace(self, workspace_id: str) -> None:
@@ -171,10 +181,40 @@ async def resolve_caller(
         raise Unauthenticated("Use `Authorization: Bearer <token>`.")
     if token.startswith(API_KEY_PREFIX):
         return await _api_key_caller(db, token, cache, fresh=fresh)
-    user_id = read_access_token(token, signing_key)
-    if user_id is None:
+    claims = read_access_token(token, signing_key)
+    if claims is None:
         raise Unauthenticated("The access token is invalid or has expired.", code="invalid_token")
-    return Caller(user_id=user_id)
+    if not await _session_alive(db, claims.user_id, claims.session_id, cache, fresh=fresh):
+        raise Unauthenticated(
+            "The session of this access token has ended (signed out, or revoked).",
+            code="invalid_token",
+        )
+    return Caller(user_id=claims.user_id, session_id=claims.session_id)
+
+
+# A session is alive while a refresh token of its family is not revoked (ending a session
+# revokes them all at once).
+_session_is_alive = select(
+    exists().where(
+        refresh_tokens.c.family_id == bindparam("session_id"),
+        refresh_tokens.c.user_id == bindparam("user_id"),
+        refresh_tokens.c.revoked_at.is_(None),
+    )
+)
+
+
+async def _session_alive(
+    db: Db, user_id: str, session_id: str, cache: CallerCache, *, fresh: bool
+) -> bool:
+    cache_key = ("session", session_id)
+    if not fresh:
+        cached = cache.get(cache_key)
+        if isinstance(cached, tuple):
+            return bool(cached == (user_id, True))
+    generation = cache.generation
+    alive = bool(await db.scalar(_session_is_alive, {"session_id": session_id, "user_id": user_id}))
+    cache.put(cache_key, (user_id, alive), generation)
+    return alive
 
 
 def key_scopes(stored: list[str], creator_role: str | None) -> frozenset[str]:

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from app.auth import service
-from app.auth.dependencies import CurrentUser
+from app.auth.caller import Caller
+from app.auth.dependencies import CurrentUser, caller_cache
 from app.auth.schemas import (
     Me,
+    PasswordChange,
     RevokeRequest,
     Signup,
     SignupRequest,
@@ -21,7 +23,7 @@ from app.auth.schemas import (
 from app.core.db import Database
 from app.core.dependencies import ReadDb, WriteDb, database
 from app.core.errors import BadRequest
-from app.core.responses import json_response
+from app.core.responses import json_response, no_content
 from app.core.routing import CheckedRoute
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1")
@@ -39,6 +41,12 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 def _tokens(request: Request) -> service.TokenPolicy:
     return request.app.state.token_policy  # type: ignore[no-any-return]
+
+
+def _sessions_ended(request: Request) -> service.SessionsEnded:
+    """Once a change that ended some of a user's sessions commits, this process stops trusting
+    their access tokens at once (other processes within RAPPORT_AUTH_CACHE_SECONDS)."""
+    return caller_cache(request).forget_sessions
 
 
 def _client_address(request: Request) -> str:
@@ -115,7 +123,9 @@ async def token(request: Request, form: Annotated[TokenRequest, Form()], db: Wri
     elif form.grant_type == "refresh_token":
         if not form.refresh_token:
             raise _oauth_error("invalid_request", "The refresh_token grant needs `refresh_token`.")
-        result = await service.refresh_grant(db, _tokens(request), refresh_token=form.refresh_token)
+        result = await service.refresh_grant(
+            db, _tokens(request), refresh_token=form.refresh_token, ended=_sessions_ended(request)
+        )
     else:
         raise _oauth_error(
             "unsupported_grant_type", "`grant_type` must be `password` or `refresh_token`."
@@ -130,8 +140,10 @@ async def token(request: Request, form: Annotated[TokenRequest, Form()], db: Wri
     response_model=TokenRevocation,
     summary="Revoke a refresh token and the session it belongs to (RFC 7009)",
 )
-async def revoke(form: Annotated[RevokeRequest, Form()], db: WriteDb) -> TokenRevocation:
-    await service.revoke(db, token=form.token)
+async def revoke(
+    request: Request, form: Annotated[RevokeRequest, Form()], db: WriteDb
+) -> TokenRevocation:
+    await service.revoke(db, token=form.token, ended=_sessions_ended(request))
     return TokenRevocation(revoked=True)
 
 
@@ -145,3 +157,55 @@ async def revoke(form: Annotated[RevokeRequest, Form()], db: WriteDb) -> TokenRe
 async def me(caller: CurrentUser, db: ReadDb) -> Response:
     assert caller.user_id is not None
     return json_response(await service.me(db, caller.user_id))
+
+
+def _user(caller: Caller) -> tuple[str, str]:
+    if caller.user_id is None or caller.session_id is None:  # CurrentUser refused keys already
+        raise BadRequest("Only a user's access token can do this.", code="user_token_required")
+    return caller.user_id, caller.session_id
+
+
+@router.post(
+    "/me/password",
+    tags=["me"],
+    operation_id="me_change_password",
+    status_code=204,
+    response_class=Response,
+    summary="Change the password; every other session is signed out",
+    responses={
+        422: {"description": "`current_password` is not the account's (`incorrect_password`)."},
+        429: {"description": "Too many wrong passwords for the account (`rate_limited`)."},
+    },
+)
+async def change_password(
+    request: Request, body: PasswordChange, caller: CurrentUser, db: WriteDb
+) -> Response:
+    user_id, session_id = _user(caller)
+    await service.change_password(
+        db,
+        request.app.state.passwords,
+        request.app.state.throttle_policy,
+        user_id=user_id,
+        session_id=session_id,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        client_address=_client_address(request),
+        ended=_sessions_ended(request),
+    )
+    return no_content()
+
+
+@router.post(
+    "/me/sign-out-everywhere",
+    tags=["me"],
+    operation_id="me_sign_out_everywhere",
+    status_code=204,
+    response_class=Response,
+    summary="End every session of the user, this one included",
+)
+async def sign_out_everywhere(request: Request, caller: CurrentUser, db: WriteDb) -> Response:
+    user_id, _ = _user(caller)
+    await service.end_sessions(
+        db, user_id=user_id, keep_session_id=None, ended=_sessions_ended(request)
+    )
+    return no_content()

@@ -25,6 +25,13 @@ class SignupRequest(InputModel):
     )
 
 
+class PasswordChange(InputModel):
+    """A new password, proven by the current one."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Password
+
+
 class User(Resource):
     object: Literal["user"] = "user"
     email: str

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -14,7 +16,7 @@ from app.auth.schemas import ME_MEMBERSHIPS_SHOWN, Me, MeMembership, TokenRespon
 from app.auth.throttle import ThrottlePolicy
 from app.core import ids
 from app.core.db import ConstraintViolation, Database, Db, Row, utcnow
-from app.core.errors import BadRequest, Conflict, FieldError
+from app.core.errors import BadRequest, Conflict, FieldError, ValidationFailed
 from app.core.security import (
     Passwords,
     access_token_id,
@@ -178,11 +180,13 @@ async def _issue_tokens(
             expires_at=now + timedelta(seconds=policy.refresh_ttl_seconds),
         )
     )
-    return _token_response(policy, user_id, refresh, issued_at=now)
+    return _token_response(
+        policy, user_id, refresh, session_id=family_id or token_id, issued_at=now
+    )
 
 
 def _token_response(
-    policy: TokenPolicy, user_id: str, refresh: str, *, issued_at: datetime
+    policy: TokenPolicy, user_id: str, refresh: str, *, session_id: str, issued_at: datetime
 ) -> TokenResponse:
     # Everything in the access token follows from the refresh token and the time of issue, so
     # answering one rotation again gives the very same pair.
@@ -190,6 +194,7 @@ def _token_response(
         user_id,
         policy.signing_key,
         policy.access_ttl_seconds,
+        session_id=session_id,
         issued_at=issued_at,
         token_id=access_token_id(refresh, policy.signing_key),
     )
@@ -248,9 +253,19 @@ def _revoke_family(family_id: str, now: datetime) -> Any:
 _INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
 
 
-async def refresh_grant(db: Db, tokens: TokenPolicy, *, refresh_token: str) -> TokenResponse:
+SessionsEnded = Callable[[str], None]
+
+
+def _ignore(user_id: str) -> None:
+    """No process cache to tell (scripts)."""
+
+
+async def refresh_grant(
+    db: Db, tokens: TokenPolicy, *, refresh_token: str, ended: SessionsEnded = _ignore
+) -> TokenResponse:
     """Rotate a refresh token. Presented again within the grace window (a retry, a second tab),
-    it gets the same new pair; later, it revokes its whole family."""
+    it gets the same new pair; later, it revokes its whole family (and `ended(user_id)` runs
+    once that is committed)."""
     token_hash = digest(refresh_token)
     row = await db.first(_token_by_hash, {"token_hash": token_hash})
     now = utcnow()
@@ -275,11 +290,11 @@ async def refresh_grant(db: Db, tokens: TokenPolicy, *, refresh_token: str) -> T
         # A parallel refresh of this token rotated it first (on PostgreSQL the update above
         # waited for its commit): answer as it did.
         row = await db.one(_token_by_hash, {"token_hash": token_hash})
-    return await _rotated_again(db, tokens, row, successor, now)
+    return await _rotated_again(db, tokens, row, successor, now, ended)
 
 
 async def _rotated_again(
-    db: Db, tokens: TokenPolicy, row: Row, successor: str, now: datetime
+    db: Db, tokens: TokenPolicy, row: Row, successor: str, now: datetime, ended: SessionsEnded
 ) -> TokenResponse:
     """A rotated token presented again: within the grace window, the pair its rotation issued
     while that is still unused (OAuth 2.0 Security BCP, RFC 9700 §4.14.2); after it, a leak."""
@@ -289,19 +304,91 @@ async def _rotated_again(
         if issued is None or issued["rotated_at"] is not None or issued["revoked_at"] is not None:
             # Its successor moved on, or the session ended: there is no pair to give again.
             raise _invalid_grant(_INVALID_REFRESH)
-        return _token_response(tokens, row["user_id"], successor, issued_at=row["rotated_at"])
+        return _token_response(
+            tokens,
+            row["user_id"],
+            successor,
+            session_id=row["family_id"],
+            issued_at=row["rotated_at"],
+        )
     # A rotated token presented again means it leaked: end every session of that login.
     await db.execute(_revoke_family(row["family_id"], now))
+    db.after_commit(partial(ended, row["user_id"]))
     raise _invalid_grant(
         "The refresh token was already used; its session has been revoked.", keep_changes=True
     )
 
 
-async def revoke(db: Db, *, token: str) -> None:
-    """Revoke the session (token family) a refresh token belongs to; unknown tokens are ignored."""
+async def revoke(db: Db, *, token: str, ended: SessionsEnded = _ignore) -> None:
+    """Revoke the session (token family) a refresh token belongs to; unknown tokens are ignored.
+    Its access tokens are refused from the commit on."""
     row = await db.first(_token_by_hash, {"token_hash": digest(token)})
     if row is not None:
         await db.execute(_revoke_family(row["family_id"], utcnow()))
+        db.after_commit(partial(ended, row["user_id"]))
+
+
+def _revoke_sessions_of(user_id: str, now: datetime, *, keep: str | None) -> Any:
+    stmt = update(refresh_tokens).where(
+        refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None)
+    )
+    if keep is not None:
+        stmt = stmt.where(refresh_tokens.c.family_id != keep)
+    return stmt.values(revoked_at=now)
+
+
+async def end_sessions(
+    db: Db, *, user_id: str, keep_session_id: str | None, ended: SessionsEnded = _ignore
+) -> None:
+    """Sign the user out of every session (but `keep_session_id`): their refresh tokens are
+    revoked, and access tokens of those sessions refused from the commit on."""
+    await db.execute(_revoke_sessions_of(user_id, utcnow(), keep=keep_session_id))
+    db.after_commit(partial(ended, user_id))
+
+
+_password_of = select(users.c.email, users.c.password_hash).where(
+    users.c.id == bindparam("user_id")
+)
+
+
+async def change_password(
+    db: Db,
+    passwords: Passwords,
+    policy: ThrottlePolicy,
+    *,
+    user_id: str,
+    session_id: str,
+    current_password: str,
+    new_password: str,
+    client_address: str,
+    ended: SessionsEnded = _ignore,
+) -> None:
+    """Change the password, proven by the current one, and end every other session. A wrong
+    current password counts as a failed login (a stolen access token must not become a way to
+    guess the password faster than logging in)."""
+    user = await db.one(_password_of, {"user_id": user_id}, missing="The user no longer exists.")
+    counters = throttle.LoginCounters.of(user["email"], client_address)
+    now = utcnow()
+    await throttle.ensure_login_allowed(db, policy, counters, now)
+    if not await passwords.verify(user["password_hash"], current_password):
+        await throttle.record_login_failure(db, policy, counters, now)
+        raise ValidationFailed(
+            "The current password is not correct.",
+            errors=[
+                FieldError(
+                    pointer="/current_password",
+                    detail="Not the account's password.",
+                    code="incorrect_password",
+                )
+            ],
+            keep_changes=True,
+        )
+    await db.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(password_hash=await passwords.hash(new_password), updated_at=now)
+    )
+    await end_sessions(db, user_id=user_id, keep_session_id=session_id, ended=ended)
 
 
 _user_by_id = select(

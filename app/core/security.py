@@ -9,6 +9,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -99,14 +100,17 @@ def issue_access_token(
     key: str,
     ttl_seconds: int,
     *,
+    session_id: str,
     issued_at: datetime | None = None,
     token_id: str | None = None,
 ) -> tuple[str, datetime]:
-    """A signed access token; given `issued_at` and `token_id`, the same one every time."""
+    """A signed access token of the session (`sid`) it was issued in; given `issued_at` and
+    `token_id`, the same one every time."""
     now = issued_at or utcnow()
     expires = now + timedelta(seconds=ttl_seconds)
     claims = {
         "sub": user_id,
+        "sid": session_id,
         "aud": ACCESS_TOKEN_AUDIENCE,
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
@@ -115,17 +119,26 @@ def issue_access_token(
     return jwt.encode(claims, key, algorithm=_JWT_ALGORITHM), expires
 
 
-def read_access_token(token: str, key: str) -> str | None:
-    """The user id an access token names, or None when it is invalid or expired."""
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: str
+    session_id: str
+
+
+def read_access_token(token: str, key: str) -> AccessClaims | None:
+    """The user and session an access token names, or None when it is invalid or expired (or
+    names no session: every token is refused once its session ends, so one without is too)."""
     try:
         claims = jwt.decode(
             token,
             key,
             algorithms=[_JWT_ALGORITHM],
             audience=ACCESS_TOKEN_AUDIENCE,
-            options={"require": ["sub", "exp", "aud"]},
+            options={"require": ["sub", "sid", "exp", "aud"]},
         )
     except jwt.PyJWTError:
         return None
-    subject = claims.get("sub")
-    return subject if isinstance(subject, str) else None
+    subject, session = claims.get("sub"), claims.get("sid")
+    if not isinstance(subject, str) or not isinstance(session, str):
+        return None
+    return AccessClaims(subject, session)

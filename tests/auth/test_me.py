@@ -131,10 +131,21 @@ async def test_a_token_signed_with_another_key_is_invalid_token(
     assert_unauthenticated(response, "invalid_token")
 
 
+def session_of(account: Account) -> str:
+    """The session (`sid`) the account's access token was issued in."""
+    sid: str = jwt.decode(account.access_token, options={"verify_signature": False})["sid"]
+    return sid
+
+
 async def test_a_well_signed_fresh_token_is_accepted(
     client: httpx.AsyncClient, app: Any, owner: Account
 ) -> None:
-    claims = {"sub": owner.user_id, "aud": "rapport-api", "exp": int(time.time()) + 600}
+    claims = {
+        "sub": owner.user_id,
+        "sid": session_of(owner),
+        "aud": "rapport-api",
+        "exp": int(time.time()) + 600,
+    }
 
     response = await client.get("/v1/me", headers=bearer(make_token(app, claims)))
 
@@ -149,12 +160,20 @@ async def test_a_well_signed_fresh_token_is_accepted(
         pytest.param({"aud": None}, id="no-audience"),
         pytest.param({"exp": None}, id="no-expiry"),
         pytest.param({"sub": None}, id="no-subject"),
+        pytest.param({"sid": None}, id="no-session"),
+        pytest.param({"sid": "rtk_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"}, id="unknown-session"),
     ],
 )
 async def test_a_token_with_wrong_or_missing_claims_is_invalid_token(
     client: httpx.AsyncClient, app: Any, owner: Account, claims: dict[str, Any]
 ) -> None:
-    full = {"sub": owner.user_id, "aud": "rapport-api", "exp": int(time.time()) + 600, **claims}
+    full = {
+        "sub": owner.user_id,
+        "sid": session_of(owner),
+        "aud": "rapport-api",
+        "exp": int(time.time()) + 600,
+        **claims,
+    }
     token = make_token(app, {k: v for k, v in full.items() if v is not None})
 
     response = await client.get("/v1/me", headers=bearer(token))
