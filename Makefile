@@ -6,13 +6,24 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench bench-instructions bench-signup-burst bench-scale clean
+.PHONY: lock run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench bench-instructions bench-signup-burst bench-scale clean
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements/dev.txt locks (hashes checked), then the project itself.
+$(STAMP): pyproject.toml requirements/dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+## make lock: re-resolve requirements/dev.txt and runtime.txt from pyproject.toml, keeping the
+## locked versions that still fit (make lock UPGRADE=--upgrade, or UPGRADE='--upgrade-package X')
+# runtime.txt is constrained by dev.txt, so the image runs the versions the tests ran.
+UPGRADE ?=
+LOCK := $(BIN)/uv pip compile --quiet --universal --generate-hashes --custom-compile-command 'make lock'
+lock: $(STAMP)
+	$(LOCK) $(UPGRADE) --extra dev -o requirements/dev.txt pyproject.toml
+	$(LOCK) -c requirements/dev.txt -o requirements/runtime.txt pyproject.toml
 
 ## make run: install, migrate the SQLite file, seed demo data, serve on http://127.0.0.1:8000
 run: $(STAMP) migrate seed
