@@ -109,7 +109,8 @@ def check_routes(routes: Iterable[BaseRoute]) -> None:
 
 def caller_cache(request: Request) -> CallerCache:
     cache_ = request.app.state.caller_cache
-    assert isinstance(cache_, CallerCache)
+    if not isinstance(cache_, CallerCache):
+        raise RuntimeError("The app's caller cache is not set: its lifespan has not started.")
     return cache_
 
 
@@ -146,13 +147,25 @@ def _caller_dependency(scopes: tuple[str, ...]) -> Callable[[Request], Coroutine
     async def scoped_caller(request: Request) -> Caller:
         caller = await _caller(request, fresh=_privileged(scopes))
         if USER_ONLY in scopes and not caller.is_user:
-            raise Forbidden(
-                "This endpoint is for users; API keys cannot use it.", code="user_token_required"
-            )
+            raise _users_only()
         _require_key_scopes(caller, scopes)
         return caller
 
     return _declared(scoped_caller, scopes)
+
+
+def _users_only() -> Forbidden:
+    return Forbidden(
+        "This endpoint is for users; API keys cannot use it.", code="user_token_required"
+    )
+
+
+def user_id_of(caller: Caller) -> str:
+    """The calling user's id, for routes taking `CurrentUser` (which refuses API keys already:
+    this keeps the refusal should a route be given another caller dependency)."""
+    if caller.user_id is None:
+        raise _users_only()
+    return caller.user_id
 
 
 # Any verified caller, user or API key.

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app.auth import service
 from app.auth.caller import Caller
-from app.auth.dependencies import CurrentUser, caller_cache
+from app.auth.dependencies import CurrentUser, caller_cache, user_id_of
 from app.auth.schemas import (
     Me,
     PasswordChange,
@@ -155,8 +155,7 @@ async def revoke(
     summary="The calling user, with their first 20 workspaces and roles",
 )
 async def me(caller: CurrentUser, db: ReadDb) -> Response:
-    assert caller.user_id is not None
-    return json_response(await service.me(db, caller.user_id))
+    return json_response(await service.me(db, user_id_of(caller)))
 
 
 def _user(caller: Caller) -> tuple[str, str]:

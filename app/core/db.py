@@ -59,7 +59,8 @@ class Base(DeclarativeBase):
 def table_of(model: type[Base]) -> Table:
     """A model's Core table, typed for Core statements."""
     table = model.__table__
-    assert isinstance(table, Table)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
     return table
 
 
@@ -117,10 +118,7 @@ class Db(ABC):
     """A database handle for one request: outside a transaction (reads) or inside one (writes).
 
     A transaction's BEGIN is sent with its first statement, not before: a write refused before
-    it touches the database costs no round trip. A statement passed `last=True` declares that
-    the caller runs nothing after it on this handle; when it is also the first, it runs on its
-    own, without BEGIN and COMMIT (PostgreSQL and SQLite make one statement one transaction):
-    a one-statement write is one round trip instead of three (issue 11)."""
+    it touches the database costs no round trip."""
 
     dialect_name: str
     # Callbacks waiting for the commit; None outside a transaction.
@@ -128,7 +126,6 @@ class Db(ABC):
     # Sends the transaction's BEGIN; set on a transaction's handle until its first statement.
     _begin: Callable[[], Awaitable[Any]] | None = None
     began = False
-    _alone = False
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this handle's transaction has committed (at once for a reader).
@@ -144,20 +141,14 @@ class Db(ABC):
         self,
         stmt: ClauseElement,
         params: Params | None,
-        last: bool,
         raw: bool = False,
         rows: bool = True,
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
-        if self._alone:
-            raise RuntimeError("A statement ran after one declared last.")
         begin = self._begin
         if begin is not None:
             self._begin = None
-            if last:
-                self._alone = True
-            else:
-                await begin()
-                self.began = True
+            await begin()
+            self.began = True
         return await self._run(stmt, params, raw, rows)
 
     @abstractmethod
@@ -169,10 +160,8 @@ class Db(ABC):
         `rows`: the caller reads rows (a `text()` statement without `.columns()` says nothing
         of its result, so that decides how PostgreSQL runs it); False for a count."""
 
-    async def all(
-        self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
-    ) -> list[Row]:
-        rows, _ = await self._statement(stmt, params, last)
+    async def all(self, stmt: ClauseElement, params: Params | None = None) -> list[Row]:
+        rows, _ = await self._statement(stmt, params)
         return cast(list[Row], rows)
 
     async def records(
@@ -181,13 +170,11 @@ class Db(ABC):
         """The rows as read-only mappings, as the driver returns them: on PostgreSQL asyncpg's
         records themselves, without a dict per row (a tenth of a list page). For rows that
         only go into a response (`RowJson`) or a cursor."""
-        rows, _ = await self._statement(stmt, params, False, raw=True)
+        rows, _ = await self._statement(stmt, params, raw=True)
         return rows
 
-    async def first(
-        self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
-    ) -> Row | None:
-        rows, _ = await self._statement(stmt, params, last)
+    async def first(self, stmt: ClauseElement, params: Params | None = None) -> Row | None:
+        rows, _ = await self._statement(stmt, params)
         return cast(Row, rows[0]) if rows else None
 
     async def one(
@@ -196,25 +183,20 @@ class Db(ABC):
         params: Params | None = None,
         *,
         missing: str = "No such resource.",
-        last: bool = False,
     ) -> Row:
         """The first row, or `NotFound(missing)` when there is none."""
-        row = await self.first(stmt, params, last=last)
+        row = await self.first(stmt, params)
         if row is None:
             raise NotFound(missing)
         return row
 
-    async def scalar(
-        self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
-    ) -> Any:
-        row = await self.first(stmt, params, last=last)
+    async def scalar(self, stmt: ClauseElement, params: Params | None = None) -> Any:
+        row = await self.first(stmt, params)
         return None if row is None else next(iter(row.values()))
 
-    async def execute(
-        self, stmt: ClauseElement, params: Params | None = None, *, last: bool = False
-    ) -> int:
+    async def execute(self, stmt: ClauseElement, params: Params | None = None) -> int:
         """Run a statement for its effect; returns the number of rows it touched."""
-        _, count = await self._statement(stmt, params, last, rows=False)
+        _, count = await self._statement(stmt, params, rows=False)
         return count
 
 
@@ -286,8 +268,8 @@ class _PgStatements:
         compiled = _PgCompiler(self.dialect, stmt, cache_key=cache_key)
         # Python-side column defaults would need SQLAlchemy's execution context: services pass
         # every value explicitly instead.
-        assert not compiled.insert_prefetch, stmt
-        assert not compiled.update_prefetch, stmt
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            raise TypeError(f"a Python-side column default needs a value passed instead: {stmt}")
         literal = tuple(sorted(compiled.bind_names[p] for p in compiled.literal_execute_params))
         expanding = bool(compiled.post_compile_params)
         return _Prepared(
@@ -410,8 +392,9 @@ class _PgDb(Db):
         self, stmt: ClauseElement, params: Params | None, raw: bool = False, rows: bool = True
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
         self._database.statement_count += 1
-        assert self._database.pg_statements is not None
         statements = self._database.pg_statements
+        if statements is None:
+            raise _not_connected()
         if self._conn is not None:
             return await self._on(self._conn, statements, stmt, params, raw, rows)
         conn = await self._pool.acquire()
@@ -461,8 +444,10 @@ class _SqliteDb(Db):
         self._database.statement_count += 1
         if self._conn is not None:
             return await self._exec(self._conn, stmt, params)
-        assert self._database.engine is not None
-        async with self._database.engine.connect() as conn:
+        engine = self._database.engine
+        if engine is None:
+            raise _not_connected()
+        async with engine.connect() as conn:
             return await self._exec(conn, stmt, params)
 
     @staticmethod
@@ -577,7 +562,8 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def _sqlite_transaction(self) -> AsyncIterator[Db]:
-        assert self.engine is not None
+        if self.engine is None:
+            raise _not_connected()
         async with self.engine.connect() as sa_conn:
             handle = _SqliteDb(self, sa_conn)
             handle._begin = lambda: sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -678,6 +664,10 @@ async def _end(
 def _run_callbacks(handle: Db) -> None:
     for callback in handle._after_commit or ():
         callback()
+
+
+def _not_connected() -> RuntimeError:
+    return RuntimeError("The database is not connected: Database.connect() has not run.")
 
 
 def _keeps(exc: BaseException) -> bool:

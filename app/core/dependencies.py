@@ -31,7 +31,8 @@ class AppState(State):
 
 def database(request: Request) -> Database:
     db = request.app.state.database
-    assert isinstance(db, Database)
+    if not isinstance(db, Database):
+        raise RuntimeError("The app's database is not set: its lifespan has not started.")
     return db
 
 

@@ -179,7 +179,8 @@ _HTTP_CODES = {
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):
+        raise TypeError(f"not an HTTP exception: {exc!r}")
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
     if status == 404 and detail == "Not Found":
@@ -222,7 +223,8 @@ def field_errors(raw: Sequence[Any]) -> tuple[list[FieldError], bool]:
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):
+        raise TypeError(f"not a validation error: {exc!r}")
     if isinstance(exc.body, bytes):
         # A body whose media type is not JSON reaches the model as its bytes (FastAPI's way,
         # and the lean handler's), which no model accepts: the media type is wrong, not fields.
@@ -253,7 +255,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_problem_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ProblemError)
+    if not isinstance(exc, ProblemError):
+        raise TypeError(f"not a problem error: {exc!r}")
     return from_problem_error(request, exc)
 
 

@@ -131,7 +131,8 @@ async def _solve(
         if step.use_cache and step.key in cache:
             solved = cache[step.key]
         elif step.context is not None:
-            assert stack is not None
+            if stack is None:
+                raise RuntimeError("A dependency with cleanup needs the request's exit stack.")
             solved = await stack.enter_async_context(step.context(**sub_values))
         else:
             solved = await step.call(**sub_values)

@@ -34,7 +34,8 @@ _ID_RE = re.compile(r"^([a-z]{3})_([0-9a-f]{32})$")
 
 def new_id(prefix: str) -> str:
     """A new id for an object of type `prefix`; ids sort by creation time."""
-    assert prefix in PREFIXES, prefix
+    if prefix not in PREFIXES:
+        raise ValueError(f"unknown id prefix: {prefix!r}")
     return f"{prefix}_{uuid_utils.uuid7().hex}"
 
 

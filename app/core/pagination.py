@@ -119,7 +119,8 @@ class SortOrder:
 
 def _label(column: ColumnElement[Any]) -> str:
     key = getattr(column, "key", None)
-    assert isinstance(key, str), column
+    if not isinstance(key, str):
+        raise TypeError(f"a sort column needs a name: {column!r}")
     return key
 
 

@@ -265,9 +265,7 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
         "updated_at": now,
     }
     values["doc"] = PERSON_JSON.json(values).decode()
-    # Without a stay-in-touch interval the insert is the create's only write: declared last,
-    # it runs as its own transaction when nothing ran before it (no BEGIN/COMMIT round trips).
-    await db.execute(_insert_person, values, last=fields["stay_in_touch_every_days"] is None)
+    await db.execute(_insert_person, values)
     await _keep_in_touch(db, values)
     return values
 

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from app.auth.caller import Caller
-from app.auth.dependencies import CurrentUser
+from app.auth.dependencies import CurrentUser, user_id_of
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, page_response
@@ -27,11 +26,6 @@ _NOT_YOURS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _user_id(caller: Caller) -> str:
-    assert caller.user_id is not None  # CurrentUser refused API keys
-    return caller.user_id
-
-
 @router.get(
     "/invitations",
     tags=["invitations"],
@@ -47,7 +41,7 @@ async def list_my_invitations(
     cursor: Cursor = None,
 ) -> Response:
     data, page = await invitations.list_my_invitations(
-        db, user_id=_user_id(caller), cursor=cursor, limit=limit
+        db, user_id=user_id_of(caller), cursor=cursor, limit=limit
     )
     return page_response(request, InvitationList, data, page)
 
@@ -68,7 +62,7 @@ async def accept_invitation(
     request: Request, caller: CurrentUser, invitation_id: InvitationId, db: WriteDb
 ) -> Response:
     member = await invitations.accept_invitation(
-        db, user_id=_user_id(caller), invitation_id=invitation_id
+        db, user_id=user_id_of(caller), invitation_id=invitation_id
     )
     # This process may remember the caller as "not a member" of the workspace.
     forget_roles(request, db, member.workspace_id)
@@ -88,7 +82,7 @@ async def decline_invitation(
     request: Request, caller: CurrentUser, invitation_id: InvitationId, db: WriteDb
 ) -> Response:
     invitation = await invitations.decline_invitation(
-        db, user_id=_user_id(caller), invitation_id=invitation_id
+        db, user_id=user_id_of(caller), invitation_id=invitation_id
     )
     return item_response(request, invitation)
 
@@ -108,6 +102,6 @@ async def list_my_memberships(
     cursor: Cursor = None,
 ) -> Response:
     data, page = await service.list_memberships(
-        db, user_id=_user_id(caller), cursor=cursor, limit=limit
+        db, user_id=user_id_of(caller), cursor=cursor, limit=limit
     )
     return page_response(request, MembershipList, data, page)

@@ -15,6 +15,7 @@ from app.auth.dependencies import (
     CurrentUser,
     caller_cache,
     caller_scope,
+    user_id_of,
     workspace_scope,
 )
 from app.core.db import Db
@@ -94,8 +95,7 @@ async def list_workspaces(
 async def create_workspace(
     request: Request, body: WorkspaceCreate, caller: CurrentUser, db: WriteDb
 ) -> Response:
-    assert caller.user_id is not None
-    workspace = await service.create_workspace(db, caller.user_id, body.name)
+    workspace = await service.create_workspace(db, user_id_of(caller), body.name)
     return item_response(request, workspace, status=201, location=f"/v1/workspaces/{workspace.id}")
 
 

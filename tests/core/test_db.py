@@ -16,6 +16,9 @@ from app.api_keys.models import api_keys
 from app.core import ids
 from app.core.db import ConstraintViolation, Database, _PgStatements
 from app.core.errors import Conflict
+from app.people import service as people_service
+from app.people.models import people
+from app.people.schemas import PersonCreate
 from app.workspaces.models import workspaces
 
 
@@ -179,32 +182,42 @@ def test_postgresql_limits_are_written_into_the_sql() -> None:
 
 
 async def test_a_transaction_begins_with_its_first_statement(database: Database) -> None:
-    at = datetime.now(UTC)
     with pytest.raises(Conflict):
         async with database.transaction() as db:
             raise Conflict("refused before touching the database")
     assert not db.began
 
-    # One statement declared last runs on its own: no BEGIN, kept, nothing may follow it.
-    alone = _workspace("Alone", at)
-    with pytest.raises(RuntimeError, match="last"):
-        async with database.transaction() as db:
-            await db.execute(insert(workspaces).values(**alone), last=True)
-            assert not db.began
-            await db.scalar(select(workspaces.c.name).where(workspaces.c.id == alone["id"]))
-    found = select(workspaces.c.name).where(workspaces.c.id == bindparam("wid"))
-    assert await database.reader().scalar(found, {"wid": alone["id"]}) == "Alone"
-
-    # After another statement, `last` runs inside the transaction: a later failure undoes both.
+    # A write that raises after its statements undoes all of them, its first one too.
+    at = datetime.now(UTC)
     first, second = _workspace("First", at), _workspace("Second", at)
     with pytest.raises(Conflict):
         async with database.transaction() as db:
             await db.execute(insert(workspaces).values(**first))
-            await db.execute(insert(workspaces).values(**second), last=True)
             assert db.began
+            await db.execute(insert(workspaces).values(**second))
             raise Conflict("undo both")
+    found = select(workspaces.c.name).where(workspaces.c.id == bindparam("wid"))
     for values in (first, second):
         assert await database.reader().scalar(found, {"wid": values["id"]}) is None
+
+
+async def test_a_person_created_first_in_a_transaction_is_undone_with_it(
+    database: Database,
+) -> None:
+    """A person's insert used to run outside the transaction when it came first (`last=`):
+    committed at once, it stayed when the caller went on and then failed."""
+    home = _workspace("Home", datetime.now(UTC))
+    async with database.transaction() as db:
+        await db.execute(insert(workspaces).values(**home))
+    with pytest.raises(Conflict):
+        async with database.transaction() as db:
+            person = await people_service.create_person(
+                db, str(home["id"]), PersonCreate(given_name="Undone")
+            )
+            by_id = select(people.c.given_name).where(people.c.id == person["id"])
+            assert await db.scalar(by_id) == "Undone"
+            raise Conflict("the rest of the request failed")
+    assert await database.reader().scalar(by_id) is None
 
 
 async def test_text_statements_return_their_rows(database: Database) -> None:
