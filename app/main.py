@@ -34,6 +34,7 @@ from app.core.routing import RouteTable
 from app.core.security import Passwords
 from app.core.settings import Settings, get_settings
 from app.follow_ups.router import router as follow_ups_router
+from app.home.router import router as home_router
 from app.interviews.readiness import router as readiness_router
 from app.interviews.router import router as interviews_router
 from app.leads.router import router as leads_router
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outreach_router,
         templates_router,
         follow_ups_router,
+        home_router,
         referrals_router,
         leads_router,
         activity_router,

@@ -1,4 +1,4 @@
-"""HTTP routes for follow-ups, their actions, the home agenda and an interview's thank-you note."""
+"""HTTP routes for follow-ups, their actions and an interview's thank-you note."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, json_response, no_content, page_response
+from app.core.responses import item_response, no_content, page_response
 from app.core.routing import CheckedRoute
-from app.core.schemas import TimeZoneName, UtcDatetime
+from app.core.schemas import UtcDatetime
 from app.follow_ups import service
 from app.follow_ups.schemas import (
     FollowUp,
@@ -24,7 +24,6 @@ from app.follow_ups.schemas import (
     FollowUpSnooze,
     FollowUpStatus,
     FollowUpUpdate,
-    HomeAgenda,
     ThankYouNote,
 )
 
@@ -263,30 +262,7 @@ async def reopen_follow_up(
     return item_response(request, follow_up)
 
 
-# --- the home screen and the thank-you note -----------------------------------------------------
-
-
-@router.get(
-    "/agenda",
-    tags=["follow-ups"],
-    operation_id="follow_ups_agenda",
-    response_model=HomeAgenda,
-    summary="Today: overdue and due follow-ups, and today's interviews",
-    description="`interviews_today` is filled only for callers who may read interviews "
-    "(`interviews:read`); every role can.",
-)
-async def home_agenda(
-    access: Reader,
-    db: ReadDb,
-    timezone: Annotated[
-        TimeZoneName | None,
-        Query(description="The IANA zone that defines today; defaults to the workspace's."),
-    ] = None,
-) -> Response:
-    agenda = await service.home_agenda(
-        db, access.workspace_id, timezone, with_interviews=access.allows("interviews:read")
-    )
-    return json_response(agenda)
+# --- the thank-you note ------------------------------------------------------------------------
 
 
 @router.post(

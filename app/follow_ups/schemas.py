@@ -1,20 +1,16 @@
-"""Follow-ups and the home agenda as clients send and see them."""
+"""Follow-ups as clients send and see them."""
 
 from __future__ import annotations
 
-from datetime import date as CalendarDate
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from app.auth.families import IfAllowed
 from app.core.schemas import InputModel, ListPage, PatchModel, Resource, UtcDatetime, omittable
-from app.interviews.schemas import Interview
 
 MAX_NOTES = 10_000
-AGENDA_LIMIT = 100
 
 
 class FollowUpKind(StrEnum):
@@ -177,24 +173,3 @@ class FollowUp(Resource):
 
 class FollowUpList(ListPage[FollowUp]):
     pass
-
-
-class HomeAgenda(BaseModel):
-    """Today, for a client's home screen: what is late, what is due, whom the seeker meets.
-    Each list holds at most 100 entries; its `*_has_more` says when there are more."""
-
-    object: Literal["agenda"] = "agenda"
-    date: CalendarDate = Field(description="Today's date in `timezone`.")
-    timezone: str = Field(description="The IANA zone that defines today.", examples=["UTC"])
-    overdue: list[FollowUp] = Field(
-        description="Open follow-ups due before today began, oldest first."
-    )
-    overdue_has_more: bool
-    due_today: list[FollowUp] = Field(
-        description="Open follow-ups due today, and snoozed ones whose time has come, by due time."
-    )
-    due_today_has_more: bool
-    interviews_today: Annotated[list[Interview], IfAllowed("interviews:read")] = Field(
-        description="Scheduled interviews whose start is today, by start time."
-    )
-    interviews_today_has_more: bool

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, delete, insert, literal, or_, select, union_all, update
+from sqlalchemy import Table, delete, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
@@ -32,7 +31,6 @@ from app.core.etags import require_current
 from app.core.pagination import Page, SortOrder, page_of
 from app.follow_ups.models import follow_ups
 from app.follow_ups.schemas import (
-    AGENDA_LIMIT,
     DEFAULT_TITLES,
     FollowUp,
     FollowUpAction,
@@ -40,12 +38,13 @@ from app.follow_ups.schemas import (
     FollowUpCreate,
     FollowUpKind,
     FollowUpStatus,
-    HomeAgenda,
     ThankYouNote,
 )
-from app.interviews import service as interviews_service
+
+# Only the interviews' leaf modules: app.interviews' service imports this one (completing an
+# interview writes its thank-you follow-up), never the other way (tests/core/test_import_graph.py).
 from app.interviews.lifecycle import InterviewStatus
-from app.interviews.models import interviews
+from app.interviews.models import NO_INTERVIEW, interviews
 from app.leads.models import leads
 from app.people.models import people
 from app.people.progress import advance_person
@@ -102,7 +101,7 @@ def _next_status(status: FollowUpStatus, action: FollowUpAction) -> FollowUpStat
     return target
 
 
-def _to_follow_up(row: Mapping[str, Any]) -> FollowUp:
+def to_follow_up(row: Mapping[str, Any]) -> FollowUp:
     status = FollowUpStatus(row["status"])
     return FollowUp.model_validate({**row, "allowed_actions": allowed_actions(status)})
 
@@ -153,7 +152,7 @@ async def create_follow_up(
     )
 
 
-# References in a body: (table, id prefix, error code, what it is).
+# References in a body: (the foreign key column, id prefix, error code, what it is).
 _REFERENCES: dict[str, tuple[Table, str, str, str]] = {
     "person_id": (people, "per", "person_not_found", "person"),
     "interview_id": (interviews, "int", "interview_not_found", "interview"),
@@ -165,7 +164,7 @@ async def _reference(db: Db, workspace_id: str, field: str, value: str) -> Row:
     """The referenced record's row (id, and person for an interview); a reference the workspace
     does not have is a 422 at its pointer: a body's reference is input, not a page."""
     table, prefix, code, noun = _REFERENCES[field]
-    columns = [table.c.id, *([table.c.person_id] if table is interviews else [])]
+    columns = [table.c.id, *([table.c.person_id] if field == "interview_id" else [])]
     row = None
     if ids.is_valid(value, prefix):
         row = await db.first(
@@ -194,7 +193,7 @@ async def create(db: Db, workspace_id: str, body: FollowUpCreate) -> FollowUp:
         lead_id=values["lead_id"],
         notes=body.notes,
     )
-    return _to_follow_up(row)
+    return to_follow_up(row)
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -208,7 +207,7 @@ async def _load(db: Db, workspace_id: str, follow_up_id: str, *, lock: bool = Fa
 
 
 async def get(db: Db, workspace_id: str, follow_up_id: str) -> FollowUp:
-    return _to_follow_up(await _load(db, workspace_id, follow_up_id))
+    return to_follow_up(await _load(db, workspace_id, follow_up_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +255,7 @@ async def list_follow_ups(
     if before is not None:
         stmt = stmt.where(_c.due_at < before)
     page = page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
-    return [_to_follow_up(r) for r in page.rows], page
+    return [to_follow_up(r) for r in page.rows], page
 
 
 # --- update, delete -----------------------------------------------------------------------------
@@ -266,9 +265,9 @@ async def update_follow_up(
     db: Db, workspace_id: str, follow_up_id: str, changes: dict[str, Any], if_match: str | None
 ) -> FollowUp:
     current = await _load(db, workspace_id, follow_up_id, lock=True)
-    require_current(if_match, _to_follow_up(current))
+    require_current(if_match, to_follow_up(current))
     if not changes:
-        return _to_follow_up(current)
+        return to_follow_up(current)
     for field in _REFERENCES:
         if changes.get(field) is not None:
             await _reference(db, workspace_id, field, changes[field])
@@ -278,14 +277,14 @@ async def update_follow_up(
         .values(**column_values(changes), updated_at=utcnow())
         .returning(*_c)
     )
-    return _to_follow_up(row)
+    return to_follow_up(row)
 
 
 async def delete_follow_up(
     db: Db, workspace_id: str, follow_up_id: str, if_match: str | None
 ) -> None:
     current = await _load(db, workspace_id, follow_up_id, lock=True)
-    require_current(if_match, _to_follow_up(current))
+    require_current(if_match, to_follow_up(current))
     await db.execute(delete(follow_ups).where(_c.id == current["id"]))
 
 
@@ -297,7 +296,7 @@ async def _act(
 ) -> Row:
     """Lock the follow-up, check If-Match and the transition; the row as it stands."""
     current = await _load(db, workspace_id, follow_up_id, lock=True)
-    require_current(if_match, _to_follow_up(current))
+    require_current(if_match, to_follow_up(current))
     _next_status(FollowUpStatus(current["status"]), action)
     return current
 
@@ -333,7 +332,7 @@ async def complete(
     db: Db, workspace_id: str, follow_up_id: str, body: FollowUpComplete, if_match: str | None
 ) -> FollowUp:
     current = await _act(db, workspace_id, follow_up_id, A.complete, if_match)
-    return _to_follow_up(await _complete(db, current, body))
+    return to_follow_up(await _complete(db, current, body))
 
 
 async def snooze(
@@ -343,13 +342,13 @@ async def snooze(
     if until <= utcnow():
         raise _invalid("/until", "Must be in the future.", "in_the_past")
     values = {"status": S.snoozed.value, "snoozed_until": until, "due_at": until}
-    return _to_follow_up(await _set(db, current["id"], values))
+    return to_follow_up(await _set(db, current["id"], values))
 
 
 async def dismiss(db: Db, workspace_id: str, follow_up_id: str, if_match: str | None) -> FollowUp:
     current = await _act(db, workspace_id, follow_up_id, A.dismiss, if_match)
     values = {"status": S.dismissed.value, "snoozed_until": None}
-    return _to_follow_up(await _set(db, current["id"], values))
+    return to_follow_up(await _set(db, current["id"], values))
 
 
 async def reopen(db: Db, workspace_id: str, follow_up_id: str, if_match: str | None) -> FollowUp:
@@ -361,7 +360,7 @@ async def reopen(db: Db, workspace_id: str, follow_up_id: str, if_match: str | N
         "channel": None,
         "on_time": None,
     }
-    return _to_follow_up(await _set(db, current["id"], values))
+    return to_follow_up(await _set(db, current["id"], values))
 
 
 # --- effects of interviews ----------------------------------------------------------------------
@@ -420,18 +419,17 @@ async def record_thank_you(
         )
     current = notes[0] if notes else await _thank_you_for(db, workspace_id, interview)
     completion = FollowUpComplete(completed_at=body.sent_at, channel=body.channel, notes=body.note)
-    return _to_follow_up(await _complete(db, current, completion))
+    return to_follow_up(await _complete(db, current, completion))
 
 
 async def _load_interview(db: Db, workspace_id: str, interview_id: str) -> Row:
-    missing = interviews_service.NO_INTERVIEW
     if not ids.is_valid(interview_id, "int"):
-        raise NotFound(missing)
+        raise NotFound(NO_INTERVIEW)
     return await db.one(
         select(interviews.c.id, interviews.c.status, interviews.c.person_id, interviews.c.ended_at)
         .where(interviews.c.workspace_id == workspace_id, interviews.c.id == interview_id)
         .with_for_update(),
-        missing=missing,
+        missing=NO_INTERVIEW,
     )
 
 
@@ -514,88 +512,3 @@ async def _stay_in_touch(
         due_at=since + timedelta(days=every_days),
         person_id=person_id,
     )
-
-
-# --- the home agenda ----------------------------------------------------------------------------
-
-
-def _day_bounds(zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
-    """Today's start and tomorrow's start in `zone`, as UTC instants (a day may last 23 or 25
-    hours across a clock change)."""
-    today = now.astimezone(zone).date()
-    start = datetime.combine(today, time(), tzinfo=zone)
-    end = datetime.combine(today + timedelta(days=1), time(), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-async def home_agenda(
-    db: Db, workspace_id: str, timezone: str | None, *, with_interviews: bool
-) -> HomeAgenda:
-    """Today in the workspace's zone (or `timezone`): overdue and due follow-ups, interviews
-    (left empty unless `with_interviews`: the caller may not read them). Three statements at
-    most: the workspace's zone, the follow-ups, the interviews."""
-    if timezone is None:
-        timezone = await db.scalar(
-            select(workspaces.c.timezone).where(workspaces.c.id == workspace_id)
-        )
-    zone_name = timezone or "UTC"
-    zone = ZoneInfo(zone_name)
-    now = utcnow()
-    start, end = _day_bounds(zone, now)
-    buckets = await db.all(_agenda_follow_ups(workspace_id, start, end, now))
-    overdue = [r for r in buckets if r["bucket"] == "overdue"]
-    due_today = [r for r in buckets if r["bucket"] == "due_today"]
-    page = Page([], None)
-    if with_interviews:
-        page = await interviews_service.list_interviews(
-            db,
-            workspace_id,
-            interviews_service.InterviewFilters(
-                status=InterviewStatus.scheduled, scheduled_after=start, scheduled_before=end
-            ),
-            order=interviews_service.ORDERS["scheduled_at"],
-            cursor=None,
-            limit=AGENDA_LIMIT,
-        )
-    return HomeAgenda(
-        date=now.astimezone(zone).date(),
-        timezone=zone_name,
-        overdue=[_to_follow_up(_without_bucket(r)) for r in overdue[:AGENDA_LIMIT]],
-        overdue_has_more=len(overdue) > AGENDA_LIMIT,
-        due_today=[_to_follow_up(_without_bucket(r)) for r in due_today[:AGENDA_LIMIT]],
-        due_today_has_more=len(due_today) > AGENDA_LIMIT,
-        interviews_today=[interviews_service.to_interview(r) for r in page.rows],
-        interviews_today_has_more=page.has_more,
-    )
-
-
-def _agenda_follow_ups(workspace_id: str, start: datetime, end: datetime, now: datetime) -> Any:
-    """Both follow-up buckets in one statement, each cut at one more than shown (to tell
-    whether there are more) and in due order."""
-    mine = _c.workspace_id == workspace_id
-    overdue = (
-        select(*_c, literal("overdue").label("bucket"))
-        .where(mine, _c.status == S.open.value, _c.due_at < start)
-        .order_by(_c.due_at, _c.id)
-        .limit(AGENDA_LIMIT + 1)
-        .subquery()
-    )
-    due_today = (
-        select(*_c, literal("due_today").label("bucket"))
-        .where(
-            mine,
-            or_(
-                and_(_c.status == S.open.value, _c.due_at >= start, _c.due_at < end),
-                and_(_c.status == S.snoozed.value, _c.snoozed_until <= now),
-            ),
-        )
-        .order_by(_c.due_at, _c.id)
-        .limit(AGENDA_LIMIT + 1)
-        .subquery()
-    )
-    combined = union_all(select(*overdue.c), select(*due_today.c)).subquery()
-    return select(*combined.c).order_by(combined.c.bucket, combined.c.due_at, combined.c.id)
-
-
-def _without_bucket(row: Row) -> Row:
-    return {k: v for k, v in row.items() if k != "bucket"}

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, JSONDocument, UTCDateTime, table_of
 
+NO_INTERVIEW = "No interview has that id in this workspace."
+
 
 class Interview(Base):
     __tablename__ = "interviews"

@@ -20,6 +20,7 @@ from app.core.rows import RowJson, stored_columns
 from app.follow_ups import service as follow_ups_service
 from app.interviews import lifecycle
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
+from app.interviews.models import NO_INTERVIEW as NO_INTERVIEW
 from app.interviews.models import interviews
 from app.interviews.schemas import (
     Interview,
@@ -31,8 +32,6 @@ from app.interviews.schemas import (
 from app.organisations import service as organisations_service
 from app.organisations.models import organisations
 from app.people.models import people
-
-NO_INTERVIEW = "No interview has that id in this workspace."
 
 ORDERS = {
     "created_at": SortOrder("created_at", (interviews.c.created_at, interviews.c.id)),
