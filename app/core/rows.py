@@ -7,6 +7,10 @@ and then rebuilds each row as plain data in that shape for orjson. The bytes are
 would produce for `Model.model_validate(row)`: tests/core/test_rows.py checks it field type by
 field type, so ETags do not depend on which path built a representation.
 
+`RowJson` refuses, when it is built, a model using a Pydantic feature it does not reproduce
+(aliases, serializers, computed or excluded fields, value types or settings that serialise
+otherwise): see `check_model`.
+
 A table may also keep each row's representation as written (`stored`, a `doc` column): when a
 row brings it, it goes into the output as it is (`orjson.Fragment`), and the row's other
 columns may be NULL (see `stored_columns`). Writers store `RowJson.json` of the row they write;
@@ -46,6 +50,86 @@ def _models_in(annotation: Any) -> tuple[str, type[BaseModel]] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return ("one", annotation)
     return None
+
+
+# Core-schema nodes the generated shapes reproduce: structure (models, lists, None, defaults,
+# validators, which run on writes only) and the values orjson writes as Pydantic does.
+_STRUCTURE = frozenset(
+    {
+        "definitions",
+        "definition-ref",
+        "model",
+        "model-fields",
+        "model-field",
+        "default",
+        "nullable",
+        "list",
+        "function-after",
+        "function-before",
+    }
+)
+_VALUES = frozenset({"str", "int", "float", "bool", "datetime", "enum", "literal", "none"})
+_SCALARS = [{"type": kind} for kind in ("str", "int", "float", "bool")]
+# Model settings that change how Pydantic writes JSON, with the value orjson matches.
+_CONFIG_DEFAULTS = {
+    "ser_json_timedelta": "iso8601",
+    "ser_json_temporal": "iso8601",
+    "ser_json_bytes": "utf8",
+    "ser_json_inf_nan": "null",
+    "serialize_by_alias": False,
+}
+
+
+def check_model(model: type[BaseModel]) -> None:
+    """Refuse (TypeError naming the model and field) a model whose JSON Pydantic writes in a
+    way the generated shapes do not: they write each field under its name, in order, as orjson
+    writes the row's value, so any other rule would make two bodies of one record differ."""
+    _check(model.__pydantic_core_schema__, model.__name__, "", model.__name__)
+
+
+def _check(node: Mapping[str, Any], model: str, field: str, top: str) -> None:
+    kind = node["type"]
+
+    def refuse(reason: str) -> typing.NoReturn:
+        where = f"{model}.{field}" if field else model
+        raise TypeError(f"RowJson({top}): {where} {reason}, which rows.py does not reproduce")
+
+    serialization = node.get("serialization")
+    # A bare scalar type (`use_enum_values` writes an enum's value as `str`) is what orjson
+    # writes for the row's value; functions and other serializers are refused.
+    if serialization is not None and serialization not in _SCALARS:
+        refuse("has a custom serializer")
+    if kind == "model":
+        model, field = node["cls"].__name__, ""
+        config = node.get("config", {})
+        for key, default in _CONFIG_DEFAULTS.items():
+            if config.get(key, default) != default:
+                refuse(f"sets {key}={config[key]!r}")
+        if config.get("extra_fields_behavior") == "allow":
+            refuse("keeps extra fields (extra='allow')")
+        if node.get("root_model"):
+            refuse("is a root model")
+    elif kind == "model-fields":
+        computed = node.get("computed_fields") or []
+        if computed:
+            field = computed[0]["property_name"]
+            refuse("is a computed field")
+        for name, inner in node["fields"].items():
+            _check(inner, model, name, top)
+        return
+    elif kind == "model-field":
+        for key in ("validation_alias", "serialization_alias"):
+            if node.get(key) is not None:
+                refuse(f"has an alias ({key}={node[key]!r})")
+        if any(key.startswith("serialization_exclude") for key in node):
+            refuse("is excluded from output")
+    elif kind not in _STRUCTURE and kind not in _VALUES:
+        refuse(f"holds `{kind}` values")
+    for key in ("schema", "items_schema"):
+        if key in node:
+            _check(node[key], model, field, top)
+    for definition in node.get("definitions", ()):
+        _check(definition, model, field, top)
 
 
 RowShape = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -100,8 +184,8 @@ def _display(
         if name in computed:
             expression = f"{source.value(computed[name])}({row})"
         elif name in embedded:
-            assert found is not None, name
-            assert found[0] == "one", name
+            if found is None or found[0] != "one":
+                raise TypeError(f"{model.__name__}.{name}: an embedded field holds one model")
             expression = _embedded(found[1], row, source, embedded[name], stored)
         elif typing.get_origin(annotation) is Literal and len(typing.get_args(annotation)) == 1:
             expression = source.value(typing.get_args(annotation)[0])
@@ -164,14 +248,17 @@ def _shape_of(
     from the row's embedded columns or their own documents."""
     embedded = embedded or {}
     names = list(model.model_fields)
-    assert names[len(names) - len(embedded) :] == list(embedded), "embedded fields come last"
+    if names[len(names) - len(embedded) :] != list(embedded):
+        # A stored document is spliced at its end (see below).
+        raise TypeError(f"{model.__name__}: embedded fields {list(embedded)} must come last")
     source = _Source()
     stored = source.value(orjson.loads if parse else orjson.Fragment)
     display = _display(model, "row", source, computed=computed, embedded=embedded, stored=stored)
     inner: dict[str, type[BaseModel]] = {}
     for name in embedded:
         found = _models_in(model.model_fields[name].annotation)
-        assert found is not None, name
+        if found is None:
+            raise TypeError(f"{model.__name__}.{name}: an embedded field holds one model")
         inner[name] = found[1]
     if not embedded:
         whole = f"{stored}(doc)"
@@ -208,6 +295,10 @@ class RowJson:
         computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
         embedded: Mapping[str, str] | None = None,
     ) -> None:
+        check_model(model)
+        unknown = sorted({*(computed or {}), *(embedded or {})} - set(model.model_fields))
+        if unknown:
+            raise TypeError(f"RowJson({model.__name__}): no fields {unknown}")
         self.fields = tuple(model.model_fields)
         # For orjson: a stored document goes in as it is.
         self.shape = _shape_of(model, False, computed=computed, embedded=embedded)

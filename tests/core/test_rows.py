@@ -3,17 +3,29 @@ same data: ETags must not depend on which path built a body."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Literal
+import re
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 import httpx
 import orjson
 import pytest
-from pydantic import BaseModel
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    RootModel,
+    computed_field,
+    field_serializer,
+    model_serializer,
+)
+from pydantic.alias_generators import to_camel
 
 from app.core.etags import representation
 from app.core.rows import RowJson
-from app.interviews.schemas import InterviewList
+from app.interviews.schemas import AgendaItem, InterviewList
 from app.people.schemas import Person
 from tests.conftest import Account, bearer
 from tests.people.factories import collection, item
@@ -149,3 +161,157 @@ async def test_interview_page_representation_is_pydantics(
         assert page.content == representation(InterviewList.model_validate(parsed))
         if expand:
             assert parsed["data"][0]["person"]["emails"][0]["address"] == "ada@example.com"
+
+
+# --- what the fast path refuses ---------------------------------------------------------------
+
+
+class Aliased(BaseModel):
+    id: str = Field(alias="ID")
+
+
+class SerializedAs(BaseModel):
+    id: str = Field(serialization_alias="key")
+
+
+class ReadFrom(BaseModel):
+    id: str = Field(validation_alias="key")
+
+
+class Generated(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel)
+    given_name: str
+
+
+class FieldSerializer(BaseModel):
+    id: str
+
+    @field_serializer("id")
+    def _upper(self, value: str) -> str:
+        return value.upper()
+
+
+class ModelSerializer(BaseModel):
+    id: str
+
+    @model_serializer
+    def _whole(self) -> dict[str, Any]:
+        return {"ID": self.id}
+
+
+class AnnotatedSerializer(BaseModel):
+    tags: list[Annotated[str, PlainSerializer(str.upper)]]
+
+
+class Computed(BaseModel):
+    id: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def upper(self) -> str:
+        return self.id.upper()
+
+
+class Excluded(BaseModel):
+    id: str
+    secret: str = Field(exclude=True)
+
+
+class Extras(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+
+
+class Durations(BaseModel):
+    model_config = ConfigDict(ser_json_timedelta="float")
+    id: str
+
+
+class Lasting(BaseModel):
+    took: timedelta
+
+
+class Mapping_(BaseModel):
+    inner: dict[str, Inner]
+
+
+class Either(BaseModel):
+    value: int | str
+
+
+class Wrapper(BaseModel):
+    # Found however deep it is nested.
+    items: list[Computed] | None
+
+
+class Root(RootModel[list[str]]):
+    pass
+
+
+REFUSED = [
+    (Aliased, "Aliased.id has an alias"),
+    (SerializedAs, "SerializedAs.id has an alias"),
+    (ReadFrom, "ReadFrom.id has an alias"),
+    (Generated, "Generated.given_name has an alias"),
+    (FieldSerializer, "FieldSerializer.id has a custom serializer"),
+    (ModelSerializer, "ModelSerializer has a custom serializer"),
+    (AnnotatedSerializer, "AnnotatedSerializer.tags has a custom serializer"),
+    (Computed, "Computed.upper is a computed field"),
+    (Excluded, "Excluded.secret is excluded"),
+    (Extras, "Extras keeps extra fields"),
+    (Durations, "Durations sets ser_json_timedelta='float'"),
+    (Lasting, "Lasting.took holds `timedelta` values"),
+    (Mapping_, "Mapping_.inner holds `dict` values"),
+    (Either, "Either.value holds `union` values"),
+    (Wrapper, "Computed.upper is a computed field"),
+    (Root, "Root is a root model"),
+    (AgendaItem, "AgendaItem.warnings is a computed field"),
+]
+
+
+@pytest.mark.parametrize(("model", "message"), REFUSED, ids=[m.__name__ for m, _ in REFUSED])
+def test_a_feature_rows_do_not_reproduce_is_refused(model: type[BaseModel], message: str) -> None:
+    with pytest.raises(
+        TypeError, match=re.escape(f"RowJson({model.__name__}): {message}")
+    ) as raised:
+        RowJson(model)
+    assert "does not reproduce" in str(raised.value)
+
+
+class Colour(StrEnum):
+    red = "red"
+    blue = "blue"
+
+
+class EnumValues(BaseModel):
+    # Enum members and their values are the same JSON: honoured as it is.
+    model_config = ConfigDict(use_enum_values=True)
+    colour: Colour
+    colours: list[Colour]
+    maybe: Colour | None
+
+
+def test_enum_values_setting_gives_pydantics_bytes() -> None:
+    row = {"colour": "red", "colours": ["blue", "red"], "maybe": None}
+    assert (
+        RowJson(EnumValues).json(row) == EnumValues.model_validate(row).model_dump_json().encode()
+    )
+
+
+def test_the_apps_shapes_pass_the_check() -> None:
+    from app.interviews.service import INTERVIEW_JSON
+    from app.organisations.service import ORGANISATION_JSON
+    from app.people.service import PERSON_JSON
+
+    assert {"emails", "tags"} <= set(PERSON_JSON.fields)
+    assert "name" in ORGANISATION_JSON.fields
+    assert INTERVIEW_JSON.fields[-2:] == ("person", "organisation")
+
+
+def test_computed_and_embedded_must_name_fields_of_the_model() -> None:
+    with pytest.raises(TypeError, match=re.escape("no fields ['nope']")):
+        RowJson(Outer, computed={"nope": len})
+    with pytest.raises(TypeError, match=re.escape("embedded fields ['one'] must come last")):
+        RowJson(Outer, embedded={"one": "one__"})
+    with pytest.raises(TypeError, match=re.escape("Outer.flag: an embedded field holds one model")):
+        RowJson(Outer, embedded={"flag": "flag__"})
