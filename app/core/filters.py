@@ -1,7 +1,8 @@
-"""Filters that several resources share: text search and tag membership, on both databases."""
+"""Filters that several resources share: text search, tag membership and time ranges."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,24 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from app.core.errors import FieldError, ValidationFailed
+
+
+def check_range(prefix: str, after: datetime | None, before: datetime | None) -> None:
+    """422 `invalid_range` on the `{prefix}_after` parameter when it is later than
+    `{prefix}_before` (both given)."""
+    if after is None or before is None or after <= before:
+        return
+    low, high = f"{prefix}_after", f"{prefix}_before"
+    raise ValidationFailed(
+        f"`{low}` is later than `{high}`.",
+        errors=[
+            FieldError(
+                parameter=low, detail=f"Must not be later than `{high}`.", code="invalid_range"
+            )
+        ],
+    )
 
 
 def search_text(*parts: str | None) -> str:

@@ -28,7 +28,9 @@ from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
+from app.core.filters import check_range
 from app.core.pagination import Page, SortOrder, page_of
+from app.core.transitions import StateMachine
 from app.follow_ups.models import follow_ups
 from app.follow_ups.schemas import (
     DEFAULT_TITLES,
@@ -62,6 +64,8 @@ TRANSITIONS: dict[FollowUpAction, tuple[frozenset[FollowUpStatus], FollowUpStatu
     A.dismiss: (frozenset({S.open, S.snoozed}), S.dismissed),
     A.reopen: (frozenset({S.done, S.snoozed, S.dismissed}), S.open),
 }
+MACHINE = StateMachine("a follow-up", TRANSITIONS)
+allowed_actions = MACHINE.allowed_actions
 # Not yet done nor dropped: what blocks a second automatic follow-up of the same kind.
 _PENDING = (S.open.value, S.snoozed.value)
 
@@ -73,32 +77,6 @@ ORDERS = {
     "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
 }
 DEFAULT_SORT = "due_at"
-
-
-def allowed_actions(status: FollowUpStatus) -> list[FollowUpAction]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
-
-
-class InvalidTransition(Conflict):
-    """The action does not apply to the follow-up's current status."""
-
-    code = "invalid_transition"
-
-    def __init__(self, status: FollowUpStatus, action: FollowUpAction) -> None:
-        allowed = allowed_actions(status)
-        listed = ", ".join(f"`{a.value}`" for a in allowed)
-        super().__init__(
-            f"Cannot `{action.value}` a follow-up that is `{status.value}`; allowed: {listed}.",
-            current_status=status.value,
-            allowed_actions=[a.value for a in allowed],
-        )
-
-
-def _next_status(status: FollowUpStatus, action: FollowUpAction) -> FollowUpStatus:
-    sources, target = TRANSITIONS[action]
-    if status not in sources:
-        raise InvalidTransition(status, action)
-    return target
 
 
 def to_follow_up(row: Mapping[str, Any]) -> FollowUp:
@@ -230,17 +208,7 @@ async def list_follow_ups(
     limit: int,
 ) -> tuple[list[FollowUp], Page]:
     after, before = filters.due_after, filters.due_before
-    if after is not None and before is not None and after > before:
-        raise ValidationFailed(
-            "`due_after` is later than `due_before`.",
-            errors=[
-                FieldError(
-                    parameter="due_after",
-                    detail="Must not be later than `due_before`.",
-                    code="invalid_range",
-                )
-            ],
-        )
+    check_range("due", after, before)
     stmt = select(*_c).where(_c.workspace_id == workspace_id)
     if filters.status is not None:
         stmt = stmt.where(_c.status == filters.status.value)
@@ -297,7 +265,7 @@ async def _act(
     """Lock the follow-up, check If-Match and the transition; the row as it stands."""
     current = await _load(db, workspace_id, follow_up_id, lock=True)
     require_current(if_match, to_follow_up(current))
-    _next_status(FollowUpStatus(current["status"]), action)
+    MACHINE.next_status(FollowUpStatus(current["status"]), action)
     return current
 
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.core.errors import Conflict
+from app.core.transitions import InvalidTransition as InvalidTransition
+from app.core.transitions import StateMachine
 
 
 class InterviewStatus(StrEnum):
@@ -62,29 +63,6 @@ TRANSITIONS: dict[InterviewAction, tuple[frozenset[InterviewStatus], InterviewSt
 FINAL_STATUSES = frozenset({S.completed, S.declined, S.cancelled, S.no_show})
 
 
-def allowed_actions(status: InterviewStatus) -> list[InterviewAction]:
-    """The actions an interview in `status` accepts, in the table's order."""
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
-
-
-class InvalidTransition(Conflict):
-    """The action does not apply to the interview's current status."""
-
-    code = "invalid_transition"
-
-    def __init__(self, status: InterviewStatus, action: InterviewAction) -> None:
-        allowed = allowed_actions(status)
-        listed = ", ".join(f"`{a.value}`" for a in allowed) or "none (the status is final)"
-        super().__init__(
-            f"Cannot `{action.value}` an interview that is `{status.value}`; allowed: {listed}.",
-            current_status=status.value,
-            allowed_actions=[a.value for a in allowed],
-        )
-
-
-def next_status(status: InterviewStatus, action: InterviewAction) -> InterviewStatus:
-    """The status `action` leads to from `status`, or `InvalidTransition`."""
-    sources, target = TRANSITIONS[action]
-    if status not in sources:
-        raise InvalidTransition(status, action)
-    return target
+MACHINE = StateMachine("an interview", TRANSITIONS)
+allowed_actions = MACHINE.allowed_actions
+next_status = MACHINE.next_status

@@ -14,7 +14,7 @@ from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
-from app.core.filters import like_pattern, matches_bound_query, search_text
+from app.core.filters import check_range, like_pattern, matches_bound_query, search_text
 from app.core.pagination import Page, SortOrder, page_of, sort_keys
 from app.core.rows import RowJson, stored_columns
 from app.follow_ups import service as follow_ups_service
@@ -191,18 +191,7 @@ async def list_interviews(
     expand: frozenset[str] = frozenset(),
 ) -> Page:
     """A page of interview rows (serialise with `INTERVIEW_JSON`, or `to_interview`)."""
-    after, before = filters.scheduled_after, filters.scheduled_before
-    if after is not None and before is not None and after > before:
-        raise ValidationFailed(
-            "`scheduled_after` is later than `scheduled_before`.",
-            errors=[
-                FieldError(
-                    parameter="scheduled_after",
-                    detail="Must not be later than `scheduled_before`.",
-                    code="invalid_range",
-                )
-            ],
-        )
+    check_range("scheduled", filters.scheduled_after, filters.scheduled_before)
     params: dict[str, Any] = {"workspace_id": workspace_id}
     present: list[str] = []
     for name in _FILTERS:

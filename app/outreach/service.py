@@ -29,9 +29,11 @@ from sqlalchemy import delete, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, utcnow
-from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
+from app.core.filters import check_range
 from app.core.pagination import Page, SortOrder, page_of
+from app.core.transitions import StateMachine
 from app.interviews import service as interviews_service
 from app.interviews.lifecycle import InterviewAction
 from app.interviews.models import interviews
@@ -64,6 +66,9 @@ TRANSITIONS: dict[OutreachAction, tuple[frozenset[OutreachStatus], OutreachStatu
     A.decline: (frozenset({S.sent, S.no_response}), S.declined),
     A.no_response: (frozenset({S.sent}), S.no_response),
 }
+MACHINE = StateMachine("an outreach", TRANSITIONS)
+allowed_actions = MACHINE.allowed_actions
+next_status = MACHINE.next_status
 
 ORDERS = {
     "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
@@ -72,32 +77,6 @@ ORDERS = {
     "sent_at": SortOrder("sent_at", (_c.sent_at, _c.id), nullable=True),
     "-sent_at": SortOrder("-sent_at", (_c.sent_at, _c.id), descending=True, nullable=True),
 }
-
-
-def allowed_actions(status: OutreachStatus) -> list[OutreachAction]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
-
-
-class InvalidTransition(Conflict):
-    """The action does not apply to the outreach's current status."""
-
-    code = "invalid_transition"
-
-    def __init__(self, status: OutreachStatus, action: OutreachAction) -> None:
-        allowed = allowed_actions(status)
-        listed = ", ".join(f"`{a.value}`" for a in allowed) or "none (the status is final)"
-        super().__init__(
-            f"Cannot `{action.value}` an outreach that is `{status.value}`; allowed: {listed}.",
-            current_status=status.value,
-            allowed_actions=[a.value for a in allowed],
-        )
-
-
-def next_status(status: OutreachStatus, action: OutreachAction) -> OutreachStatus:
-    sources, target = TRANSITIONS[action]
-    if status not in sources:
-        raise InvalidTransition(status, action)
-    return target
 
 
 def _to_outreach(row: Mapping[str, Any]) -> Outreach:
@@ -140,17 +119,7 @@ async def list_outreach(
     limit: int,
 ) -> tuple[list[Outreach], Page]:
     after, before = filters.sent_after, filters.sent_before
-    if after is not None and before is not None and after > before:
-        raise ValidationFailed(
-            "`sent_after` is later than `sent_before`.",
-            errors=[
-                FieldError(
-                    parameter="sent_after",
-                    detail="Must not be later than `sent_before`.",
-                    code="invalid_range",
-                )
-            ],
-        )
+    check_range("sent", after, before)
     stmt = select(*_c).where(_c.workspace_id == workspace_id)
     if filters.person_id is not None:
         stmt = stmt.where(_c.person_id == filters.person_id)
