@@ -11,7 +11,7 @@ from app.activity import service
 from app.activity.schemas import TimelineEntryList
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import ReadDb
+from app.core.dependencies import SnapshotDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import page_response
 from app.core.routing import CheckedRoute
@@ -36,7 +36,7 @@ async def person_timeline(
     request: Request,
     access: Reader,
     person_id: PersonId,
-    db: ReadDb,
+    db: SnapshotDb,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:

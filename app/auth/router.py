@@ -21,7 +21,7 @@ from app.auth.schemas import (
     TokenRevocation,
 )
 from app.core.db import Database
-from app.core.dependencies import ReadDb, WriteDb, database
+from app.core.dependencies import SnapshotDb, WriteDb, database
 from app.core.errors import BadRequest
 from app.core.responses import json_response, no_content
 from app.core.routing import CheckedRoute
@@ -154,7 +154,7 @@ async def revoke(
     response_model=Me,
     summary="The calling user, with their first 20 workspaces and roles",
 )
-async def me(caller: CurrentUser, db: ReadDb) -> Response:
+async def me(caller: CurrentUser, db: SnapshotDb) -> Response:
     return json_response(await service.me(db, user_id_of(caller)))
 
 

@@ -30,7 +30,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, TextClause
+from sqlalchemy.sql.selectable import CompoundSelect, Select, TextualSelect
 from sqlalchemy.types import TypeDecorator
 
 from app.core.errors import Conflict, NotFound, ProblemError, ValidationFailed
@@ -106,6 +107,10 @@ class ConstraintViolation(Conflict):
     def __init__(self, constraint: str | None) -> None:
         super().__init__()
         self.constraint = constraint
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A write through a snapshot's handle: a programming error, and nothing was changed."""
 
 
 def dialect_insert(dialect_name: str, table: Any) -> Any:
@@ -425,6 +430,8 @@ class _PgDb(Db):
             if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
                 # Text PostgreSQL cannot store (U+0000) that no schema validated: the input.
                 raise ValidationFailed("Text may not contain the NUL character (U+0000).") from exc
+            if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+                raise ReadOnlyViolation("A snapshot is read-only.") from exc
             raise
         self.broken = False
         return result
@@ -433,14 +440,21 @@ class _PgDb(Db):
 class _SqliteDb(Db):
     dialect_name = "sqlite"
 
-    def __init__(self, database: Database, conn: AsyncConnection | None) -> None:
+    def __init__(
+        self, database: Database, conn: AsyncConnection | None, *, read_only: bool = False
+    ) -> None:
         self._database = database
         self._conn = conn
         self._after_commit = [] if conn is not None else None
+        # A snapshot's handle: SQLite has no read-only transaction, so the handle refuses
+        # anything but a select (PostgreSQL refuses writes itself).
+        self._read_only = read_only
 
     async def _run(
         self, stmt: ClauseElement, params: Params | None, raw: bool = False, rows: bool = True
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
+        if self._read_only and not _is_select(stmt):
+            raise ReadOnlyViolation("A snapshot is read-only.")
         self._database.statement_count += 1
         if self._conn is not None:
             return await self._exec(self._conn, stmt, params)
@@ -462,6 +476,13 @@ class _SqliteDb(Db):
             rows = [dict(r._mapping) for r in result.fetchall()]
             return rows, len(rows)
         return [], result.rowcount
+
+
+def _is_select(stmt: ClauseElement) -> bool:
+    if isinstance(stmt, Select | CompoundSelect | TextualSelect):
+        return True
+    # `WITH` may lead to a write in SQLite, so only a plain SELECT text passes.
+    return isinstance(stmt, TextClause) and stmt.text.lstrip()[:6].upper() == "SELECT"
 
 
 async def _init_pg_connection(conn: asyncpg.Connection) -> None:
@@ -560,13 +581,24 @@ class Database:
             return _PgTransaction(self, self.pool)
         return self._sqlite_transaction()
 
+    def snapshot(self) -> contextlib.AbstractAsyncContextManager[Db]:
+        """A read-only transaction on one connection: every statement of the block sees the
+        database as of its first statement (so the parts of a multi-statement read agree),
+        and a write is refused with `ReadOnlyViolation`. Ended as `transaction` ends, the
+        connection returned the same way on an error or a cancellation."""
+        if self.pool is not None:
+            return _PgTransaction(self, self.pool, snapshot=True)
+        return self._sqlite_transaction(snapshot=True)
+
     @contextlib.asynccontextmanager
-    async def _sqlite_transaction(self) -> AsyncIterator[Db]:
+    async def _sqlite_transaction(self, *, snapshot: bool = False) -> AsyncIterator[Db]:
         if self.engine is None:
             raise _not_connected()
         async with self.engine.connect() as sa_conn:
-            handle = _SqliteDb(self, sa_conn)
-            handle._begin = lambda: sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
+            handle = _SqliteDb(self, sa_conn, read_only=snapshot)
+            # A deferred BEGIN takes no lock; in WAL mode its first read fixes the snapshot.
+            begin = "BEGIN" if snapshot else "BEGIN IMMEDIATE"
+            handle._begin = lambda: sa_conn.exec_driver_sql(begin)
 
             def commit() -> Awaitable[Any]:
                 return sa_conn.exec_driver_sql("COMMIT")
@@ -604,20 +636,28 @@ class Database:
 
 
 class _PgTransaction:
-    """`Database.transaction` on PostgreSQL: a pooled connection for the block, its commit or
-    rollback, then the callbacks. A plain class rather than nested generator-based context
-    managers: those layers cost a write about as much as validating its body (issue 11)."""
+    """`Database.transaction` and `Database.snapshot` on PostgreSQL: a pooled connection for
+    the block, its commit or rollback, then the callbacks. A plain class rather than nested
+    generator-based context managers: those layers cost a write about as much as validating
+    its body (issue 11)."""
 
-    __slots__ = ("_conn", "_database", "_handle", "_pool", "_transaction")
+    __slots__ = ("_conn", "_database", "_handle", "_pool", "_snapshot", "_transaction")
 
-    def __init__(self, database: Database, pool: PgPool) -> None:
+    def __init__(self, database: Database, pool: PgPool, *, snapshot: bool = False) -> None:
         self._database = database
         self._pool = pool
+        self._snapshot = snapshot
 
     async def __aenter__(self) -> Db:
         conn = self._conn = await self._pool.acquire()
         handle = self._handle = _PgDb(self._database, self._pool, conn)
-        transaction = self._transaction = conn.transaction()
+        transaction = self._transaction = (
+            # BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY: one snapshot, taken at the
+            # first statement, and PostgreSQL refuses writes.
+            conn.transaction(isolation="repeatable_read", readonly=True)
+            if self._snapshot
+            else conn.transaction()
+        )
         handle._begin = transaction.start
         return handle
 

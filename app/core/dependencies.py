@@ -47,8 +47,16 @@ async def _write_db(request: Request) -> AsyncIterator[Db]:
         yield db
 
 
+async def _snapshot_db(request: Request) -> AsyncIterator[Db]:
+    # scope="function" as for writes: the connection goes back before the response is sent.
+    async with database(request).snapshot() as db:
+        yield db
+
+
 ReadDb = Annotated[Db, Depends(_read_db)]
 WriteDb = Annotated[Db, Depends(_write_db, scope="function")]
+# For a read of several statements that must agree with each other (one snapshot).
+SnapshotDb = Annotated[Db, Depends(_snapshot_db, scope="function")]
 IfMatch = Annotated[
     str | None, Header(description="Apply only if the ETag still matches (else 412).")
 ]

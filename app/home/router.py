@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import ReadDb
+from app.core.dependencies import SnapshotDb
 from app.core.responses import json_response
 from app.core.routing import CheckedRoute
 from app.core.schemas import TimeZoneName
@@ -33,7 +33,7 @@ Reader = Annotated[WorkspaceAccess, workspace_scope("follow_ups:read")]
 )
 async def home_agenda(
     access: Reader,
-    db: ReadDb,
+    db: SnapshotDb,
     timezone: Annotated[
         TimeZoneName | None,
         Query(description="The IANA zone that defines today; defaults to the workspace's."),

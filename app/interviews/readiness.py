@@ -19,7 +19,7 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core import ids
 from app.core.db import Db, Row
-from app.core.dependencies import ReadDb
+from app.core.dependencies import SnapshotDb
 from app.core.errors import NotFound
 from app.core.responses import item_response
 from app.core.routing import CheckedRoute
@@ -223,6 +223,6 @@ async def readiness(
     request: Request,
     access: Annotated[WorkspaceAccess, workspace_scope("interviews:read")],
     interview_id: Annotated[str, Path(description="The interview's id (`int_…`).")],
-    db: ReadDb,
+    db: SnapshotDb,
 ) -> Response:
     return item_response(request, await interview_readiness(db, access.workspace_id, interview_id))

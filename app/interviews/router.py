@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import IfMatch, ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
 from app.core.pagination import (
     DEFAULT_LIMIT,
     Cursor,
@@ -302,7 +302,7 @@ async def list_agenda(
     request: Request,
     access: Reader,
     interview_id: InterviewId,
-    db: ReadDb,
+    db: SnapshotDb,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:

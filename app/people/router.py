@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.db import Row
-from app.core.dependencies import IfMatch, ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
 from app.core.pagination import (
     CURSOR_DESCRIPTION,
     DEFAULT_LIMIT,
@@ -139,7 +139,7 @@ async def list_people_by_organisation(
     access: PeopleReader,
     organisation_id: OrganisationId,
     query: Annotated[PeopleQuery, query_model(PeopleQuery)],
-    db: ReadDb,
+    db: SnapshotDb,
 ) -> Response:
     page = await service.list_people_of_organisation(
         db,

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import CurrentCaller, workspace_scope
-from app.core.dependencies import IfMatch, ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
 from app.core.responses import item_response, no_content, page_response
 from app.core.routing import CheckedRoute
@@ -79,7 +79,7 @@ def _bank_location(workspace_id: str, bank_id: str) -> str:
     description='The read-only bank every workspace shares: "Informational interview '
     'essentials". Copy it into a workspace (`question_banks_copy`) to change it.',
 )
-async def get_builtin_bank(request: Request, caller: CurrentCaller, db: ReadDb) -> Response:
+async def get_builtin_bank(request: Request, caller: CurrentCaller, db: SnapshotDb) -> Response:
     return item_response(request, await service.builtin_bank(db))
 
 
@@ -213,7 +213,7 @@ async def list_questions(
     request: Request,
     access: QuestionsReader,
     bank_id: BankId,
-    db: ReadDb,
+    db: SnapshotDb,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     sort: Annotated[
@@ -289,7 +289,11 @@ async def reorder_questions(
     summary="Get a question",
 )
 async def get_question(
-    request: Request, access: QuestionsReader, bank_id: BankId, question_id: QuestionId, db: ReadDb
+    request: Request,
+    access: QuestionsReader,
+    bank_id: BankId,
+    question_id: QuestionId,
+    db: SnapshotDb,
 ) -> Response:
     question = await service.get_question(db, access.workspace_id, bank_id, question_id)
     return item_response(request, question)

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import IfMatch, ReadDb, WriteDb
+from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import (
     item_response,
@@ -73,7 +73,7 @@ async def list_referrals(
     request: Request,
     access: Reader,
     interview_id: InterviewId,
-    db: ReadDb,
+    db: SnapshotDb,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
@@ -119,7 +119,7 @@ async def referral_tree(
     request: Request,
     access: Reader,
     person_id: PersonId,
-    db: ReadDb,
+    db: SnapshotDb,
     depth: Annotated[
         int, Query(ge=1, le=5, description="Levels of referrals below the person, 1–5.")
     ] = 2,
@@ -149,7 +149,7 @@ async def referral_path(
 async def get_network(
     request: Request,
     access: NetworkReader,
-    db: ReadDb,
+    db: SnapshotDb,
     limit: Annotated[
         int,
         Query(

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core.db import utcnow
-from app.core.dependencies import ReadDb
+from app.core.dependencies import SnapshotDb
 from app.core.responses import item_response
 from app.core.routing import CheckedRoute
 from app.core.schemas import UtcDatetime
@@ -33,7 +33,7 @@ router = APIRouter(
 async def get_stats(
     request: Request,
     access: Annotated[WorkspaceAccess, workspace_scope("stats:read", "organisations:read")],
-    db: ReadDb,
+    db: SnapshotDb,
     as_of: Annotated[
         UtcDatetime | None,
         Query(
