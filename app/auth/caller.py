@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, exists, select, update
@@ -307,10 +307,10 @@ async def confirm_access(db: Db, access: WorkspaceAccess, scope: str) -> None:
         raise Unauthenticated("The API key is no longer valid.", code="invalid_token")
     if row["expires_at"] is not None and row["expires_at"] <= utcnow():
         raise Unauthenticated("The API key has expired.", code="invalid_token")
-    if scope not in key_scopes(row["scopes"], row["creator_role"]):
-        raise Forbidden(
-            f"This API key lacks the `{scope}` scope.", code="insufficient_scope", scope=scope
-        )
+    now_scopes = key_scopes(row["scopes"], row["creator_role"])
+    WorkspaceAccess(
+        replace(access.caller, key_scopes=now_scopes), access.workspace_id, None
+    ).require(scope)
 
 
 def _no_workspace() -> NotFound:

@@ -144,8 +144,10 @@ def _require_key_scopes(caller: Caller, scopes: tuple[str, ...]) -> None:
 
 @cache
 def _caller_dependency(scopes: tuple[str, ...]) -> Callable[[Request], Coroutine[Any, Any, Caller]]:
+    fresh = _privileged(scopes)
+
     async def scoped_caller(request: Request) -> Caller:
-        caller = await _caller(request, fresh=_privileged(scopes))
+        caller = await _caller(request, fresh=fresh)
         if USER_ONLY in scopes and not caller.is_user:
             raise _users_only()
         _require_key_scopes(caller, scopes)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from app.auth import service
-from app.auth.caller import Caller
 from app.auth.dependencies import CurrentUser, caller_cache, user_id_of
 from app.auth.schemas import (
     Me,
@@ -158,12 +157,6 @@ async def me(caller: CurrentUser, db: SnapshotDb) -> Response:
     return json_response(await service.me(db, user_id_of(caller)))
 
 
-def _user(caller: Caller) -> tuple[str, str]:
-    if caller.user_id is None or caller.session_id is None:  # CurrentUser refused keys already
-        raise BadRequest("Only a user's access token can do this.", code="user_token_required")
-    return caller.user_id, caller.session_id
-
-
 @router.post(
     "/me/password",
     tags=["me"],
@@ -179,13 +172,12 @@ def _user(caller: Caller) -> tuple[str, str]:
 async def change_password(
     request: Request, body: PasswordChange, caller: CurrentUser, db: WriteDb
 ) -> Response:
-    user_id, session_id = _user(caller)
     await service.change_password(
         db,
         request.app.state.passwords,
         request.app.state.throttle_policy,
-        user_id=user_id,
-        session_id=session_id,
+        user_id=user_id_of(caller),
+        session_id=caller.session_id,
         current_password=body.current_password,
         new_password=body.new_password,
         client_address=_client_address(request),
@@ -203,8 +195,7 @@ async def change_password(
     summary="End every session of the user, this one included",
 )
 async def sign_out_everywhere(request: Request, caller: CurrentUser, db: WriteDb) -> Response:
-    user_id, _ = _user(caller)
     await service.end_sessions(
-        db, user_id=user_id, keep_session_id=None, ended=_sessions_ended(request)
+        db, user_id=user_id_of(caller), keep_session_id=None, ended=_sessions_ended(request)
     )
     return no_content()

@@ -357,13 +357,14 @@ async def change_password(
     policy: ThrottlePolicy,
     *,
     user_id: str,
-    session_id: str,
+    session_id: str | None,
     current_password: str,
     new_password: str,
     client_address: str,
     ended: SessionsEnded = _ignore,
 ) -> None:
-    """Change the password, proven by the current one, and end every other session. A wrong
+    """Change the password, proven by the current one, and end every session but `session_id`
+    (the caller's; a user's access token always names one). A wrong
     current password counts as a failed login (a stolen access token must not become a way to
     guess the password faster than logging in)."""
     user = await db.one(_password_of, {"user_id": user_id}, missing="The user no longer exists.")

@@ -20,7 +20,6 @@ from app.auth.dependencies import (
 )
 from app.core.db import Db
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
-from app.core.errors import Forbidden
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, no_content, page_response
 from app.core.routing import CheckedRoute
@@ -55,13 +54,6 @@ def forget_roles(request: Request, db: Db, workspace_id: str) -> None:
     """Roles and keys this process remembers for the workspace are dropped once the change
     commits (a key's power follows its creator's role)."""
     db.after_commit(partial(caller_cache(request).forget_workspace, workspace_id))
-
-
-def _user_id(access: WorkspaceAccess) -> str:
-    user_id = access.caller.user_id
-    if user_id is None:  # the USER_ONLY dependency refused keys already
-        raise Forbidden("Only users manage members.", code="user_token_required")
-    return user_id
 
 
 @router.get(
@@ -179,7 +171,7 @@ async def update_member(
     member = await service.change_role(
         db,
         workspace_id=access.workspace_id,
-        acting_user_id=_user_id(access),
+        acting_user_id=user_id_of(access.caller),
         member_id=member_id,
         role=body.changes().get("role"),
         if_match=if_match,
@@ -207,7 +199,7 @@ async def remove_member(
     await service.remove_member(
         db,
         workspace_id=access.workspace_id,
-        acting_user_id=_user_id(access),
+        acting_user_id=user_id_of(access.caller),
         member_id=member_id,
         if_match=if_match,
     )
@@ -236,7 +228,7 @@ async def create_invitation(
     invitation = await invitations.create_invitation(
         db,
         workspace_id=access.workspace_id,
-        acting_user_id=_user_id(access),
+        acting_user_id=user_id_of(access.caller),
         email=str(body.email),
         role=body.role,
         ttl=timedelta(seconds=request.app.state.settings.invitation_ttl_seconds),
@@ -298,7 +290,7 @@ async def revoke_invitation(
     invitation = await invitations.revoke_invitation(
         db,
         workspace_id=access.workspace_id,
-        acting_user_id=_user_id(access),
+        acting_user_id=user_id_of(access.caller),
         invitation_id=invitation_id,
     )
     return item_response(request, invitation)
