@@ -49,7 +49,11 @@ types: $(STAMP)
 pytest-sqlite: $(STAMP)
 	env -u DATABASE_URL $(BIN)/pytest -q
 
+# tests/faults/ starts Debian's PgBouncer in front of a cluster of its own: installed if missing.
 pytest-postgres: $(STAMP)
+	@test -x /usr/sbin/pgbouncer || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; } \
+		|| { echo "pgbouncer is needed: install the pgbouncer package"; exit 1; }
 	scripts/with-postgres $(BIN)/pytest -q
 
 ## make openapi: regenerate the committed openapi/openapi.json from the app

@@ -22,7 +22,7 @@ from app.auth.dependencies import SECURITY_SCHEMES, check_routes
 from app.auth.router import router as auth_router
 from app.auth.service import TokenPolicy
 from app.auth.throttle import ThrottlePolicy
-from app.core.db import Database
+from app.core.db import Database, pool_options
 from app.core.dependencies import AppState
 from app.core.errors import install_error_handlers
 from app.core.health import router as health_router
@@ -109,7 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = Database(settings.database_url, pool_size=settings.db_pool_size)
+        database = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            options=pool_options(settings),
+        )
         await database.connect()
         app.state.database = database
         metrics.watch(database)

@@ -9,13 +9,14 @@ execution is kept. Both return plain dicts with the same Python types, which the
 from __future__ import annotations
 
 import contextlib
+import re
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
 import orjson
@@ -34,8 +35,19 @@ from sqlalchemy.sql.elements import BindParameter, TextClause
 from sqlalchemy.sql.selectable import CompoundSelect, Select, TextualSelect
 from sqlalchemy.types import TypeDecorator
 
-from app.core.errors import Conflict, NotFound, ProblemError, ValidationFailed
-from app.core.pgpool import ConnectionPool
+from app.core.errors import (
+    Conflict,
+    DatabaseBusy,
+    DatabaseTimeout,
+    DatabaseUnavailable,
+    NotFound,
+    ProblemError,
+    ValidationFailed,
+)
+from app.core.pgpool import ConnectionPool, PoolTimeout, PoolUnavailable
+
+if TYPE_CHECKING:
+    from app.core.settings import Settings
 
 Row = dict[str, Any]
 PgPool = ConnectionPool[asyncpg.Connection]
@@ -241,6 +253,16 @@ class _Prepared:
 
 _Extracted = Sequence[BindParameter[Any]] | None
 
+# What would outlive its statement on a pooled connection: session settings (SET without
+# LOCAL, set_config(..., false)), notifications, session advisory locks, prepared statements
+# and cursors by name, loaded libraries. (Rapport's Core statements are none of these.)
+_SESSION_STATEMENT = re.compile(
+    r"^\s*(?:SET\s+(?!LOCAL\b)|RESET\b|DISCARD\b|LISTEN\b|UNLISTEN\b|PREPARE\b"
+    r"|DEALLOCATE\b|DECLARE\b|LOAD\b)|pg_advisory_lock|pg_advisory_lock_shared"
+    r"|set_config\s*\([^)]*,\s*false\s*\)",
+    re.IGNORECASE,
+)
+
 
 def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -268,6 +290,10 @@ class _PgStatements:
         self._same: dict[int, tuple[weakref.ref[ClauseElement], _Prepared, _Extracted]] = {}
 
     def _compile(self, stmt: ClauseElement, cache_key: CacheKey | None) -> _Prepared:
+        if isinstance(stmt, TextClause) and _SESSION_STATEMENT.search(stmt.text):
+            # The pool lends connections without resetting them (docs/architecture.md): a
+            # statement that changed the session would leak into another request's.
+            raise TypeError(f"a statement that changes the session is not run: {stmt.text!r}")
         # Compiled against the cache key, so later statements of the same shape reuse it with
         # their own literal values (what SQLAlchemy's own compiled cache does).
         compiled = _PgCompiler(self.dialect, stmt, cache_key=cache_key)
@@ -401,12 +427,30 @@ class _PgDb(Db):
         if statements is None:
             raise _not_connected()
         if self._conn is not None:
-            return await self._on(self._conn, statements, stmt, params, raw, rows)
-        conn = await self._pool.acquire()
+            try:
+                return await self._on(self._conn, statements, stmt, params, raw, rows)
+            except _Lost as lost:
+                # Inside a transaction nothing can be retried: PostgreSQL rolled it back.
+                raise DatabaseUnavailable() from lost.__cause__
+        pool = self._pool
+        conn = await _acquire(pool)
         try:
             return await self._on(conn, statements, stmt, params, raw, rows)
+        except _Lost as lost:
+            # A read is run once more, on a new connection. A write on its own may have
+            # committed before its answer was lost: it is not repeated.
+            if not _is_select(stmt):
+                raise DatabaseUnavailable(_UNKNOWN_OUTCOME) from lost.__cause__
         finally:
-            self._pool.release(conn, reusable=not self.broken)
+            pool.release(conn, reusable=not self.broken)
+        pool.suspect_idle()
+        conn = await _acquire(pool, fresh=True)
+        try:
+            return await self._on(conn, statements, stmt, params, raw, rows)
+        except _Lost as lost:
+            raise DatabaseUnavailable() from lost.__cause__
+        finally:
+            pool.release(conn, reusable=not self.broken)
 
     async def _on(
         self,
@@ -418,23 +462,81 @@ class _PgDb(Db):
         rows: bool,
     ) -> tuple[Sequence[Mapping[str, Any]], int]:
         """Run the statement on `conn`; `broken` stays set if anything but PostgreSQL's own
-        answer interrupts it."""
+        answer interrupts it. A connection lost on the way raises `_Lost`."""
         self.broken = True
         try:
             result = await _run_pg(conn, statements, stmt, params, raw, rows)
         except asyncpg.PostgresError as exc:
+            if _is_lost(conn, exc):
+                raise _Lost() from exc
             # PostgreSQL answered: the connection is as sound as before the statement.
             self.broken = False
-            if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
-                raise ConstraintViolation(getattr(exc, "constraint_name", None)) from exc
-            if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
-                # Text PostgreSQL cannot store (U+0000) that no schema validated: the input.
-                raise ValidationFailed("Text may not contain the NUL character (U+0000).") from exc
-            if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
-                raise ReadOnlyViolation("A snapshot is read-only.") from exc
+            _raise_answer(exc)
+            raise
+        except _CLIENT_SIDE as exc:
+            if _is_lost(conn, exc):
+                raise _Lost() from exc
             raise
         self.broken = False
         return result
+
+
+_UNKNOWN_OUTCOME = (
+    "The connection to the database was lost before it confirmed the change: it may or may "
+    "not have been saved. Read it back before retrying."
+)
+
+
+class _Lost(Exception):
+    """The connection went away under a statement (the cause is chained): the statement had
+    no effect unless it was a COMMIT."""
+
+
+# PostgreSQL ended the session (terminated, shutting down, crashed, not yet accepting), the
+# socket is gone, or asyncpg found its protocol in a state it cannot go on from (a server's
+# goodbye read while idle): the connection is dead, whatever the statement was.
+_LOST = (
+    OSError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+# What a statement may raise but PostgreSQL's own answer: the socket's or asyncpg's errors.
+_CLIENT_SIDE = (OSError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+_ANY_FAILURE = (asyncpg.PostgresError, *_CLIENT_SIDE)
+
+
+def _is_lost(conn: asyncpg.Connection, exc: BaseException) -> bool:
+    return isinstance(exc, _LOST) or conn.is_closed()
+
+
+def _raise_answer(exc: asyncpg.PostgresError) -> None:
+    """PostgreSQL's own refusals that are the client's input or a limit, as problems."""
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        raise ConstraintViolation(getattr(exc, "constraint_name", None)) from exc
+    if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
+        # Text PostgreSQL cannot store (U+0000) that no schema validated: the input.
+        raise ValidationFailed("Text may not contain the NUL character (U+0000).") from exc
+    if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+        raise ReadOnlyViolation("A snapshot is read-only.") from exc
+    if isinstance(exc, asyncpg.QueryCanceledError):
+        # statement_timeout (RAPPORT_DB_STATEMENT_TIMEOUT_MS): Rapport cancels nothing else
+        # (a cancelled task drops its connection instead).
+        raise DatabaseTimeout() from exc
+
+
+async def _acquire(pool: PgPool, *, fresh: bool = False) -> asyncpg.Connection:
+    """A pooled connection, or the problem a client is told when there is none."""
+    try:
+        return await pool.acquire(fresh=fresh)
+    except PoolTimeout as exc:
+        raise DatabaseBusy() from exc
+    except PoolUnavailable as exc:
+        raise DatabaseUnavailable() from exc
 
 
 class _SqliteDb(Db):
@@ -507,15 +609,54 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+@dataclass(frozen=True, slots=True)
+class PoolOptions:
+    """How the PostgreSQL pool treats its connections (settings `RAPPORT_DB_*`, docs/deploy.md).
+    Seconds, but for the statement timeout."""
+
+    # Waiting for a connection when all are in use, before 503 `database_busy`.
+    acquire_timeout: float = 5.0
+    # Opening one connection (TCP, TLS, authentication), before 503 `database_unavailable`.
+    connect_timeout: float = 5.0
+    # An idle connection unused this long is checked (`SELECT 1`) before it is lent.
+    check_after_idle: float = 5.0
+    max_lifetime: float = 3_600.0
+    idle_timeout: float = 300.0
+    # After a failed connection attempt, every request answers 503 at once for this long.
+    retry_interval: float = 1.0
+    # PostgreSQL cancels a statement running longer (503 `database_timeout`); 0: no limit.
+    statement_timeout_ms: int = 30_000
+    # PgBouncer in transaction mode in front: no prepared-statement cache and no session
+    # settings sent at connection (PgBouncer 1.18 refuses them; set them on the role).
+    pgbouncer: bool = False
+
+
+def pool_options(settings: Settings) -> PoolOptions:
+    """The pool's options from the app's `Settings`."""
+    return PoolOptions(
+        acquire_timeout=settings.db_acquire_timeout_ms / 1000,
+        connect_timeout=settings.db_connect_timeout_ms / 1000,
+        check_after_idle=settings.db_check_after_idle_ms / 1000,
+        max_lifetime=float(settings.db_max_lifetime_s),
+        idle_timeout=float(settings.db_idle_timeout_s),
+        retry_interval=settings.db_retry_interval_ms / 1000,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        pgbouncer=settings.db_pgbouncer,
+    )
+
+
 class Database:
     """The process's connection pool; hands out `Db` handles for reads and transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 32) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 32, options: PoolOptions | None = None
+    ) -> None:
         self.url = make_url(url)
         self.dialect_name = self.url.get_backend_name()
         if self.dialect_name not in ("postgresql", "sqlite"):
             raise ValueError(f"unsupported database: {self.dialect_name}")
         self.pool_size = pool_size
+        self.options = options or PoolOptions()
         self.engine: AsyncEngine | None = None
         self.pool: PgPool | None = None
         self.pg_statements: _PgStatements | None = None
@@ -526,24 +667,7 @@ class Database:
     async def connect(self) -> None:
         if self.dialect_name == "postgresql":
             self.pg_statements = _PgStatements()
-            dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            server_settings = {
-                # PostgreSQL's JIT compiles any plan above jit_above_cost: the stats statement
-                # (13 ms of work) spent 200 ms compiling on every call. Short OLTP statements
-                # never gain from it.
-                "jit": "off"
-            }
-
-            async def connect() -> asyncpg.Connection:
-                conn = await asyncpg.connect(dsn, server_settings=server_settings)
-                try:
-                    await _init_pg_connection(conn)
-                except BaseException:
-                    conn.terminate()
-                    raise
-                return conn
-
-            self.pool = ConnectionPool(connect, max_size=self.pool_size)
+            self.pool = self._pg_pool()
             # One connection at start: an unreachable database fails the start, not a request.
             self.pool.release(await self.pool.acquire(), reusable=True)
         else:
@@ -558,6 +682,52 @@ class Database:
                 hide_parameters=True,
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+
+    def _pg_pool(self) -> PgPool:
+        options = self.options
+        dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        server_settings: dict[str, str] = {}
+        if not options.pgbouncer:
+            # PostgreSQL's JIT compiles any plan above jit_above_cost: the stats statement
+            # (13 ms of work) spent 200 ms compiling on every call. Short OLTP statements
+            # never gain from it.
+            server_settings["jit"] = "off"
+            server_settings["statement_timeout"] = str(options.statement_timeout_ms)
+        # Behind PgBouncer's transaction mode a prepared statement may be looked for on
+        # another server connection: asyncpg then prepares each statement unnamed.
+        cache_size = 0 if options.pgbouncer else 100
+
+        async def connect() -> asyncpg.Connection:
+            conn = await asyncpg.connect(
+                dsn,
+                server_settings=server_settings,
+                timeout=options.connect_timeout,
+                statement_cache_size=cache_size,
+            )
+            try:
+                await _init_pg_connection(conn)
+            except BaseException:
+                conn.terminate()
+                raise
+            return conn
+
+        async def check(conn: asyncpg.Connection) -> None:
+            await conn.execute("SELECT 1", timeout=options.connect_timeout)
+
+        async def reset(conn: asyncpg.Connection) -> None:
+            await conn.reset(timeout=options.connect_timeout)
+
+        return ConnectionPool(
+            connect,
+            max_size=self.pool_size,
+            check=check,
+            reset=reset,
+            acquire_timeout=options.acquire_timeout,
+            check_after=options.check_after_idle,
+            max_lifetime=options.max_lifetime,
+            idle_timeout=options.idle_timeout,
+            retry_interval=options.retry_interval,
+        )
 
     async def close(self) -> None:
         if self.pool is not None:
@@ -649,22 +819,59 @@ class _PgTransaction:
         self._snapshot = snapshot
 
     async def __aenter__(self) -> Db:
-        conn = self._conn = await self._pool.acquire()
+        conn = await _acquire(self._pool)
+        self._conn: asyncpg.Connection | None = conn
         handle = self._handle = _PgDb(self._database, self._pool, conn)
-        transaction = self._transaction = (
-            # BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY: one snapshot, taken at the
-            # first statement, and PostgreSQL refuses writes.
-            conn.transaction(isolation="repeatable_read", readonly=True)
-            if self._snapshot
-            else conn.transaction()
-        )
-        handle._begin = transaction.start
+        self._transaction = self._new(conn)
+        handle._begin = self._start
         return handle
+
+    def _new(self, conn: asyncpg.Connection) -> Any:
+        # A snapshot: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY, one snapshot taken at
+        # the first statement, and PostgreSQL refuses writes.
+        if self._snapshot:
+            return conn.transaction(isolation="repeatable_read", readonly=True)
+        return conn.transaction()
+
+    async def _start(self) -> None:
+        """BEGIN, sent before the block's first statement. A connection found dead here has
+        done nothing for this transaction: it is replaced by a new one, once."""
+        handle, conn = self._handle, self._conn
+        if conn is None:
+            raise _not_connected()
+        # Until BEGIN is answered the protocol's state is unknown (a cancellation, say).
+        handle.broken = True
+        try:
+            await self._transaction.start()
+        except _ANY_FAILURE as exc:
+            if not _is_lost(conn, exc):
+                handle.broken = False
+                raise
+        else:
+            handle.broken = False
+            return
+        pool = self._pool
+        pool.release(conn, reusable=False)
+        pool.suspect_idle()
+        self._conn = None
+        conn = self._conn = handle._conn = await _acquire(pool, fresh=True)
+        self._transaction = self._new(conn)
+        try:
+            await self._transaction.start()
+        except _ANY_FAILURE as exc:
+            if _is_lost(conn, exc):
+                raise DatabaseUnavailable() from exc
+            handle.broken = False
+            raise
+        handle.broken = False
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
     ) -> None:
         handle, conn = self._handle, self._conn
+        if conn is None:
+            # BEGIN's retry found no connection: nothing to end or give back.
+            return
         if handle.broken:
             # A statement was cut short (cancelled, the socket failed): the connection is
             # dropped, which ends its transaction on the server; nothing is committed.
@@ -674,6 +881,16 @@ class _PgTransaction:
         try:
             await _end(handle, exc, self._transaction.commit, self._transaction.rollback)
             ended = True
+        except _ANY_FAILURE as end_exc:
+            if not _is_lost(conn, end_exc):
+                if isinstance(end_exc, asyncpg.PostgresError):
+                    _raise_answer(end_exc)
+                raise
+            if exc is not None and not _keeps(exc):
+                # The rollback found the connection gone, which rolled the transaction back
+                # anyway: the block's own error is the answer.
+                return
+            raise DatabaseUnavailable(None if self._snapshot else _UNKNOWN_OUTCOME) from end_exc
         finally:
             # A connection whose commit or rollback did not finish is not reused (the pool
             # also refuses one still in a transaction).

@@ -118,6 +118,30 @@ class RateLimited(ProblemError):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
 
 
+class _DatabaseProblem(ProblemError):
+    """The database could not serve the request; the client may retry after `Retry-After`."""
+
+    status = 503
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": "1"})
+
+
+class DatabaseUnavailable(_DatabaseProblem):
+    code = "database_unavailable"
+    default_detail = "The database cannot be reached; nothing was changed. Retry shortly."
+
+
+class DatabaseBusy(_DatabaseProblem):
+    code = "database_busy"
+    default_detail = "Every database connection is in use; nothing was changed. Retry shortly."
+
+
+class DatabaseTimeout(_DatabaseProblem):
+    code = "database_timeout"
+    default_detail = "A database statement ran past its time limit; nothing was changed."
+
+
 def problem_response(
     request_path: str,
     request_id: str | None,

@@ -29,7 +29,18 @@ _DEFAULT_DESCRIPTIONS = {
     "415": "The body is not sent as `application/json` (`unsupported_media_type`).",
     "422": "Invalid input (`validation_failed`), with `errors[]`.",
     "500": "Unexpected failure (`internal_error`); quote `request_id`.",
+    "503": (
+        "The database cannot be reached, is busy or timed out (`database_unavailable`, "
+        "`database_busy`, `database_timeout`); nothing was changed unless the detail says "
+        "otherwise. Retry after `Retry-After` seconds."
+    ),
 }
+_RETRY_AFTER = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+# Operations that never touch the database, so never answer 503.
+_NO_DATABASE = frozenset({"health_live", "health_metrics"})
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -96,6 +107,8 @@ def _document_routes(document: dict[str, Any], routers: Iterable[APIRouter]) -> 
 def _document_problems(operation: dict[str, Any], method: str, path: str) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     codes = {"500"}
+    if operation.get("operationId") not in _NO_DATABASE:
+        codes.add("503")
     if operation.get("security"):
         codes |= {"401", "403"}
     if "{" in path:
@@ -110,6 +123,8 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
         codes.add("412")
     for code in sorted(codes):
         responses.setdefault(code, {"description": _DEFAULT_DESCRIPTIONS[code]})
+    if responses.get("503", {}).get("description") == _DEFAULT_DESCRIPTIONS["503"]:
+        responses["503"]["headers"] = {"Retry-After": _RETRY_AFTER}
     for code, response in responses.items():
         if code[0] in "45":
             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}

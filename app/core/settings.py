@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     db_pool_size: int = Field(default=32, ge=1, le=500)
+    # The PostgreSQL pool (app.core.db.PoolOptions says what each does; docs/deploy.md).
+    db_acquire_timeout_ms: int = Field(default=5_000, ge=1, le=600_000)
+    db_connect_timeout_ms: int = Field(default=5_000, ge=1, le=600_000)
+    db_check_after_idle_ms: int = Field(default=5_000, ge=0, le=3_600_000)
+    db_max_lifetime_s: int = Field(default=3_600, ge=1, le=7 * 86_400)
+    db_idle_timeout_s: int = Field(default=300, ge=1, le=86_400)
+    db_retry_interval_ms: int = Field(default=1_000, ge=0, le=60_000)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0, le=3_600_000)
+    db_pgbouncer: bool = False
     log_level: str = "INFO"
     # Bearer token that /metrics requires; unset, /metrics answers 404.
     metrics_token: SecretStr | None = None
