@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -82,6 +83,31 @@ TAGS = [
 ]
 
 
+# The project's routers, in the order their routes are tried. Health first: probes are
+# frequent and should not walk the API's routes.
+ROUTERS = (
+    health_router,
+    auth_router,
+    workspaces_router,
+    me_workspaces_router,
+    api_keys_router,
+    people_router,
+    organisations_router,
+    questions_router,
+    interviews_router,
+    readiness_router,
+    lint_router,
+    outreach_router,
+    templates_router,
+    follow_ups_router,
+    home_router,
+    referrals_router,
+    leads_router,
+    activity_router,
+    stats_router,
+)
+
+
 def schema_head() -> str:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
@@ -101,6 +127,25 @@ def _settle_garbage_collector() -> None:
     gc.freeze()
     young, middle, old = gc.get_threshold()
     gc.set_threshold(max(young, 7000), middle, old)
+
+
+def _rebuild_openapi_on_new_routes(app: FastAPI) -> None:
+    """Build the OpenAPI document again once routes were added since its last build, as
+    FastAPI's own `openapi()` does (by its routers' change counter): a route included after
+    the first request for /openapi.json is documented too. An `app.openapi_schema` set by hand
+    is kept until the routes change."""
+    build = app.openapi
+    built_for = app.router._get_routes_version()
+
+    def openapi() -> dict[str, Any]:
+        nonlocal built_for
+        version = app.router._get_routes_version()
+        if version != built_for:
+            app.openapi_schema = None
+            built_for = version
+        return build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -167,35 +212,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signup_max_per_address=settings.signup_max_per_address,
     )
     install_error_handlers(app)
-    # Health first: probes are frequent and should not walk the API's routes.
-    routers = (
-        health_router,
-        auth_router,
-        workspaces_router,
-        me_workspaces_router,
-        api_keys_router,
-        people_router,
-        organisations_router,
-        questions_router,
-        interviews_router,
-        readiness_router,
-        lint_router,
-        outreach_router,
-        templates_router,
-        follow_ups_router,
-        home_router,
-        referrals_router,
-        leads_router,
-        activity_router,
-        stats_router,
-    )
     # One table of the routes themselves, tried first: `include_router` would add FastAPI
     # 0.165's lazy matching layer per router (0.6 ms on the last routers), and Starlette's
-    # router tries routes one by one (issue 11). FastAPI's docs routes stay behind it.
-    routes = [r for router in routers for r in router.routes]
+    # router tries routes one by one (issue 11). FastAPI's docs routes stay behind it, and so
+    # do routes added later the ordinary way (`app.include_router`, `@app.get`): FastAPI's
+    # router and handler serve those, without the start-up check below (docs/architecture.md).
+    routes = [r for router in ROUTERS for r in router.routes]
     check_routes(routes)  # no route may show data its scopes do not cover
     app.router.routes.insert(0, RouteTable(routes))
-    install_openapi(app, routers, SECURITY_SCHEMES)
+    # The app's own router too, so that the document shows the routes added to it later.
+    install_openapi(app, (*ROUTERS, app.router), SECURITY_SCHEMES)
+    _rebuild_openapi_on_new_routes(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -10,8 +10,11 @@ part of what FastAPI supports: `async def` endpoints and dependencies (plain or 
 (`request_params_to_args`, `request_body_to_args`) and serialisation (`serialize_response`) for
 each request, in FastAPI's order, with FastAPI's errors, but for one thing: the body is parsed
 after the dependencies (authentication) have run, not before. Any route that declares something
-else (forms, a `Response` or `BackgroundTasks` parameter, sync dependencies, security scopes,
-dependency overrides) keeps FastAPI's handler: `lean_handler` returns None for it.
+else (forms, a `Response` or `BackgroundTasks` parameter, sync dependencies, security scopes, an
+overrides provider of its own) keeps FastAPI's handler: `lean_handler` returns None for it.
+
+The plan cannot see `app.dependency_overrides` (the test idiom, set after the app is built): while
+the application has any, `asgi` hands each request to FastAPI's handler reading them instead.
 """
 
 from __future__ import annotations
@@ -346,11 +349,20 @@ def lean_handler(route: APIRoute) -> Handler | None:
     return handle
 
 
-def asgi(handler: Handler) -> ASGIApp:
+def asgi(handler: Handler, overridden: Callable[[Any], ASGIApp]) -> ASGIApp:
     """The route's ASGI app: exceptions go to the application's handlers, as they do from
-    FastAPI's routes once its per-route exit stacks are closed."""
+    FastAPI's routes once its per-route exit stacks are closed.
+
+    While the application serving the request has dependency overrides, the request goes to
+    `overridden(application)` instead: FastAPI's handler, which looks each dependency up in
+    them on every request, nested ones and the overrides' own included. Without any, that
+    check is one attribute read of an empty dict."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        application = scope.get("app")
+        if getattr(application, "dependency_overrides", None):
+            await overridden(application)(scope, receive, send)
+            return
         response = await handler(Request(scope, receive, send))
         await response(scope, receive, send)
 

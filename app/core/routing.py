@@ -3,15 +3,17 @@ handler where a route allows it), and the table that finds a path's route by its
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import Request
-from fastapi.routing import APIRoute
+from fastapi._body_limit import wrap_app_with_body_limit
+from fastapi.routing import APIRoute, request_response
 from starlette.datastructures import URLPath
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.handlers import Handler, asgi, lean_handler
 from app.core.query import query_names, reject_nul, reject_unknown
@@ -21,7 +23,11 @@ class CheckedRoute(APIRoute):
     """Query parameters holding U+0000 and unknown ones are refused before anything else runs
     (a check here rather than a dependency, which would cost a dependency per request), and
     the route runs on the lean handler of `app.core.handlers` unless it declares something
-    only FastAPI's handler runs. (Which route a path reaches is `RouteTable`'s work.)"""
+    only FastAPI's handler runs. (Which route a path reaches is `RouteTable`'s work.)
+
+    The project's routes are built once, at import, and served by every app `create_app`
+    builds, so none can name one app as its dependency overrides provider (as `include_router`
+    does): the overrides are read from the app serving each request (`_overridden`)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -29,8 +35,21 @@ class CheckedRoute(APIRoute):
         self.fastapi_app = self.app
         lean = lean_handler(self)
         self.lean = lean is not None
+        if self.dependency_overrides_provider is not None:
+            return  # FastAPI's handler already reads that provider's overrides
         if lean is not None:
-            self.app = asgi(self._checked(lean))
+            self.app = asgi(self._checked(lean), self._overridden)
+        else:
+            self.app = _honouring_overrides(self.app, self._overridden)
+
+    def _overridden(self, application: Any) -> ASGIApp:
+        """FastAPI's handler for this route, reading `application`'s dependency overrides.
+        Built for each request while there are overrides (tests): it holds no reference to an
+        app beyond the request, and overrides change between requests."""
+        route = copy.copy(self)
+        route.dependency_overrides_provider = application
+        handler = request_response(route.get_route_handler())
+        return wrap_app_with_body_limit(handler, self.max_body_size)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         return self._checked(super().get_route_handler())
@@ -49,6 +68,20 @@ class CheckedRoute(APIRoute):
             return await handler(request)
 
         return checked
+
+
+def _honouring_overrides(app: ASGIApp, overridden: Callable[[Any], ASGIApp]) -> ASGIApp:
+    """FastAPI's ASGI app for a route, or, while the serving app has dependency overrides,
+    `overridden(app)` (the check `app.core.handlers.asgi` makes for lean routes)."""
+
+    async def route_app(scope: Scope, receive: Receive, send: Send) -> None:
+        application = scope.get("app")
+        if getattr(application, "dependency_overrides", None):
+            await overridden(application)(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return route_app
 
 
 class _Node:
