@@ -12,7 +12,8 @@ COPY app ./app
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 RAPPORT_ENV=production
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 RAPPORT_ENV=production \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/rapport-metrics
 RUN useradd --create-home --uid 10001 rapport
 WORKDIR /srv/rapport
 COPY --from=build /wheels /wheels
@@ -24,4 +25,4 @@ USER rapport
 EXPOSE 8000
 # Migrations first (idempotent), then the server: uvloop, httptools, our own JSON request log.
 # The app, not uvicorn, decides whose X-Forwarded-For to believe (RAPPORT_TRUSTED_PROXIES).
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --loop uvloop --http httptools --no-access-log --no-proxy-headers --no-server-header --workers ${WEB_CONCURRENCY:-2}"]
+CMD ["sh", "-c", "mkdir -p -m 700 \"$PROMETHEUS_MULTIPROC_DIR\" && rm -f \"$PROMETHEUS_MULTIPROC_DIR\"/*.db && alembic upgrade head && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --loop uvloop --http httptools --no-access-log --no-proxy-headers --no-server-header --workers ${WEB_CONCURRENCY:-2}"]

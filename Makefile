@@ -62,7 +62,14 @@ openapi: $(STAMP)
 
 ## make serve: production-style serving (uvloop, httptools, no access log; our JSON log line).
 # Forwarded headers are the app's to believe or not (RAPPORT_TRUSTED_PROXIES), never uvicorn's.
+# The workers' metrics meet in PROMETHEUS_MULTIPROC_DIR (docs/deploy.md), emptied of an earlier
+# run's files first (prometheus-client would add them to this run's). By default it is per user
+# and port, made for the user alone; a directory someone else owns is refused, not written in.
+serve: export PROMETHEUS_MULTIPROC_DIR ?= $(or $(XDG_RUNTIME_DIR),$(TMPDIR),/tmp)/rapport-metrics-$(PORT)
 serve: $(STAMP) migrate
+	@mkdir -p -m 700 "$$PROMETHEUS_MULTIPROC_DIR" && [ -O "$$PROMETHEUS_MULTIPROC_DIR" ] \
+		&& [ ! -L "$$PROMETHEUS_MULTIPROC_DIR" ] && rm -f "$$PROMETHEUS_MULTIPROC_DIR"/*.db \
+		|| { echo "PROMETHEUS_MULTIPROC_DIR=$$PROMETHEUS_MULTIPROC_DIR is not a directory of yours"; exit 1; }
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --loop uvloop --http httptools \
 		--no-access-log --workers $${WEB_CONCURRENCY:-2} --no-proxy-headers --no-server-header
 

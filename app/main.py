@@ -166,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await metrics.close()  # before the pool closes: its last figures are copied
             await database.close()
 
     # Without public docs, /docs, /redoc and /openapi.json are unknown paths (404); the

@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 _tmp = tempfile.mkdtemp(prefix="rapport-tests-")
 
 # Settings are read from the environment when the app is built: fix them before any import.
+# The in-process test apps keep their metrics to themselves (tests/core/test_metrics_workers.py
+# sets the multiprocess directory for the servers it starts).
+os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 os.environ.setdefault("DATABASE_URL", f"sqlite+aiosqlite:///{_tmp}/test.db")
 os.environ.update(
     RAPPORT_ENV="test",
