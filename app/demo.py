@@ -12,8 +12,11 @@ from app.core import ids
 from app.core.db import Db, utcnow
 from app.core.filters import search_text
 from app.interviews.models import agenda_items, interviews
+from app.interviews.service import INTERVIEW_DOCUMENTS
 from app.organisations.models import organisations
+from app.organisations.service import ORGANISATION_DOCUMENTS
 from app.people.models import people
+from app.people.representation import PERSON_DOCUMENTS
 from app.questions.models import question_banks, questions
 
 ORGANISATIONS: list[dict[str, Any]] = [
@@ -113,7 +116,8 @@ def _row(now: datetime, **values: Any) -> dict[str, Any]:
 
 
 async def load(db: Db, workspace_id: str) -> None:
-    """Insert the demo records into `workspace_id` (in the caller's transaction)."""
+    """Insert the demo records into `workspace_id` (in the caller's transaction), each with the
+    document its service would have stored."""
     now = utcnow()
     org_ids = []
     for org in ORGANISATIONS:
@@ -121,34 +125,36 @@ async def load(db: Db, workspace_id: str) -> None:
         org_ids.append(org_id)
         await db.execute(
             insert(organisations).values(
-                _row(
-                    now,
-                    id=org_id,
-                    workspace_id=workspace_id,
-                    name_key=org["name"].lower(),
-                    size=None,
-                    competitors=None,
-                    position_in_field=None,
-                    notes=None,
-                    strengths=org.get("strengths"),
-                    culture=org.get("culture"),
-                    recent_news=org.get("recent_news"),
-                    search_text=search_text(
-                        org["name"], org["industry"], org["location"], org["why_interested"]
-                    ),
-                    **{
-                        k: org[k]
-                        for k in (
-                            "name",
-                            "website",
-                            "industry",
-                            "location",
-                            "is_target",
-                            "target_rank",
-                            "why_interested",
-                            "tags",
-                        )
-                    },
+                ORGANISATION_DOCUMENTS.written(
+                    _row(
+                        now,
+                        id=org_id,
+                        workspace_id=workspace_id,
+                        name_key=org["name"].lower(),
+                        size=None,
+                        competitors=None,
+                        position_in_field=None,
+                        notes=None,
+                        strengths=org.get("strengths"),
+                        culture=org.get("culture"),
+                        recent_news=org.get("recent_news"),
+                        search_text=search_text(
+                            org["name"], org["industry"], org["location"], org["why_interested"]
+                        ),
+                        **{
+                            k: org[k]
+                            for k in (
+                                "name",
+                                "website",
+                                "industry",
+                                "location",
+                                "is_target",
+                                "target_rank",
+                                "why_interested",
+                                "tags",
+                            )
+                        },
+                    )
                 )
             )
         )
@@ -160,29 +166,34 @@ async def load(db: Db, workspace_id: str) -> None:
         contacted = stage not in ("identified",)
         await db.execute(
             insert(people).values(
-                _row(
-                    now,
-                    id=person_id,
-                    workspace_id=workspace_id,
-                    given_name=given,
-                    family_name=family,
-                    display_name=f"{given} {family}",
-                    emails=[{"address": email, "label": "work", "primary": True}],
-                    phones=[],
-                    job_title=title,
-                    organisation_id=None if org_index is None else org_ids[org_index],
-                    location=None,
-                    linkedin_url=None,
-                    profile_urls=[],
-                    source=source,
-                    referred_by_id=None if referrer is None else person_ids[referrer],
-                    relationship_stage=stage,
-                    tags=[],
-                    notes=None,
-                    may_use_name_as_referral=True if stage == "interviewed" else None,
-                    open_to_follow_up=True if stage in ("interviewed", "in_touch") else None,
-                    last_contacted_at=now - timedelta(days=len(person_ids)) if contacted else None,
-                    search_text=search_text(given, family, f"{given} {family}", email, title),
+                PERSON_DOCUMENTS.written(
+                    _row(
+                        now,
+                        id=person_id,
+                        workspace_id=workspace_id,
+                        given_name=given,
+                        family_name=family,
+                        display_name=f"{given} {family}",
+                        emails=[{"address": email, "label": "work", "primary": True}],
+                        phones=[],
+                        job_title=title,
+                        organisation_id=None if org_index is None else org_ids[org_index],
+                        location=None,
+                        linkedin_url=None,
+                        profile_urls=[],
+                        source=source,
+                        referred_by_id=None if referrer is None else person_ids[referrer],
+                        relationship_stage=stage,
+                        tags=[],
+                        notes=None,
+                        may_use_name_as_referral=True if stage == "interviewed" else None,
+                        open_to_follow_up=True if stage in ("interviewed", "in_touch") else None,
+                        last_contacted_at=now - timedelta(days=len(person_ids))
+                        if contacted
+                        else None,
+                        stay_in_touch_every_days=None,
+                        search_text=search_text(given, family, f"{given} {family}", email, title),
+                    )
                 )
             )
         )
@@ -227,35 +238,37 @@ async def _interview(
     completed = status == "completed"
     await db.execute(
         insert(interviews).values(
-            _row(
-                now,
-                id=interview_id,
-                workspace_id=workspace_id,
-                person_id=person_id,
-                organisation_id=None if person[2] is None else org_ids[person[2]],
-                career_field="UX research",
-                role_of_interest="User Researcher",
-                format="video" if status == "scheduled" else "in_person",
-                location=None,
-                meeting_url="https://meet.example/abc" if scheduled else None,
-                scheduled_at=scheduled,
-                timezone="Europe/London",
-                duration_minutes=20,
-                started_at=scheduled if completed else None,
-                ended_at=scheduled + timedelta(minutes=25) if completed and scheduled else None,
-                status=status,
-                introduction="I teach secondary science and I'm exploring user research.",
-                research_notes=None,
-                goals="Understand a typical week and how people got in.",
-                notes="Generous with time; offered two introductions." if completed else None,
-                observations="Open-plan studio, research wall full of sticky notes."
-                if completed
-                else None,
-                reflection=REFLECTION if completed else None,
-                would_pursue="yes" if completed else None,
-                business_card_received=True if completed else None,
-                may_contact_again=True if completed else None,
-                search_text=search_text("UX research", "User Researcher"),
+            INTERVIEW_DOCUMENTS.written(
+                _row(
+                    now,
+                    id=interview_id,
+                    workspace_id=workspace_id,
+                    person_id=person_id,
+                    organisation_id=None if person[2] is None else org_ids[person[2]],
+                    career_field="UX research",
+                    role_of_interest="User Researcher",
+                    format="video" if status == "scheduled" else "in_person",
+                    location=None,
+                    meeting_url="https://meet.example/abc" if scheduled else None,
+                    scheduled_at=scheduled,
+                    timezone="Europe/London",
+                    duration_minutes=20,
+                    started_at=scheduled if completed else None,
+                    ended_at=scheduled + timedelta(minutes=25) if completed and scheduled else None,
+                    status=status,
+                    introduction="I teach secondary science and I'm exploring user research.",
+                    research_notes=None,
+                    goals="Understand a typical week and how people got in.",
+                    notes="Generous with time; offered two introductions." if completed else None,
+                    observations="Open-plan studio, research wall full of sticky notes."
+                    if completed
+                    else None,
+                    reflection=REFLECTION if completed else None,
+                    would_pursue="yes" if completed else None,
+                    business_card_received=True if completed else None,
+                    may_contact_again=True if completed else None,
+                    search_text=search_text("UX research", "User Researcher"),
+                )
             )
         )
     )

@@ -20,11 +20,11 @@ from app.core.filters import search_text
 from app.core.security import Passwords
 from app.core.settings import Settings
 from app.interviews.models import interviews
-from app.interviews.service import INTERVIEW_JSON
+from app.interviews.service import INTERVIEW_DOCUMENTS
 from app.organisations.models import organisations
-from app.organisations.service import ORGANISATION_JSON
+from app.organisations.service import ORGANISATION_DOCUMENTS
 from app.people.models import people
-from app.people.service import PERSON_JSON
+from app.people.representation import PERSON_DOCUMENTS
 
 STAGES = ["identified", "contacted", "responded", "interviewed", "in_touch", "dormant"]
 STATUSES = ["planned", "requested", "scheduled", "completed", "declined", "cancelled", "no_show"]
@@ -144,23 +144,23 @@ async def seed(
             )
             now = utcnow()
             orgs = [_org(workspace.id, n, now) for n in range(n_orgs)]
-            # Each row with the JSON document its service stores when it writes one.
+            # Each row with the JSON document (and its version) its service stores.
             for org in orgs:
-                org["doc"] = ORGANISATION_JSON.json(org).decode()
+                org.update(ORGANISATION_DOCUMENTS.written(org))
             for chunk in _chunks(orgs):
                 await db.execute(insert(organisations).values(chunk))
             persons = [
                 _person(workspace.id, n, orgs[n % n_orgs]["id"], now) for n in range(n_people)
             ]
             for person in persons:
-                person["doc"] = PERSON_JSON.json(person).decode()
+                person.update(PERSON_DOCUMENTS.written(person))
             for chunk in _chunks(persons):
                 await db.execute(insert(people).values(chunk))
             rows = [
                 _interview(workspace.id, n, persons[n % n_people], now) for n in range(n_interviews)
             ]
             for row in rows:
-                row["doc"] = INTERVIEW_JSON.json(row).decode()
+                row.update(INTERVIEW_DOCUMENTS.written(row))
             for chunk in _chunks(rows):
                 await db.execute(insert(interviews).values(chunk))
         # The state autovacuum leaves a table in soon after a bulk load in production: planner

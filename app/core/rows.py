@@ -11,23 +11,42 @@ field type, so ETags do not depend on which path built a representation.
 (aliases, serializers, computed or excluded fields, value types or settings that serialise
 otherwise): see `check_model`.
 
-A table may also keep each row's representation as written (`stored`, a `doc` column): when a
-row brings it, it goes into the output as it is (`orjson.Fragment`), and the row's other
-columns may be NULL (see `stored_columns`). Writers store `RowJson.json` of the row they write;
-the database clears a `doc` that an update does not rewrite (migration 0007), so a stored
-document is never older than its row.
+A table may also keep each row's representation as written (`StoredDocuments`: a `doc` column
+and the `doc_version` of the code that wrote it). A row brings its document only when that
+version is the running code's; the document then goes into the output as it is
+(`orjson.Fragment`) and the row's other columns may be NULL. Otherwise (no document, or one
+written by another release) the row is built from its columns. Every service write of such a
+table stores the document of the row as written and its version (`StoredDocuments.written`);
+the database clears both when an update rewrites neither (migrations 0007 and 0011), a net for
+writes around the services.
+
+The version is computed from the code, once, at import; nobody bumps it. A representation's
+(`RowJson.version`) is a hash of the model's JSON schema (descriptions and examples aside),
+the source of the generated shape function with the values it names (constants, defaults,
+computed fields' functions with the module data they read) and the versions of Pydantic and
+orjson. A table's (`StoredDocuments.version`) adds its columns as the models declare them
+(`alembic check` keeps those equal to the schema), so a migration that changes a column
+changes it too, even one that rewrites the table without firing any trigger (`ADD COLUMN …
+DEFAULT`, `ALTER COLUMN … TYPE`). So a change to a representation needs no migration: while a
+deploy rolls, each release sends only its own documents and builds the others' rows from their
+columns, and rows get documents of the new version as they are written (or at once with
+`python -m app.documents`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
 from typing import Any, Literal
 
 import orjson
+import pydantic
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, case
+from sqlalchemy import ColumnElement, Table, case, literal_column, or_
 
 _OPTIONS = orjson.OPT_UTC_Z
 
@@ -231,16 +250,16 @@ def _same(doc: str) -> str:
     return doc
 
 
-def _shape_of(
+def _shape_source(
     model: type[BaseModel],
     parse: bool,
     *,
     computed: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
     embedded: Mapping[str, str] | None = None,
-) -> RowShape:
-    """A function rebuilding a row as `model`'s fields (see `_display`): one generated dict
-    display per model, as dataclasses generate __init__; calling a function per nested value
-    cost a third of a list page more.
+) -> tuple[str, dict[str, Any]]:
+    """The source of a function rebuilding a row as `model`'s fields (see `_display`), and the
+    values it names: one generated dict display per model, as dataclasses generate __init__;
+    calling a function per nested value cost a third of a list page more.
 
     A row that brings its stored document (`doc`) is that document: for orjson as it is
     (`orjson.Fragment`), or parsed when `parse`. A stored document was written without the
@@ -277,16 +296,107 @@ def _shape_of(
             pieces.append(f"{text}({_embedded(inner[name], 'row', source, prefix, same)})")
         pieces.append("'}'")
         whole = f"{stored}({' + '.join(pieces)})"
-    namespace = source.namespace
     body = f"{whole} if (doc := row.get('doc')) is not None else {display}"
-    exec(f"def shape(row):\n    return {body}\n", namespace)  # noqa: S102
-    shape: RowShape = namespace["shape"]
+    return f"def shape(row):\n    return {body}\n", source.namespace
+
+
+def _compiled(source: str, namespace: Mapping[str, Any]) -> RowShape:
+    scope = dict(namespace)
+    exec(source, scope)  # noqa: S102
+    shape: RowShape = scope["shape"]
     return shape
+
+
+# --- representation versions --------------------------------------------------------------------
+
+# Keywords that only document a schema: editing a description does not change a document.
+_PROSE = frozenset({"description", "examples"})
+
+
+def _without_prose(schema: Any, names: bool = False) -> Any:
+    """A JSON schema without its prose; under `properties` and `$defs` keys are names."""
+    if isinstance(schema, dict):
+        return {
+            key: _without_prose(value, key in ("properties", "$defs"))
+            for key, value in schema.items()
+            if names or key not in _PROSE
+        }
+    if isinstance(schema, list):
+        return [_without_prose(value) for value in schema]
+    return schema
+
+
+def _canonical(value: Any, seen: set[int]) -> Any:
+    """`value` as plain data that is the same in every process running the same code: no
+    addresses, no hash-seeded set order (tests/test_stored_shapes.py checks that processes
+    agree). A function is its source and the module-level values it reads, recursively."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, Enum):
+        return [type(value).__qualname__, _canonical(value.value, seen)]
+    if isinstance(value, Mapping):
+        return [[_canonical(k, seen), _canonical(v, seen)] for k, v in value.items()]
+    if isinstance(value, set | frozenset):
+        return sorted((_canonical(v, seen) for v in value), key=repr)
+    if isinstance(value, list | tuple):
+        return [_canonical(v, seen) for v in value]
+    if isinstance(value, types.FunctionType):
+        return _function(value, seen)
+    if isinstance(value, types.ModuleType):
+        return value.__name__
+    if isinstance(value, type | types.BuiltinFunctionType):
+        return f"{value.__module__}.{value.__qualname__}"
+    text = repr(value)
+    if " at 0x" in text:  # an address: another process would see another version
+        raise TypeError(f"rows.py cannot version {text}: give it a repr of its value")
+    return [f"{type(value).__module__}.{type(value).__qualname__}", text]
+
+
+def _function(function: types.FunctionType, seen: set[int]) -> Any:
+    if id(function) in seen:
+        return function.__qualname__
+    seen.add(id(function))
+    try:
+        source = inspect.getsource(function)
+    except OSError:  # no source shipped: the bytecode, which a Python upgrade changes too
+        source = function.__code__.co_code.hex()
+    read = function.__globals__
+    names = sorted({name for name in _names(function.__code__) if name in read})
+    return [source, [[name, _canonical(read[name], seen)] for name in names]]
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """The global names a function's code (and the code nested in it) reads."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _names(constant)
+    return names
+
+
+def _digest(data: Any) -> str:
+    """16 hexadecimal digits (64 bits): short, and two releases never meet the same one."""
+    text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(text, digest_size=8).hexdigest()
+
+
+def _representation_version(
+    model: type[BaseModel], source: str, namespace: Mapping[str, Any]
+) -> str:
+    seen: set[int] = set()
+    return _digest(
+        {
+            "schema": _without_prose(model.model_json_schema(mode="serialization")),
+            "shape": source,
+            "values": [[name, _canonical(value, seen)] for name, value in namespace.items()],
+            "writers": [pydantic.VERSION, orjson.__version__, _OPTIONS],
+        }
+    )
 
 
 class RowJson:
     """Rows (mappings holding at least the model's fields) as the JSON of `model`; see
-    `_shape_of` for `computed` and `embedded` fields."""
+    `_shape_source` for `computed` and `embedded` fields."""
 
     def __init__(
         self,
@@ -301,9 +411,12 @@ class RowJson:
             raise TypeError(f"RowJson({model.__name__}): no fields {unknown}")
         self.fields = tuple(model.model_fields)
         # For orjson: a stored document goes in as it is.
-        self.shape = _shape_of(model, False, computed=computed, embedded=embedded)
+        source, namespace = _shape_source(model, False, computed=computed, embedded=embedded)
+        self.shape = _compiled(source, namespace)
         # As plain data (for a model): a stored document is parsed.
-        self._data = _shape_of(model, True, computed=computed, embedded=embedded)
+        self._data = _compiled(*_shape_source(model, True, computed=computed, embedded=embedded))
+        # What the documents this code stores are written as (see the module's docstring).
+        self.version = _representation_version(model, source, namespace)
 
     def data(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return self._data(row)
@@ -324,20 +437,75 @@ class RowJson:
         )
 
 
-def stored_columns(
-    doc: ColumnElement[Any],
-    columns: Iterable[ColumnElement[Any]],
-    keep: Iterable[str],
-    prefix: str = "",
-) -> list[ColumnElement[Any]]:
-    """A select list for rows that may bring their stored document (`doc`): the document, the
-    `keep` columns (keys a caller reads: ids, sort keys), and the other columns only where the
-    document is missing (NULL otherwise, which costs next to nothing to send and decode).
-    Each is labelled `prefix` + its key (`doc` too), for embedding in another table's rows."""
-    kept = set(keep)
-    selected: list[ColumnElement[Any]] = [doc.label(prefix + "doc")]
-    for c in columns:
-        key = str(c.key)
-        value = c if key in kept else case((doc.is_(None), c))
-        selected.append(value.label(prefix + key))
-    return selected
+# A table's document columns, which no representation shows.
+DOCUMENT_COLUMNS = ("doc", "doc_version")
+
+
+def _layout(table: Table) -> list[Any]:
+    """A table's columns as its model declares them. A foreign key's type is resolved only once
+    the table it refers to is loaded, so such a column is its target instead (same in every
+    process, whatever the import order)."""
+    layout: list[Any] = []
+    for column in table.c:
+        targets = sorted(key.target_fullname for key in column.foreign_keys)
+        layout.append([column.key, targets or repr(column.type), column.nullable])
+    return layout
+
+
+class StoredDocuments:
+    """The stored documents of one table (columns `doc` and `doc_version`) in `shown`'s
+    representation: what every service write stores (`written`) and what readers select
+    (`columns`). `version` is this code's (see the module's docstring).
+
+    A write that changes many rows in one statement without the helper (today only the
+    database's own: a foreign key's `ON DELETE SET NULL`) leaves their documents cleared by the
+    trigger; those rows are built from their columns until their next write or
+    `python -m app.documents`."""
+
+    def __init__(self, table: Table, shown: RowJson) -> None:
+        self.table = table
+        self.shown = shown
+        self.version = _digest([shown.version, _layout(table)])
+        # A constant in the SQL text, not a bound value: the statements keep one shape and
+        # their compiled form, and no request binds it.
+        version: ColumnElement[Any] = literal_column(f"'{self.version}'")
+        doc, doc_version = table.c.doc, table.c.doc_version
+        self._current = doc_version == version
+        # NULL-safe: a row written before versions (NULL) has another version, not an unknown
+        # one. A list page asks this of every column of every row (one comparison: about 5 µs
+        # of PostgreSQL's time on a page of 25 people; `doc IS NULL OR` before it, 4-9 µs
+        # more), so it rests on the columns' invariant instead: `doc_version` is set only
+        # together with `doc` (services write both, migration 0011's triggers clear both).
+        self._other_version = doc_version.is_distinct_from(version)
+        # Documents to store again (app.documents): without the invariant.
+        self.outdated: ColumnElement[bool] = or_(doc.is_(None), self._other_version)
+        self.row_columns = [c for c in table.c if c.key not in DOCUMENT_COLUMNS]
+
+    def written(
+        self, row: Mapping[str, Any], changes: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The values a write stores: `changes` (an insert: the whole `row`) with the document
+        and version of `row`, the row as it will be once written. A writer holds the row's lock
+        (or inserts it), so that `row` is what the database will hold."""
+        values = dict(row if changes is None else changes)
+        values["doc"] = self.shown.json(row).decode()
+        values["doc_version"] = self.version
+        return values
+
+    def columns(
+        self, columns: Iterable[ColumnElement[Any]], keep: Iterable[str], prefix: str = ""
+    ) -> list[ColumnElement[Any]]:
+        """A select list for rows that may bring their stored document: the document when this
+        code wrote its version (NULL otherwise), the `keep` columns (keys a caller reads: ids,
+        sort keys), and the other columns only where no document comes (NULL otherwise, which
+        costs next to nothing to send and decode). Each is labelled `prefix` + its key (`doc`
+        too), for embedding in another table's rows."""
+        kept = set(keep)
+        selected: list[ColumnElement[Any]] = [
+            case((self._current, self.table.c.doc)).label(prefix + "doc")
+        ]
+        for c in columns:
+            key = str(c.key)
+            value = c if key in kept else case((self._other_version, c))
+            selected.append(value.label(prefix + key))
+        return selected

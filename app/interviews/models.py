@@ -47,9 +47,11 @@ class Interview(Base):
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The interview's JSON as last written, without expanded objects (app.core.rows): list
-    # pages send it. NULL when an update did not rewrite it (migration 0007's trigger).
+    # The interview's JSON as last written, without expanded objects, and the version of the
+    # representation that wrote it (app.core.rows): list pages send it when that is the running
+    # code's. NULL when an update did not rewrite it (migration 0007's trigger).
     doc: Mapped[str | None] = mapped_column(Text)
+    doc_version: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("ix_interviews_workspace_id_id", "workspace_id", "id"),

@@ -16,7 +16,7 @@ from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import check_range, like_pattern, matches_bound_query, search_text
 from app.core.pagination import Page, SortOrder, page_of, sort_keys
-from app.core.rows import RowJson, stored_columns
+from app.core.rows import DOCUMENT_COLUMNS, RowJson, StoredDocuments
 from app.follow_ups import service as follow_ups_service
 from app.interviews import lifecycle
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
@@ -31,7 +31,9 @@ from app.interviews.schemas import (
 )
 from app.organisations import service as organisations_service
 from app.organisations.models import organisations
+from app.organisations.service import ORGANISATION_DOCUMENTS
 from app.people.models import people
+from app.people.representation import PERSON_DOCUMENTS
 
 ORDERS = {
     "created_at": SortOrder("created_at", (interviews.c.created_at, interviews.c.id)),
@@ -59,21 +61,22 @@ _PERSON = "person__"
 _ORGANISATION = "organisation__"
 # What `Interview` shows (search_text, the longest column, only serves `?q=`; the stored
 # document is read by lists only).
-_interview_columns = [c for c in interviews.c if c.key not in ("search_text", "doc")]
-# A list page's rows bring their stored document, and their other columns only without one;
-# ids and sort keys always (the next cursor).
-_stored_interview_columns = stored_columns(interviews.c.doc, _interview_columns, sort_keys(ORDERS))
+_interview_columns = [c for c in interviews.c if c.key not in ("search_text", *DOCUMENT_COLUMNS)]
 
 
 # The expanded objects come as their stored JSON (`doc`, app.core.rows) and their columns only
-# where it is missing; their ids always (NULL tells a LEFT JOIN that found nothing).
-def _embedded(table: Any, prefix: str, hidden: tuple[str, ...]) -> list[ColumnElement[Any]]:
-    shown = [c for c in table.c if c.key not in ("doc", *hidden)]
-    return stored_columns(table.c.doc, shown, ("id",), prefix)
+# where none comes; their ids always (NULL tells a LEFT JOIN that found nothing).
+def _embedded(
+    documents: StoredDocuments, prefix: str, hidden: tuple[str, ...]
+) -> list[ColumnElement[Any]]:
+    shown = [c for c in documents.row_columns if c.key not in hidden]
+    return documents.columns(shown, ("id",), prefix)
 
 
-_person_columns = _embedded(people, _PERSON, ("search_text",))
-_organisation_columns = _embedded(organisations, _ORGANISATION, ("search_text", "name_key"))
+_person_columns = _embedded(PERSON_DOCUMENTS, _PERSON, ("search_text",))
+_organisation_columns = _embedded(
+    ORGANISATION_DOCUMENTS, _ORGANISATION, ("search_text", "name_key")
+)
 
 
 def parse_expand(value: str | None) -> frozenset[str]:
@@ -134,15 +137,15 @@ INTERVIEW_JSON = RowJson(
     computed={"allowed_actions": _allowed_actions},
     embedded={"person": _PERSON, "organisation": _ORGANISATION},
 )
+# Stored as written, without expanded objects (a row as written has no embedded columns).
+INTERVIEW_DOCUMENTS = StoredDocuments(interviews, INTERVIEW_JSON)
+# A list page's rows bring their stored document, and their other columns only without one;
+# ids and sort keys always (the next cursor).
+_stored_interview_columns = INTERVIEW_DOCUMENTS.columns(_interview_columns, sort_keys(ORDERS))
 
 
 def to_interview(row: Mapping[str, Any]) -> Interview:
     return Interview.model_validate(INTERVIEW_JSON.data(row))
-
-
-def _document(row: Mapping[str, Any]) -> str:
-    """The JSON stored with an interview as written (`doc`): without expanded objects."""
-    return INTERVIEW_JSON.json(row).decode()
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -294,9 +297,10 @@ async def create_interview(db: Db, workspace_id: str, body: InterviewCreate) -> 
         created_at=now,
         updated_at=now,
     )
+    values["search_text"] = _search_text(values)
     row = await db.one(
         insert(interviews)
-        .values(**values, search_text=_search_text(values), doc=_document(values))
+        .values(**INTERVIEW_DOCUMENTS.written(values))
         .returning(*_interview_columns)
     )
     return to_interview(row)
@@ -335,16 +339,12 @@ async def update_interview(
             if reflection is None
             else _stored_reflection(merge_patch(current["reflection"], reflection))
         )
-    merged = {**current, **values, "updated_at": utcnow()}
+    values["updated_at"] = utcnow()
+    values["search_text"] = _search_text({**current, **values})
     row = await db.one(
         update(interviews)
         .where(interviews.c.id == current["id"])
-        .values(
-            **values,
-            search_text=_search_text(merged),
-            updated_at=merged["updated_at"],
-            doc=_document(merged),
-        )
+        .values(**INTERVIEW_DOCUMENTS.written({**current, **values}, values))
         .returning(*_interview_columns)
     )
     return to_interview(row)
@@ -380,11 +380,11 @@ async def transition(
         values["scheduled_at"] = body.scheduled_at
     elif isinstance(body, InterviewComplete):
         values.update(_actual_times(body, current["duration_minutes"]))
-    merged = {**current, **values, "updated_at": utcnow()}
+    values["updated_at"] = utcnow()
     row = await db.one(
         update(interviews)
         .where(interviews.c.id == current["id"])
-        .values(**values, updated_at=merged["updated_at"], doc=_document(merged))
+        .values(**INTERVIEW_DOCUMENTS.written({**current, **values}, values))
         .returning(*_interview_columns)
     )
     if action == InterviewAction.complete:

@@ -36,10 +36,12 @@ class Organisation(Base):
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The row's JSON representation as last written (app.core.rows): list pages and embeds
-    # send it as it is. NULL when an update did not rewrite it (a trigger clears it, migration
+    # The row's JSON representation as last written (app.core.rows), and the version of the
+    # representation that wrote it: list pages and embeds send it as it is when that is the
+    # running code's. NULL when an update did not rewrite it (a trigger clears it, migration
     # 0007); readers then build the JSON from the columns.
     doc: Mapped[str | None] = mapped_column(Text)
+    doc_version: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "name_key"),

@@ -13,7 +13,7 @@ from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import bound_filters, search_text
 from app.core.pagination import Page, SortOrder, list_statements, page_of
-from app.core.rows import RowJson
+from app.core.rows import RowJson, StoredDocuments
 from app.organisations.models import organisations
 from app.organisations.schemas import Organisation, OrganisationCreate
 
@@ -46,10 +46,11 @@ class OrganisationFilters:
     q: str | None = None
 
 
-# Every column but the stored document, which only interview pages' embeds read.
-_columns = [c for c in organisations.c if c.key != "doc"]
 # The JSON an organisation is shown as, stored with each write (`doc`, see app.core.rows).
 ORGANISATION_JSON = RowJson(Organisation)
+ORGANISATION_DOCUMENTS = StoredDocuments(organisations, ORGANISATION_JSON)
+# Every column but the stored document, which only interview pages' embeds read.
+_columns = ORGANISATION_DOCUMENTS.row_columns
 _organisation = select(*_columns).where(
     _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("organisation_id")
 )
@@ -187,9 +188,7 @@ async def create_organisation(db: Db, workspace_id: str, body: OrganisationCreat
     now = utcnow()
     values.update(id=ids.new_id("org"), workspace_id=workspace_id, created_at=now, updated_at=now)
     stmt = (
-        insert(organisations)
-        .values(**values, doc=ORGANISATION_JSON.json(values).decode())
-        .returning(*_columns)
+        insert(organisations).values(**ORGANISATION_DOCUMENTS.written(values)).returning(*_columns)
     )
     try:
         row = await db.one(stmt)
@@ -232,7 +231,7 @@ async def update_organisation(
     stmt = (
         update(organisations)
         .where(_c.workspace_id == workspace_id, _c.id == organisation_id)
-        .values(**changes, doc=ORGANISATION_JSON.json({**merged, **changes}).decode())
+        .values(**ORGANISATION_DOCUMENTS.written({**merged, **changes}, changes))
         .returning(*_columns)
     )
     try:

@@ -16,20 +16,20 @@ from app.core.filters import (
     search_text,
 )
 from app.core.pagination import Page, SortOrder, list_statements, page_of, sort_keys
-from app.core.rows import RowJson, stored_columns
 from app.follow_ups import service as follow_ups_service
 from app.interviews.models import interviews
 from app.organisations import service as organisations_service
 from app.people.models import people
-from app.people.schemas import Person, PersonCreate, PersonSource, RelationshipStage
+from app.people.representation import PERSON_COLUMNS, PERSON_DOCUMENTS
+from app.people.representation import PERSON_JSON as PERSON_JSON
+from app.people.schemas import PersonCreate, PersonSource, RelationshipStage
 from app.workspaces.models import workspaces
 
 _NO_PERSON = "No person has that id in this workspace."
 
 _c = people.c
-# Responses are built from rows (app.core.rows): a person is exactly the columns `Person` shows.
-PERSON_JSON = RowJson(Person)
-_columns = [_c[name] for name in PERSON_JSON.fields if name != "object"]
+# Responses are built from rows (app.core.rows): `PERSON_JSON`, the columns `Person` shows.
+_columns = PERSON_COLUMNS
 _person = select(*_columns).where(
     _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("person_id")
 )
@@ -106,9 +106,10 @@ class PersonFilters:
 _FILTERS = tuple(PersonFilters.__dataclass_fields__)
 
 
-# One statement per shape, built and compiled once. Rows bring their stored JSON (`doc`), and
-# their other columns only where it is missing; the sort keys always, for the next cursor.
-_list_statement = list_statements(stored_columns(_c.doc, _columns, sort_keys(ORDERS)), _c)
+# One statement per shape, built and compiled once. Rows bring their stored JSON (`doc`) when
+# this code wrote it, and their other columns only where none comes; the sort keys always, for
+# the next cursor.
+_list_statement = list_statements(PERSON_DOCUMENTS.columns(_columns, sort_keys(ORDERS)), _c)
 
 
 async def list_people(
@@ -243,7 +244,7 @@ async def ensure_no_cycle(db: Db, *, workspace_id: str, person_id: str, referrer
 
 # Built once: every column is a bind parameter, and a create passes them all. Nothing comes
 # back: the row is the values sent (no column has a database default), its JSON the `doc`
-# rendered from them.
+# rendered from them (`PERSON_DOCUMENTS.written`).
 _insert_person = insert(people)
 
 
@@ -264,7 +265,7 @@ async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
         "created_at": now,
         "updated_at": now,
     }
-    values["doc"] = PERSON_JSON.json(values).decode()
+    values = PERSON_DOCUMENTS.written(values)
     await db.execute(_insert_person, values)
     await _keep_in_touch(db, values)
     return values
@@ -309,10 +310,10 @@ async def update_person(
         update(people)
         .where(_c.workspace_id == workspace_id, _c.id == person_id)
         .values(
-            **stored,
-            search_text=_search_text(merged),
-            updated_at=merged["updated_at"],
-            doc=PERSON_JSON.json(merged).decode(),
+            **PERSON_DOCUMENTS.written(
+                merged,
+                {**stored, "search_text": _search_text(merged), "updated_at": merged["updated_at"]},
+            )
         )
         .returning(*_columns)
     )

@@ -19,6 +19,7 @@ from app.organisations import service as organisations_service
 from app.organisations.models import organisations
 from app.people import service as people_service
 from app.people.models import people
+from app.people.representation import PERSON_COLUMNS, PERSON_DOCUMENTS
 from app.people.schemas import PersonCreate, PersonEmailInput, PersonSource, RelationshipStage
 from app.referrals.models import referrals
 from app.referrals.schemas import (
@@ -128,16 +129,18 @@ async def _link_existing(
             "(directly or down the chain): referrals form a tree.",
             "referral_cycle",
         ) from exc
+    # The whole row, locked: a new referrer rewrites the person's stored document from it.
     row = await db.one(
-        select(_p.id, _p.display_name, _p.referred_by_id).where(
-            _p.workspace_id == workspace_id, _p.id == person_id
-        )
+        select(*PERSON_COLUMNS)
+        .where(_p.workspace_id == workspace_id, _p.id == person_id)
+        .with_for_update()
     )
     if row["referred_by_id"] is None:
+        changes = {"referred_by_id": referrer_id, "updated_at": utcnow()}
         await db.execute(
             update(people)
             .where(_p.workspace_id == workspace_id, _p.id == person_id)
-            .values(referred_by_id=referrer_id, updated_at=utcnow())
+            .values(**PERSON_DOCUMENTS.written({**row, **changes}, changes))
         )
     return row
 

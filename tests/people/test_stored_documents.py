@@ -81,7 +81,8 @@ async def test_a_side_effect_on_the_person_shows_in_lists_and_embeds(
     client: httpx.AsyncClient, owner: Account, database: Database
 ) -> None:
     """Completing an interview moves the person to `interviewed` (app.people.progress, which
-    does not write `doc`): the people list and the interview's embedded person show it."""
+    rewrites the person's document): the people list and the interview's embedded person show
+    it."""
     person = await create_person(client, owner, given_name="Stage")
     interview = await create_interview(client, owner, person["id"])
     for path, body in (("schedule", {"scheduled_at": "2026-12-01T09:00:00Z"}), ("complete", {})):
