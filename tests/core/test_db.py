@@ -14,7 +14,7 @@ from sqlalchemy import Integer, bindparam, delete, func, insert, select, text, u
 
 from app.api_keys.models import api_keys
 from app.core import ids
-from app.core.db import ConstraintViolation, Database, _PgStatements
+from app.core.db import ConstraintViolation, Database, PgStatements
 from app.core.errors import Conflict
 from app.people import service as people_service
 from app.people.models import people
@@ -93,7 +93,7 @@ def test_postgresql_binding_reuses_a_statement_object_with_each_call_s_values() 
     """The executor remembers a statement object's compiled form (its cache key is costly):
     the same object takes new bind values, and another object of the same shape keeps its own
     literal values, also after the remembered objects were forgotten."""
-    statements = _PgStatements()
+    statements = PgStatements()
     by_param = select(workspaces.c.name).where(workspaces.c.id == bindparam("wid"))
     first_sql, first_args, returns_rows = statements.bind(by_param, {"wid": "wsp_a"})
     again_sql, again_args, _ = statements.bind(by_param, {"wid": "wsp_b"})
@@ -104,13 +104,13 @@ def test_postgresql_binding_reuses_a_statement_object_with_each_call_s_values() 
     alive = []
     for round_ in range(3):
         # More distinct live objects than it remembers: each keeps its own literal.
-        for n in range(_PgStatements._SAME_MAX + 7):
+        for n in range(PgStatements._SAME_MAX + 7):
             literal = select(workspaces.c.name).where(workspaces.c.name == f"name {round_} {n}")
             alive.append(literal)
             sql, args, _ = statements.bind(literal, None)
             assert args == [f"name {round_} {n}"]
             assert sql == statements.bind(literal, None)[0]
-        assert len(statements._same) <= _PgStatements._SAME_MAX
+        assert len(statements._same) <= PgStatements._SAME_MAX
     assert statements.bind(by_param, {"wid": "wsp_c"})[1] == ["wsp_c"]
     # A statement built for one call is not kept alive by the memory.
     kept = len(statements._same)
@@ -123,7 +123,7 @@ def test_postgresql_binding_takes_the_callers_values_as_sqlalchemy_would() -> No
     arguments are the ones it would build (bind processors applied, a caller's value winning
     over a parameter's own), and a statement missing some, or with anonymous literals, is
     bound by SQLAlchemy's own path."""
-    statements = _PgStatements()
+    statements = PgStatements()
     at = datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
     insert_one = insert(workspaces).values(
         id=bindparam("id"),
@@ -155,7 +155,7 @@ def test_postgresql_binding_takes_the_callers_values_as_sqlalchemy_would() -> No
 def test_postgresql_limits_are_written_into_the_sql() -> None:
     """LIMIT and OFFSET are part of the SQL text, so PostgreSQL can keep one plan for a
     prepared statement; each limit is its own text, and other values stay bound."""
-    statements = _PgStatements()
+    statements = PgStatements()
     page = (
         select(workspaces.c.id)
         .where(workspaces.c.name == bindparam("name"))
