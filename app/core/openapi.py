@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute, APIRouter
+from fastapi.routing import APIRoute, APIRouter, iter_route_contexts
 from pydantic import BaseModel
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
@@ -85,11 +85,15 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 def _document_routes(document: dict[str, Any], routers: Iterable[APIRouter]) -> None:
     """What the routes' dependencies declare: security requirements (`SECURITY_ATTRIBUTE`) and
     query parameter models (`QUERY_MODEL_ATTRIBUTE`), found by operation id."""
+    # Through FastAPI's own walk of the routes, so that those of a router included later (the
+    # app's router then holds the inclusion, not the routes) are found too.
     routes = {
-        route.operation_id: route
+        context.original_route.operation_id or context.original_route.unique_id: (
+            context.original_route
+        )
         for router in routers
-        for route in router.routes
-        if isinstance(route, APIRoute)
+        for context in iter_route_contexts(router.routes)
+        if isinstance(context.original_route, APIRoute)
     }
     for item in document.get("paths", {}).values():
         for operation in item.values():

@@ -263,6 +263,26 @@ async def test_a_router_included_after_create_app_is_served_and_documented() -> 
     assert served["paths"]["/v1/extra-direct"]["get"]["operationId"] == "extra_direct"
 
 
+PeopleReaders = Annotated[WorkspaceAccess, workspace_scope("people:read")]
+
+
+async def test_an_included_routers_auth_is_documented_as_the_projects_own() -> None:
+    """A route included after create_app that takes the project's authorisation dependency
+    gets the same security requirement and 401/403 in the document as the project's routes."""
+    app = create_app(Settings())
+    router = APIRouter()
+
+    @router.get("/v1/workspaces/{workspace_id}/extra", operation_id="extra_scoped")
+    async def scoped(access: PeopleReaders) -> dict[str, str]:
+        return {"workspace_id": access.workspace_id}
+
+    app.include_router(router)
+    operation = app.openapi()["paths"]["/v1/workspaces/{workspace_id}/extra"]["get"]
+    own = app.openapi()["paths"]["/v1/workspaces/{workspace_id}/people"]["get"]
+    assert operation["security"] == own["security"]
+    assert {"401", "403", "404", "503"} <= set(operation["responses"])
+
+
 def sync_source() -> str:
     # A plain function: the lean handler runs only coroutines, FastAPI's runs this in a thread.
     return "sync"
