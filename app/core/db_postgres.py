@@ -450,33 +450,40 @@ def open_pool(url: URL, size: int, options: PoolOptions) -> PgPool:
     )
 
 
+_BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
 class PgTransaction:
     """`Database.transaction` and `Database.snapshot` on PostgreSQL: a pooled connection for
     the block, its commit or rollback, then the callbacks. A plain class rather than nested
     generator-based context managers: those layers cost a write about as much as validating
     its body (issue 11)."""
 
-    __slots__ = ("_conn", "_database", "_handle", "_pool", "_snapshot", "_transaction")
+    __slots__ = ("_begin", "_conn", "_database", "_handle", "_pool", "_snapshot")
 
     def __init__(self, database: Database, pool: PgPool, *, snapshot: bool = False) -> None:
         self._database = database
         self._pool = pool
         self._snapshot = snapshot
+        # A snapshot: one snapshot taken at the first statement, and PostgreSQL refuses writes.
+        # Sent as text rather than through asyncpg's `Transaction`, whose bookkeeping (nested
+        # blocks, savepoints) Rapport does not use.
+        self._begin = _BEGIN_SNAPSHOT if snapshot else "BEGIN"
 
     async def __aenter__(self) -> Db:
         conn = await _acquire(self._pool)
         self._conn: asyncpg.Connection | None = conn
         handle = self._handle = PgDb(self._database, self._pool, conn)
-        self._transaction = self._new(conn)
         handle._begin = self._start
         return handle
 
-    def _new(self, conn: asyncpg.Connection) -> Any:
-        # A snapshot: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY, one snapshot taken at
-        # the first statement, and PostgreSQL refuses writes.
-        if self._snapshot:
-            return conn.transaction(isolation="repeatable_read", readonly=True)
-        return conn.transaction()
+    async def _commit(self) -> None:
+        if self._conn is not None:
+            await self._conn.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        if self._conn is not None:
+            await self._conn.execute("ROLLBACK")
 
     async def _start(self) -> None:
         """BEGIN, sent before the block's first statement. A connection found dead here has
@@ -487,7 +494,7 @@ class PgTransaction:
         # Until BEGIN is answered the protocol's state is unknown (a cancellation, say).
         handle.broken = True
         try:
-            await self._transaction.start()
+            await conn.execute(self._begin)
         except _ANY_FAILURE as exc:
             if not _is_lost(conn, exc):
                 handle.broken = False
@@ -500,9 +507,8 @@ class PgTransaction:
         pool.suspect_idle()
         self._conn = None
         conn = self._conn = handle._conn = await _acquire(pool, fresh=True)
-        self._transaction = self._new(conn)
         try:
-            await self._transaction.start()
+            await conn.execute(self._begin)
         except _ANY_FAILURE as exc:
             if _is_lost(conn, exc):
                 raise DatabaseUnavailable() from exc
@@ -524,7 +530,7 @@ class PgTransaction:
             return
         ended = False
         try:
-            await end_transaction(handle, exc, self._transaction.commit, self._transaction.rollback)
+            await end_transaction(handle, exc, self._commit, self._rollback)
             ended = True
         except _ANY_FAILURE as end_exc:
             if not _is_lost(conn, end_exc):
