@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from app.activity import service
 from app.activity.schemas import TimelineEntryList
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
+from app.core import routes
 from app.core.dependencies import SnapshotDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import page_response
-from app.core.routing import CheckedRoute
 
-router = APIRouter(
-    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}", tags=["activity"]
-)
+router = routes.workspace_router(tag="activity")
 
 Reader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
-PersonId = Annotated[str, Path(description="The person's id (`per_…`).")]
+PersonId = Annotated[str, routes.id_path("person's", "per", example=False)]
 
 
 @router.get(

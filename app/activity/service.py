@@ -38,41 +38,31 @@ def _timeline(workspace_id: str, person_id: str, kinds: frozenset[TimelineKind])
     """The person's records of the given kinds as (kind, id, occurred_at, status, label,
     detail)."""
     o, i, f, ld = outreach.c, interviews.c, follow_ups.c, leads.c
-    parts = {
-        TimelineKind.outreach: select(
-            _kind(TimelineKind.outreach),
-            o.id,
-            func.coalesce(o.sent_at, o.created_at).label("occurred_at"),
-            o.status,
-            o.channel.label("label"),
-            o.subject.label("detail"),
-        ).where(o.workspace_id == workspace_id, o.person_id == person_id),
-        TimelineKind.interview: select(
-            _kind(TimelineKind.interview),
-            i.id,
-            func.coalesce(i.scheduled_at, i.created_at).label("occurred_at"),
-            i.status,
-            i.role_of_interest.label("label"),
-            i.career_field.label("detail"),
-        ).where(i.workspace_id == workspace_id, i.person_id == person_id),
-        TimelineKind.follow_up: select(
-            _kind(TimelineKind.follow_up),
-            f.id,
-            func.coalesce(f.due_at, f.created_at).label("occurred_at"),
-            f.status,
-            f.kind.label("label"),
-            f.title.label("detail"),
-        ).where(f.workspace_id == workspace_id, f.person_id == person_id),
-        TimelineKind.lead: select(
-            _kind(TimelineKind.lead),
-            ld.id,
-            ld.created_at.label("occurred_at"),
-            ld.status,
-            ld.title.label("label"),
-            null().label("detail"),
-        ).where(ld.workspace_id == workspace_id, ld.source_person_id == person_id),
+    # Per kind: when it happened (else when it was recorded), its label, detail and person.
+    sources = {
+        TimelineKind.outreach: (o.sent_at, o.channel, o.subject, o.person_id),
+        TimelineKind.interview: (i.scheduled_at, i.role_of_interest, i.career_field, i.person_id),
+        TimelineKind.follow_up: (f.due_at, f.kind, f.title, f.person_id),
+        TimelineKind.lead: (None, ld.title, null(), ld.source_person_id),
     }
-    return union_all(*(parts[kind] for kind in TimelineKind if kind in kinds)).subquery("timeline")
+    parts = []
+    for kind in TimelineKind:
+        if kind not in kinds:
+            continue
+        occurred_at, label, detail, person = sources[kind]
+        c = person.table.c
+        when = c.created_at if occurred_at is None else func.coalesce(occurred_at, c.created_at)
+        parts.append(
+            select(
+                _kind(kind),
+                c.id,
+                when.label("occurred_at"),
+                c.status,
+                label.label("label"),
+                detail.label("detail"),
+            ).where(c.workspace_id == workspace_id, person == person_id)
+        )
+    return union_all(*parts).subquery("timeline")
 
 
 def _summary(row: Mapping[str, Any]) -> str:

@@ -5,43 +5,29 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from app.api_keys import service
 from app.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyList
 from app.auth.caller import WorkspaceAccess, confirm_access
 from app.auth.dependencies import USER_ONLY, caller_cache, workspace_scope
-from app.core.dependencies import ReadDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.responses import item_response, json_response, page_response
-from app.core.routing import CheckedRoute
+from app.core import routes
+from app.core.dependencies import WriteDb
+from app.core.responses import item_response, json_response
 
-router = APIRouter(
-    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/api-keys", tags=["api-keys"]
-)
-KeyId = Annotated[str, Path(description="The API key's id (`key_…`).")]
+router = routes.workspace_router("/api-keys", tag="api-keys")
+KeyId = Annotated[str, routes.id_path("API key's", "key", example=False)]
 
 
 # Keys are credentials: only people, and only owners, issue or see them.
 OwnerUser = Annotated[WorkspaceAccess, workspace_scope(USER_ONLY, "workspaces:write")]
-
-
-@router.get(
-    "",
-    operation_id="api_keys_list",
-    response_model=ApiKeyList,
-    summary="List the workspace's API keys (owners)",
+keys = routes.ItemRoutes(
+    router, "api_keys", "/{key_id}", [KeyId], model=ApiKey, reader=OwnerUser, writer=OwnerUser
 )
-async def list_keys(
-    request: Request,
-    access: OwnerUser,
-    db: ReadDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Response:
-    data, page = await service.list_keys(db, access.workspace_id, cursor=cursor, limit=limit)
-    return page_response(request, ApiKeyList, data, page)
+
+
+keys.list_page("List the workspace's API keys (owners)", ApiKeyList, service.list_keys)
 
 
 @router.post(
@@ -65,14 +51,7 @@ async def create_key(body: ApiKeyCreate, access: OwnerUser, db: WriteDb) -> Resp
     return json_response(created, 201, {"Location": location, "Cache-Control": "no-store"})
 
 
-@router.get(
-    "/{key_id}",
-    operation_id="api_keys_get",
-    response_model=ApiKey,
-    summary="Get an API key (never its secret)",
-)
-async def get_key(request: Request, access: OwnerUser, key_id: KeyId, db: ReadDb) -> Response:
-    return item_response(request, await service.get_key(db, access.workspace_id, key_id))
+keys.get("Get an API key (never its secret)", service.get_key)
 
 
 @router.post(

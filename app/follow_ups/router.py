@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Request
+from pydantic import Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import IfMatch, ReadDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, no_content, page_response
-from app.core.routing import CheckedRoute
+from app.core import routes
+from app.core.dependencies import WriteDb
+from app.core.pagination import DEFAULT_LIMIT
+from app.core.responses import item_response
 from app.core.schemas import UtcDatetime
 from app.follow_ups import service
 from app.follow_ups.schemas import (
@@ -28,238 +29,88 @@ from app.follow_ups.schemas import (
 )
 
 # Tags are per route: the thank-you note belongs with the interviews' operations.
-router = APIRouter(route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}")
+router = routes.workspace_router()
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 Reader = Annotated[WorkspaceAccess, workspace_scope("follow_ups:read")]
 Writer = Annotated[WorkspaceAccess, workspace_scope("follow_ups:write")]
 # Recording the thank-you note writes (and answers with) the interview's thank-you follow-up.
 ThankYouWriter = Annotated[WorkspaceAccess, workspace_scope("interviews:write", "follow_ups:write")]
-FollowUpId = Annotated[
-    str,
-    Path(
-        description="The follow-up's id (`fup_…`).",
-        examples=["fup_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
-    ),
-]
-InterviewId = Annotated[str, Path(description="The interview's id (`int_…`).")]
+FollowUpId = Annotated[str, routes.id_path("follow-up's", "fup")]
+InterviewId = Annotated[str, routes.id_path("interview's", "int", example=False)]
 _SORTS = ", ".join(f"`{name}`" for name in service.ORDERS)
-_TRANSITION_409: dict[int | str, dict[str, Any]] = {
-    409: {
-        "description": "The follow-up's status does not allow this action "
-        "(`invalid_transition`; `allowed_actions` lists those it does)."
-    }
-}
+_TRANSITION_409 = routes.transition_conflict("follow-up's")
 
 
-def _location(workspace_id: str, follow_up_id: str) -> str:
-    return f"/v1/workspaces/{workspace_id}/follow-ups/{follow_up_id}"
-
-
-@router.get(
-    "/follow-ups",
-    tags=["follow-ups"],
-    operation_id="follow_ups_list",
-    response_model=FollowUpList,
-    summary="List follow-ups, filtered and sorted",
-)
-async def list_follow_ups(
-    request: Request,
-    access: Reader,
-    db: ReadDb,
-    status: Annotated[
-        FollowUpStatus | None,
-        Query(description="Only this status (snoozed follow-ups are `snoozed` until reopened)."),
-    ] = None,
-    kind: Annotated[FollowUpKind | None, Query(description="Only this kind.")] = None,
-    person_id: Annotated[
-        str | None, Query(max_length=64, description="Only about this person (`per_…`).")
-    ] = None,
-    interview_id: Annotated[
-        str | None, Query(max_length=64, description="Only from this interview (`int_…`).")
-    ] = None,
-    due_after: Annotated[
-        UtcDatetime | None,
-        Query(description="Only due at or after this instant (an offset is required)."),
-    ] = None,
-    due_before: Annotated[
-        UtcDatetime | None,
-        Query(description="Only due before this instant (an offset is required)."),
-    ] = None,
-    sort: Annotated[
-        str,
-        Query(
-            max_length=32,
-            description=f"One of {_SORTS}; `-` sorts descending. Follow-ups without a due "
-            "time come last in either direction of the `due_at` sorts.",
-        ),
-    ] = service.DEFAULT_SORT,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Response:
-    filters = service.FollowUpFilters(
-        status=status,
-        kind=kind,
-        person_id=person_id,
-        interview_id=interview_id,
-        due_after=due_after,
-        due_before=due_before,
+class FollowUpQuery(routes.PageQuery):
+    status: FollowUpStatus | None = Field(
+        None, description="Only this status (snoozed follow-ups are `snoozed` until reopened)."
     )
-    data, page = await service.list_follow_ups(
-        db,
-        access.workspace_id,
-        filters,
-        order=resolve_sort(sort, service.ORDERS),
-        cursor=cursor,
-        limit=limit,
+    kind: FollowUpKind | None = Field(None, description="Only this kind.")
+    person_id: str | None = Field(
+        None, max_length=64, description="Only about this person (`per_…`)."
     )
-    return page_response(request, FollowUpList, data, page)
-
-
-@router.post(
-    "/follow-ups",
-    tags=["follow-ups"],
-    operation_id="follow_ups_create",
-    status_code=201,
-    response_model=FollowUp,
-    summary="Create a follow-up",
-)
-async def create_follow_up(
-    request: Request, body: FollowUpCreate, access: Writer, db: WriteDb
-) -> Response:
-    follow_up = await service.create(db, access.workspace_id, body)
-    location = _location(access.workspace_id, follow_up.id)
-    return item_response(request, follow_up, status=201, location=location)
-
-
-@router.get(
-    "/follow-ups/{follow_up_id}",
-    tags=["follow-ups"],
-    operation_id="follow_ups_get",
-    response_model=FollowUp,
-    summary="Get a follow-up",
-)
-async def get_follow_up(
-    request: Request, access: Reader, follow_up_id: FollowUpId, db: ReadDb
-) -> Response:
-    return item_response(request, await service.get(db, access.workspace_id, follow_up_id))
-
-
-@router.patch(
-    "/follow-ups/{follow_up_id}",
-    tags=["follow-ups"],
-    operation_id="follow_ups_update",
-    response_model=FollowUp,
-    summary="Update a follow-up (JSON Merge Patch; not its status)",
-)
-async def update_follow_up(
-    request: Request,
-    body: FollowUpUpdate,
-    access: Writer,
-    follow_up_id: FollowUpId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    follow_up = await service.update_follow_up(
-        db, access.workspace_id, follow_up_id, body.changes(), if_match
+    interview_id: str | None = Field(
+        None, max_length=64, description="Only from this interview (`int_…`)."
     )
-    return item_response(request, follow_up)
+    due_after: UtcDatetime | None = Field(
+        None, description="Only due at or after this instant (an offset is required)."
+    )
+    due_before: UtcDatetime | None = Field(
+        None, description="Only due before this instant (an offset is required)."
+    )
+    sort: str = Field(
+        service.DEFAULT_SORT,
+        max_length=32,
+        description=f"One of {_SORTS}; `-` sorts descending. Follow-ups without a due "
+        "time come last in either direction of the `due_at` sorts.",
+    )
+    limit: routes.PageLimit = DEFAULT_LIMIT
+    cursor: routes.PageCursor = None
 
 
-@router.delete(
+follow_ups = routes.ItemRoutes(
+    router,
+    "follow_ups",
     "/follow-ups/{follow_up_id}",
+    [FollowUpId],
+    model=FollowUp,
+    reader=Reader,
+    writer=Writer,
     tags=["follow-ups"],
-    operation_id="follow_ups_delete",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a follow-up",
 )
-async def delete_follow_up(
-    access: Writer, follow_up_id: FollowUpId, db: WriteDb, if_match: IfMatch = None
-) -> Response:
-    await service.delete_follow_up(db, access.workspace_id, follow_up_id, if_match)
-    return no_content()
-
-
-# --- actions ------------------------------------------------------------------------------------
-
-
-@router.post(
-    "/follow-ups/{follow_up_id}/complete",
-    tags=["follow-ups"],
-    operation_id="follow_ups_complete",
-    response_model=FollowUp,
-    summary="Mark a follow-up done (and schedule the next stay-in-touch)",
-    responses=_TRANSITION_409,
+follow_ups.filtered_page(
+    "List follow-ups, filtered and sorted",
+    FollowUpList,
+    FollowUpQuery,
+    service.list_follow_ups,
+    filters=service.FollowUpFilters,
+    orders=service.ORDERS,
 )
-async def complete_follow_up(
-    request: Request,
-    body: FollowUpComplete,
-    access: Writer,
-    follow_up_id: FollowUpId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    follow_up = await service.complete(db, access.workspace_id, follow_up_id, body, if_match)
-    return item_response(request, follow_up)
-
-
-@router.post(
-    "/follow-ups/{follow_up_id}/snooze",
-    tags=["follow-ups"],
-    operation_id="follow_ups_snooze",
-    response_model=FollowUp,
-    summary="Put a follow-up off until a later time",
-    responses=_TRANSITION_409,
+follow_ups.create("Create a follow-up", FollowUpCreate, service.create)
+follow_ups.get("Get a follow-up", service.get)
+follow_ups.update(
+    "Update a follow-up (JSON Merge Patch; not its status)",
+    FollowUpUpdate,
+    service.update_follow_up,
 )
-async def snooze_follow_up(
-    request: Request,
-    body: FollowUpSnooze,
-    access: Writer,
-    follow_up_id: FollowUpId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    follow_up = await service.snooze(db, access.workspace_id, follow_up_id, body.until, if_match)
-    return item_response(request, follow_up)
+follow_ups.delete("Delete a follow-up", service.delete_follow_up)
 
+# --- actions: (path, summary, service, body, what the service takes of the body) ---------------
 
-@router.post(
-    "/follow-ups/{follow_up_id}/dismiss",
-    tags=["follow-ups"],
-    operation_id="follow_ups_dismiss",
-    response_model=FollowUp,
-    summary="Drop a follow-up without doing it",
-    responses=_TRANSITION_409,
-)
-async def dismiss_follow_up(
-    request: Request,
-    access: Writer,
-    follow_up_id: FollowUpId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    follow_up = await service.dismiss(db, access.workspace_id, follow_up_id, if_match)
-    return item_response(request, follow_up)
-
-
-@router.post(
-    "/follow-ups/{follow_up_id}/reopen",
-    tags=["follow-ups"],
-    operation_id="follow_ups_reopen",
-    response_model=FollowUp,
-    summary="Open a done, snoozed or dismissed follow-up again",
-    responses=_TRANSITION_409,
-)
-async def reopen_follow_up(
-    request: Request,
-    access: Writer,
-    follow_up_id: FollowUpId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    follow_up = await service.reopen(db, access.workspace_id, follow_up_id, if_match)
-    return item_response(request, follow_up)
+for _path, _summary, _act, _body, _takes in (
+    (
+        "complete",
+        "Mark a follow-up done (and schedule the next stay-in-touch)",
+        service.complete,
+        FollowUpComplete,
+        None,
+    ),
+    ("snooze", "Put a follow-up off until a later time", service.snooze, FollowUpSnooze, "until"),
+    ("dismiss", "Drop a follow-up without doing it", service.dismiss, None, None),
+    ("reopen", "Open a done, snoozed or dismissed follow-up again", service.reopen, None, None),
+):
+    follow_ups.action(_path, _summary, _act, body=_body, takes=_takes, responses=_TRANSITION_409)
 
 
 # --- the thank-you note ------------------------------------------------------------------------

@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, update
 
 from app.core import ids
+from app.core.conditions import filter_conditions
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
-from app.core.filters import check_range
 from app.core.pagination import Page, SortOrder, page_of
 from app.core.transitions import StateMachine
 from app.follow_ups.models import follow_ups
@@ -207,21 +207,8 @@ async def list_follow_ups(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[FollowUp], Page]:
-    after, before = filters.due_after, filters.due_before
-    check_range("due", after, before)
-    stmt = select(*_c).where(_c.workspace_id == workspace_id)
-    if filters.status is not None:
-        stmt = stmt.where(_c.status == filters.status.value)
-    if filters.kind is not None:
-        stmt = stmt.where(_c.kind == filters.kind.value)
-    if filters.person_id is not None:
-        stmt = stmt.where(_c.person_id == filters.person_id)
-    if filters.interview_id is not None:
-        stmt = stmt.where(_c.interview_id == filters.interview_id)
-    if after is not None:
-        stmt = stmt.where(_c.due_at >= after)
-    if before is not None:
-        stmt = stmt.where(_c.due_at < before)
+    conditions = filter_conditions(_c, filters, time=("due", _c.due_at))
+    stmt = select(*_c).where(_c.workspace_id == workspace_id, *conditions)
     page = page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
     return [to_follow_up(r) for r in page.rows], page
 

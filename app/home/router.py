@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
+from app.core import routes
 from app.core.dependencies import SnapshotDb
 from app.core.responses import json_response
-from app.core.routing import CheckedRoute
 from app.core.schemas import TimeZoneName
 from app.home import service
 from app.home.schemas import HomeAgenda
 
-router = APIRouter(route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}")
+router = routes.workspace_router()
 
 # The home screen is the follow-ups' (its tag and scope); interviews only fill in when allowed.
 Reader = Annotated[WorkspaceAccess, workspace_scope("follow_ups:read")]

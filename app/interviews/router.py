@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
-from app.core.pagination import (
-    DEFAULT_LIMIT,
-    Cursor,
-    Limit,
-    resolve_sort,
-)
+from app.core import routes
+from app.core.db import Db
+from app.core.dependencies import ReadDb, SnapshotDb, WriteDb
+from app.core.pagination import resolve_sort
 from app.core.query import query_model
-from app.core.responses import (
-    item_response,
-    json_response,
-    no_content,
-    page_response,
-    rows_page_response,
-)
-from app.core.routing import CheckedRoute
+from app.core.responses import item_response, json_response, rows_page_response
 from app.interviews import agenda, service
 from app.interviews.lifecycle import InterviewAction
 from app.interviews.schemas import (
@@ -44,9 +33,7 @@ from app.interviews.schemas import (
     InterviewUpdate,
 )
 
-router = APIRouter(
-    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/interviews", tags=["interviews"]
-)
+router = routes.workspace_router("/interviews", tag="interviews")
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 # Embedding the interviewee or the organisation shows their data: it needs their read scope.
@@ -59,8 +46,8 @@ Reader = Annotated[
 # Copying a bank's questions reads the bank.
 FromBankWriter = Annotated[WorkspaceAccess, workspace_scope("interviews:write", "questions:read")]
 Writer = Annotated[WorkspaceAccess, workspace_scope("interviews:write")]
-InterviewId = Annotated[str, Path(description="The interview's id (`int_…`).")]
-ItemId = Annotated[str, Path(description="The agenda item's id (`agi_…`).")]
+InterviewId = Annotated[str, routes.id_path("interview's", "int", example=False)]
+ItemId = Annotated[str, routes.id_path("agenda item's", "agi", example=False)]
 Expand = Annotated[
     str | None,
     Query(
@@ -69,16 +56,16 @@ Expand = Annotated[
         examples=["person,organisation"],
     ),
 ]
-_TRANSITION_409: dict[int | str, dict[str, Any]] = {
-    409: {
-        "description": "The interview's status does not allow this action "
-        "(`invalid_transition`; `allowed_actions` lists those it does)."
-    }
-}
-
-
-def _location(workspace_id: str, interview_id: str) -> str:
-    return f"/v1/workspaces/{workspace_id}/interviews/{interview_id}"
+_TRANSITION_409 = routes.transition_conflict("interview's")
+interviews = routes.ItemRoutes(
+    router,
+    "interviews",
+    "/{interview_id}",
+    [InterviewId],
+    model=Interview,
+    reader=Reader,
+    writer=Writer,
+)
 
 
 # --- interviews ---------------------------------------------------------------------------------
@@ -96,18 +83,10 @@ async def list_interviews(
     db: ReadDb,
     query: Annotated[InterviewQuery, query_model(InterviewQuery)],
 ) -> Response:
-    filters = service.InterviewFilters(
-        status=query.status,
-        person_id=query.person_id,
-        organisation_id=query.organisation_id,
-        scheduled_after=query.scheduled_after,
-        scheduled_before=query.scheduled_before,
-        q=query.q,
-    )
     page = await service.list_interviews(
         db,
         access.workspace_id,
-        filters,
+        query.filters(service.InterviewFilters),
         order=resolve_sort(query.sort, service.ORDERS),
         cursor=query.cursor,
         limit=query.limit,
@@ -116,19 +95,7 @@ async def list_interviews(
     return rows_page_response(request, service.INTERVIEW_JSON, page)
 
 
-@router.post(
-    "",
-    operation_id="interviews_create",
-    status_code=201,
-    response_model=Interview,
-    summary="Plan an interview with a person",
-)
-async def create_interview(
-    request: Request, body: InterviewCreate, access: Writer, db: WriteDb
-) -> Response:
-    interview = await service.create_interview(db, access.workspace_id, body)
-    location = _location(access.workspace_id, interview.id)
-    return item_response(request, interview, status=201, location=location)
+interviews.create("Plan an interview with a person", InterviewCreate, service.create_interview)
 
 
 @router.get(
@@ -146,141 +113,43 @@ async def get_interview(
     return item_response(request, interview)
 
 
-@router.patch(
-    "/{interview_id}",
-    operation_id="interviews_update",
-    response_model=Interview,
-    summary="Update an interview (JSON Merge Patch; not its status)",
+interviews.update(
+    "Update an interview (JSON Merge Patch; not its status)",
+    InterviewUpdate,
+    service.update_interview,
 )
-async def update_interview(
-    request: Request,
-    body: InterviewUpdate,
-    access: Writer,
-    interview_id: InterviewId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    interview = await service.update_interview(
-        db, access.workspace_id, interview_id, body.changes(), if_match
-    )
-    return item_response(request, interview)
-
-
-@router.delete(
-    "/{interview_id}",
-    operation_id="interviews_delete",
-    status_code=204,
-    response_class=Response,
-    summary="Delete an interview and its agenda",
-)
-async def delete_interview(
-    access: Writer, interview_id: InterviewId, db: WriteDb, if_match: IfMatch = None
-) -> Response:
-    await service.delete_interview(db, access.workspace_id, interview_id, if_match)
-    return no_content()
-
+interviews.delete("Delete an interview and its agenda", service.delete_interview)
 
 # --- lifecycle actions --------------------------------------------------------------------------
 
 
-@router.post(
-    "/{interview_id}/schedule",
-    operation_id="interviews_schedule",
-    response_model=Interview,
-    summary="Agree a time (from planned or requested)",
-    responses=_TRANSITION_409,
-)
-async def schedule_interview(
-    request: Request,
-    body: InterviewSchedule,
-    access: Writer,
-    interview_id: InterviewId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    interview = await service.transition(
-        db, access.workspace_id, interview_id, InterviewAction.schedule, if_match, body
-    )
-    return item_response(request, interview)
+def _transition(action: InterviewAction) -> routes.Service:
+    """`service.transition` for one action, taking its arguments as `ItemRoutes.action` passes
+    them."""
+
+    async def act(
+        db: Db, workspace_id: str, interview_id: str, body: Any = None, *, if_match: str | None
+    ) -> Interview:
+        return await service.transition(db, workspace_id, interview_id, action, if_match, body)
+
+    return act
 
 
-@router.post(
-    "/{interview_id}/reschedule",
-    operation_id="interviews_reschedule",
-    response_model=Interview,
-    summary="Move a scheduled interview to another time",
-    responses=_TRANSITION_409,
-)
-async def reschedule_interview(
-    request: Request,
-    body: InterviewSchedule,
-    access: Writer,
-    interview_id: InterviewId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    interview = await service.transition(
-        db, access.workspace_id, interview_id, InterviewAction.reschedule, if_match, body
-    )
-    return item_response(request, interview)
-
-
-@router.post(
-    "/{interview_id}/complete",
-    operation_id="interviews_complete",
-    response_model=Interview,
-    summary="Record that a scheduled interview took place",
-    responses=_TRANSITION_409,
-)
-async def complete_interview(
-    request: Request,
-    body: InterviewComplete,
-    access: Writer,
-    interview_id: InterviewId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    interview = await service.transition(
-        db, access.workspace_id, interview_id, InterviewAction.complete, if_match, body
-    )
-    return item_response(request, interview)
-
-
-Endpoint = Callable[..., Awaitable[Response]]
-
-
-def _simple_action(action: InterviewAction) -> Endpoint:
-    """An action that takes no parameters: only the status changes."""
-
-    async def endpoint(
-        request: Request,
-        access: Writer,
-        interview_id: InterviewId,
-        db: WriteDb,
-        if_match: IfMatch = None,
-    ) -> Response:
-        interview = await service.transition(
-            db, access.workspace_id, interview_id, action, if_match
-        )
-        return item_response(request, interview)
-
-    endpoint.__name__ = f"{action.value}_interview"
-    return endpoint
-
-
-for _action, _path, _summary in (
-    (InterviewAction.request, "request", "Mark that the interview was asked for"),
-    (InterviewAction.cancel, "cancel", "Cancel a planned, requested or scheduled interview"),
-    (InterviewAction.decline, "decline", "Record that the person declined"),
-    (InterviewAction.no_show, "no-show", "Record that a scheduled interview did not happen"),
+# (action, summary, body): each is `POST /{interview_id}/<action>`, operation `interviews_<action>`.
+for _action, _summary, _body in (
+    (InterviewAction.schedule, "Agree a time (from planned or requested)", InterviewSchedule),
+    (InterviewAction.reschedule, "Move a scheduled interview to another time", InterviewSchedule),
+    (InterviewAction.complete, "Record that a scheduled interview took place", InterviewComplete),
+    (InterviewAction.request, "Mark that the interview was asked for", None),
+    (InterviewAction.cancel, "Cancel a planned, requested or scheduled interview", None),
+    (InterviewAction.decline, "Record that the person declined", None),
+    (InterviewAction.no_show, "Record that a scheduled interview did not happen", None),
 ):
-    router.add_api_route(
-        f"/{{interview_id}}/{_path}",
-        _simple_action(_action),
-        methods=["POST"],
-        operation_id=f"interviews_{_action.value}",
-        response_model=Interview,
-        summary=_summary,
+    interviews.action(
+        _action.value.replace("_", "-"),
+        _summary,
+        _transition(_action),
+        body=_body,
         responses=_TRANSITION_409,
     )
 
@@ -288,48 +157,24 @@ for _action, _path, _summary in (
 # --- agenda -------------------------------------------------------------------------------------
 
 
-def _item_location(workspace_id: str, interview_id: str, item_id: str) -> str:
-    return f"{_location(workspace_id, interview_id)}/agenda/{item_id}"
-
-
-@router.get(
-    "/{interview_id}/agenda",
-    operation_id="agenda_items_list",
-    response_model=AgendaItemList,
-    summary="List an interview's agenda in order",
+agenda_items = routes.ItemRoutes(
+    router,
+    "agenda_items",
+    "/{interview_id}/agenda/{item_id}",
+    [InterviewId, ItemId],
+    model=AgendaItem,
+    reader=Reader,
+    writer=Writer,
 )
-async def list_agenda(
-    request: Request,
-    access: Reader,
-    interview_id: InterviewId,
-    db: SnapshotDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Response:
-    data, page = await agenda.list_agenda(
-        db, access.workspace_id, interview_id, cursor=cursor, limit=limit
-    )
-    return page_response(request, AgendaItemList, data, page)
-
-
-@router.post(
-    "/{interview_id}/agenda",
-    operation_id="agenda_items_create",
-    status_code=201,
-    response_model=AgendaItem,
-    summary="Add an ad hoc agenda item",
+agenda_items.list_page(
+    "List an interview's agenda in order", AgendaItemList, agenda.list_agenda, db=SnapshotDb
+)
+agenda_items.create(
+    "Add an ad hoc agenda item",
+    AgendaItemCreate,
+    agenda.create_item,
     responses={409: {"description": "The agenda already has 100 items (`agenda_full`)."}},
 )
-async def create_agenda_item(
-    request: Request,
-    body: AgendaItemCreate,
-    access: Writer,
-    interview_id: InterviewId,
-    db: WriteDb,
-) -> Response:
-    item = await agenda.create_item(db, access.workspace_id, interview_id, body)
-    location = _item_location(access.workspace_id, item.interview_id, item.id)
-    return item_response(request, item, status=201, location=location)
 
 
 @router.post(
@@ -361,53 +206,8 @@ async def reorder_agenda(
     return json_response(AgendaItemList(data=items, has_more=False, next_cursor=None))
 
 
-@router.get(
-    "/{interview_id}/agenda/{item_id}",
-    operation_id="agenda_items_get",
-    response_model=AgendaItem,
-    summary="Get an agenda item",
+agenda_items.get("Get an agenda item", agenda.get_item)
+agenda_items.update(
+    "Update or move an agenda item (JSON Merge Patch)", AgendaItemUpdate, agenda.update_item
 )
-async def get_agenda_item(
-    request: Request, access: Reader, interview_id: InterviewId, item_id: ItemId, db: ReadDb
-) -> Response:
-    item = await agenda.get_item(db, access.workspace_id, interview_id, item_id)
-    return item_response(request, item)
-
-
-@router.patch(
-    "/{interview_id}/agenda/{item_id}",
-    operation_id="agenda_items_update",
-    response_model=AgendaItem,
-    summary="Update or move an agenda item (JSON Merge Patch)",
-)
-async def update_agenda_item(
-    request: Request,
-    body: AgendaItemUpdate,
-    access: Writer,
-    interview_id: InterviewId,
-    item_id: ItemId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    item = await agenda.update_item(
-        db, access.workspace_id, interview_id, item_id, body.changes(), if_match
-    )
-    return item_response(request, item)
-
-
-@router.delete(
-    "/{interview_id}/agenda/{item_id}",
-    operation_id="agenda_items_delete",
-    status_code=204,
-    response_class=Response,
-    summary="Remove an agenda item (later items move up)",
-)
-async def delete_agenda_item(
-    access: Writer,
-    interview_id: InterviewId,
-    item_id: ItemId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    await agenda.delete_item(db, access.workspace_id, interview_id, item_id, if_match)
-    return no_content()
+agenda_items.delete("Remove an agenda item (later items move up)", agenda.delete_item)

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     Field,
     StrictBool,
     computed_field,
@@ -18,7 +17,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.auth.families import Embed
-from app.core.pagination import CURSOR_DESCRIPTION, DEFAULT_LIMIT, LIMIT_DESCRIPTION, MAX_LIMIT
+from app.core.pagination import DEFAULT_LIMIT
+from app.core.routes import PageCursor, PageLimit, PageQuery
 from app.core.schemas import (
     InputModel,
     ListPage,
@@ -347,7 +347,7 @@ class AgendaFromBank(InputModel):
     )
 
 
-class InterviewQuery(BaseModel):
+class InterviewQuery(PageQuery):
     """`GET …/interviews` query parameters (read with `app.core.query.query_model`)."""
 
     status: InterviewStatus | None = Field(None, description="Only this status.")
@@ -382,5 +382,5 @@ class InterviewQuery(BaseModel):
         description="Embed related objects: `person`, `organisation`, or both comma-separated.",
         examples=["person,organisation"],
     )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
-    cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
+    limit: PageLimit = DEFAULT_LIMIT
+    cursor: PageCursor = None

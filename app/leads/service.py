@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from app.core import ids
+from app.core.conditions import filter_conditions
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
@@ -63,13 +64,7 @@ async def list_leads(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Lead], Page]:
-    conditions: list[ColumnElement[bool]] = [_c.workspace_id == workspace_id]
-    if filters.status is not None:
-        conditions.append(_c.status == filters.status.value)
-    if filters.organisation_id is not None:
-        conditions.append(_c.organisation_id == filters.organisation_id)
-    if filters.source_person_id is not None:
-        conditions.append(_c.source_person_id == filters.source_person_id)
+    conditions = [_c.workspace_id == workspace_id, *filter_conditions(_c, filters)]
     stmt = order.apply(select(*leads.c).where(*conditions), cursor, limit)
     page = page_of(await db.all(stmt), order, limit)
     return [Lead.model_validate(r) for r in page.rows], page

@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from app.core import ids
+from app.core.conditions import filter_conditions
 from app.core.db import Db, Row, utcnow
 from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
-from app.core.filters import check_range
 from app.core.pagination import Page, SortOrder, page_of
 from app.core.transitions import StateMachine
 from app.interviews import service as interviews_service
@@ -118,21 +118,8 @@ async def list_outreach(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Outreach], Page]:
-    after, before = filters.sent_after, filters.sent_before
-    check_range("sent", after, before)
-    stmt = select(*_c).where(_c.workspace_id == workspace_id)
-    if filters.person_id is not None:
-        stmt = stmt.where(_c.person_id == filters.person_id)
-    if filters.status is not None:
-        stmt = stmt.where(_c.status == filters.status.value)
-    if filters.channel is not None:
-        stmt = stmt.where(_c.channel == filters.channel.value)
-    if filters.strategy is not None:
-        stmt = stmt.where(_c.strategy == filters.strategy.value)
-    if after is not None:
-        stmt = stmt.where(_c.sent_at >= after)
-    if before is not None:
-        stmt = stmt.where(_c.sent_at < before)
+    conditions = filter_conditions(_c, filters, time=("sent", _c.sent_at))
+    stmt = select(*_c).where(_c.workspace_id == workspace_id, *conditions)
     page = page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
     return [_to_outreach(r) for r in page.rows], page
 
@@ -212,6 +199,17 @@ async def create_outreach(db: Db, workspace_id: str, body: OutreachCreate) -> Ou
     return _to_outreach(row)
 
 
+async def _save(db: Db, current: Row, **values: Any) -> Outreach:
+    """The record with `values` written (an edit or an action's new status)."""
+    row = await db.one(
+        update(outreach)
+        .where(_c.id == current["id"])
+        .values(**values, updated_at=utcnow())
+        .returning(*_c)
+    )
+    return _to_outreach(row)
+
+
 async def update_outreach(
     db: Db, workspace_id: str, outreach_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Outreach:
@@ -221,13 +219,7 @@ async def update_outreach(
         return _to_outreach(current)
     values = {k: v.value if isinstance(v, Enum) else v for k, v in changes.items()}
     await _check_references(db, workspace_id, current["person_id"], values)
-    row = await db.one(
-        update(outreach)
-        .where(_c.id == current["id"])
-        .values(**values, updated_at=utcnow())
-        .returning(*_c)
-    )
-    return _to_outreach(row)
+    return await _save(db, current, **values)
 
 
 async def delete_outreach(
@@ -250,16 +242,6 @@ async def _begin(
     return current, next_status(OutreachStatus(current["status"]), action)
 
 
-async def _finish(db: Db, current: Row, **values: Any) -> Outreach:
-    row = await db.one(
-        update(outreach)
-        .where(_c.id == current["id"])
-        .values(**values, updated_at=utcnow())
-        .returning(*_c)
-    )
-    return _to_outreach(row)
-
-
 def _response_time(current: Row, responded_at: datetime | None) -> datetime:
     responded_at = responded_at or utcnow()
     if current["sent_at"] is not None and responded_at < current["sent_at"]:
@@ -277,14 +259,14 @@ async def send(
     await advance_person(
         db, workspace_id, current["person_id"], RelationshipStage.contacted, sent_at
     )
-    return await _finish(db, current, status=status.value, sent_at=sent_at)
+    return await _save(db, current, status=status.value, sent_at=sent_at)
 
 
 async def record_no_response(
     db: Db, workspace_id: str, outreach_id: str, if_match: str | None
 ) -> Outreach:
     current, status = await _begin(db, workspace_id, outreach_id, A.no_response, if_match)
-    return await _finish(db, current, status=status.value)
+    return await _save(db, current, status=status.value)
 
 
 async def decline(
@@ -298,7 +280,7 @@ async def decline(
     current, status = await _begin(db, workspace_id, outreach_id, A.decline, if_match)
     responded_at = _response_time(current, responded_at)
     await advance_person(db, workspace_id, current["person_id"], RelationshipStage.responded)
-    return await _finish(db, current, status=status.value, responded_at=responded_at)
+    return await _save(db, current, status=status.value, responded_at=responded_at)
 
 
 def _interview_fields(body: OutreachAccept) -> dict[str, Any]:
@@ -335,6 +317,6 @@ async def accept(
             db, workspace_id, interview.id, InterviewAction.request, None
         )
         interview_id = interview.id
-    return await _finish(
+    return await _save(
         db, current, status=status.value, responded_at=responded_at, interview_id=interview_id
     )

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.db import Row
+from app.core import routes
 from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
-from app.core.pagination import (
-    CURSOR_DESCRIPTION,
-    DEFAULT_LIMIT,
-    LIMIT_DESCRIPTION,
-    MAX_LIMIT,
-    resolve_sort,
-)
+from app.core.pagination import DEFAULT_LIMIT, resolve_sort
 from app.core.query import query_model
-from app.core.responses import json_item_response, no_content, rows_page_response
-from app.core.routing import CheckedRoute
+from app.core.responses import no_content, rows_page_response
 from app.organisations.router import OrganisationId
 from app.people import service
 from app.people.schemas import (
@@ -33,20 +26,12 @@ from app.people.schemas import (
     RelationshipStage,
 )
 
-router = APIRouter(
-    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}", tags=["people"]
-)
+router = routes.workspace_router(tag="people")
 
 # The caller is resolved before a WriteDb parameter opens its transaction.
 PeopleReader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
 PeopleWriter = Annotated[WorkspaceAccess, workspace_scope("people:write")]
-PersonId = Annotated[
-    str,
-    Path(
-        description="The person's id (`per_…`).",
-        examples=["per_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
-    ),
-]
+PersonId = Annotated[str, routes.id_path("person's", "per")]
 _SORTS = ", ".join(f"`{name}`" for name in service.ORDERS)
 
 
@@ -54,8 +39,8 @@ class PeopleQuery(BaseModel):
     """The query parameters both people lists share: paging, sort and filters (one model, so
     FastAPI validates them in one step)."""
 
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
-    cursor: str | None = Field(None, max_length=512, description=CURSOR_DESCRIPTION)
+    limit: routes.PageLimit = DEFAULT_LIMIT
+    cursor: routes.PageCursor = None
     sort: str = Field(
         service.DEFAULT_SORT,
         max_length=32,
@@ -92,17 +77,6 @@ class AllPeopleQuery(PeopleQuery):
     organisation_id: str | None = Field(
         None, max_length=64, description="Only people at this organisation (`org_…`)."
     )
-
-
-def _location(person: Row) -> str:
-    return f"/v1/workspaces/{person['workspace_id']}/people/{person['id']}"
-
-
-def _person_response(
-    request: Request, person: Row, *, status: int = 200, location: str | None = None
-) -> Response:
-    body = service.PERSON_JSON.json(person)
-    return json_item_response(request, body, status=status, location=location)
 
 
 @router.get(
@@ -153,50 +127,20 @@ async def list_people_by_organisation(
     return rows_page_response(request, service.PERSON_JSON, page)
 
 
-@router.post(
-    "/people",
-    operation_id="people_create",
-    status_code=201,
-    response_model=Person,
-    summary="Create a person",
-)
-async def create_person(
-    request: Request, body: PersonCreate, access: PeopleWriter, db: WriteDb
-) -> Response:
-    person = await service.create_person(db, access.workspace_id, body)
-    return _person_response(request, person, status=201, location=_location(person))
-
-
-@router.get(
+# Their services answer rows, written as people by `PERSON_JSON` (app.core.rows).
+people = routes.ItemRoutes(
+    router,
+    "people",
     "/people/{person_id}",
-    operation_id="people_get",
-    response_model=Person,
-    summary="Get a person",
+    [PersonId],
+    model=Person,
+    reader=PeopleReader,
+    writer=PeopleWriter,
+    rows=service.PERSON_JSON,
 )
-async def get_person(
-    request: Request, access: PeopleReader, person_id: PersonId, db: ReadDb
-) -> Response:
-    return _person_response(request, await service.get_person(db, access.workspace_id, person_id))
-
-
-@router.patch(
-    "/people/{person_id}",
-    operation_id="people_update",
-    response_model=Person,
-    summary="Change a person (JSON Merge Patch)",
-)
-async def update_person(
-    request: Request,
-    body: PersonUpdate,
-    access: PeopleWriter,
-    person_id: PersonId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    person = await service.update_person(
-        db, access.workspace_id, person_id, body.changes(), if_match
-    )
-    return _person_response(request, person)
+people.create("Create a person", PersonCreate, service.create_person)
+people.get("Get a person", service.get_person)
+people.update("Change a person (JSON Merge Patch)", PersonUpdate, service.update_person)
 
 
 @router.delete(

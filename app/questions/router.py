@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Request
+from pydantic import Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import CurrentCaller, workspace_scope
-from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, resolve_sort
-from app.core.responses import item_response, no_content, page_response
+from app.core import routes
+from app.core.dependencies import SnapshotDb, WriteDb
+from app.core.pagination import DEFAULT_LIMIT
+from app.core.responses import item_response
 from app.core.routing import CheckedRoute
 from app.questions import service
 from app.questions.schemas import (
@@ -43,18 +45,9 @@ QuestionsReader = Annotated[WorkspaceAccess, workspace_scope("questions:read")]
 QuestionsWriter = Annotated[WorkspaceAccess, workspace_scope("questions:write")]
 BankId = Annotated[
     str,
-    Path(
-        description="The bank's id (`qbk_…`); the built-in bank's id works in every workspace.",
-        examples=["qbk_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
-    ),
+    routes.id_path("bank's", "qbk", more="; the built-in bank's id works in every workspace"),
 ]
-QuestionId = Annotated[
-    str,
-    Path(
-        description="The question's id (`qst_…`).",
-        examples=["qst_0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"],
-    ),
-]
+QuestionId = Annotated[str, routes.id_path("question's", "qst")]
 _READ_ONLY: dict[int | str, dict[str, Any]] = {
     403: {
         "description": "The role or API key scope does not allow this (`forbidden`, "
@@ -67,8 +60,45 @@ _READ_ONLY: dict[int | str, dict[str, Any]] = {
 _NO_COPY_OPTIONS = QuestionBankCopy()
 
 
-def _bank_location(workspace_id: str, bank_id: str) -> str:
-    return f"/v1/workspaces/{workspace_id}/question-banks/{bank_id}"
+class BankQuery(routes.PageQuery):
+    limit: routes.PageLimit = DEFAULT_LIMIT
+    cursor: routes.PageCursor = None
+    sort: str = Field(
+        "created_at",
+        max_length=20,
+        description="`created_at`, `-created_at`, `name` or `-name`; the built-in bank "
+        "comes first in every order.",
+    )
+    builtin: bool | None = Field(
+        None, description="Only the built-in bank (true) or only the workspace's banks (false)."
+    )
+
+
+class QuestionQuery(routes.PageQuery):
+    limit: routes.PageLimit = DEFAULT_LIMIT
+    cursor: routes.PageCursor = None
+    sort: str = Field("position", max_length=20, description="`position` (default) or `-position`.")
+    category: QuestionCategory | None = Field(None, description="Only questions of this category.")
+
+
+banks = routes.ItemRoutes(
+    router,
+    "question_banks",
+    BANK,
+    [BankId],
+    model=QuestionBank,
+    reader=QuestionsReader,
+    writer=QuestionsWriter,
+)
+questions = routes.ItemRoutes(
+    router,
+    "questions",
+    QUESTION,
+    [BankId, QuestionId],
+    model=Question,
+    reader=QuestionsReader,
+    writer=QuestionsWriter,
+)
 
 
 @router.get(
@@ -83,40 +113,13 @@ async def get_builtin_bank(request: Request, caller: CurrentCaller, db: Snapshot
     return item_response(request, await service.builtin_bank(db))
 
 
-@router.get(
-    BANKS,
-    operation_id="question_banks_list",
-    response_model=QuestionBankList,
-    summary="List question banks: the built-in bank first, then the workspace's",
+banks.filtered_page(
+    "List question banks: the built-in bank first, then the workspace's",
+    QuestionBankList,
+    BankQuery,
+    service.list_banks,
+    orders=service.BANK_ORDERS,
 )
-async def list_banks(
-    request: Request,
-    access: QuestionsReader,
-    db: ReadDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    sort: Annotated[
-        str,
-        Query(
-            max_length=20,
-            description="`created_at`, `-created_at`, `name` or `-name`; the built-in bank "
-            "comes first in every order.",
-        ),
-    ] = "created_at",
-    builtin: Annotated[
-        bool | None,
-        Query(description="Only the built-in bank (true) or only the workspace's banks (false)."),
-    ] = None,
-) -> Response:
-    data, page = await service.list_banks(
-        db,
-        access.workspace_id,
-        order=resolve_sort(sort, service.BANK_ORDERS),
-        builtin=builtin,
-        cursor=cursor,
-        limit=limit,
-    )
-    return page_response(request, QuestionBankList, data, page)
 
 
 @router.post(
@@ -130,56 +133,24 @@ async def create_bank(
     request: Request, body: QuestionBankCreate, access: QuestionsWriter, db: WriteDb
 ) -> Response:
     bank = await service.create_bank(db, access.workspace_id, body.name, body.description)
-    location = _bank_location(access.workspace_id, bank.id)
+    location = BANK.format(workspace_id=access.workspace_id, bank_id=bank.id)
     return item_response(request, bank, status=201, location=location)
 
 
-@router.get(
-    BANK,
-    operation_id="question_banks_get",
-    response_model=QuestionBank,
-    summary="Get a question bank (the workspace's or the built-in one)",
-)
-async def get_bank(
-    request: Request, access: QuestionsReader, bank_id: BankId, db: ReadDb
-) -> Response:
-    return item_response(request, await service.get_bank(db, access.workspace_id, bank_id))
-
-
-@router.patch(
-    BANK,
-    operation_id="question_banks_update",
-    response_model=QuestionBank,
-    summary="Rename or describe a question bank",
+banks.get("Get a question bank (the workspace's or the built-in one)", service.get_bank)
+banks.update(
+    "Rename or describe a question bank",
+    QuestionBankUpdate,
+    service.update_bank,
     responses=_READ_ONLY,
 )
-async def update_bank(
-    request: Request,
-    body: QuestionBankUpdate,
-    access: QuestionsWriter,
-    bank_id: BankId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    bank = await service.update_bank(db, access.workspace_id, bank_id, body.changes(), if_match)
-    return item_response(request, bank)
-
-
-@router.delete(
-    BANK,
-    operation_id="question_banks_delete",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a question bank and its questions",
+banks.delete(
+    "Delete a question bank and its questions",
+    service.delete_bank,
     description="Agenda items made from its questions keep their text; their link to the "
     "question is cleared.",
     responses=_READ_ONLY,
 )
-async def delete_bank(
-    access: QuestionsWriter, bank_id: BankId, db: WriteDb, if_match: IfMatch = None
-) -> Response:
-    await service.delete_bank(db, access.workspace_id, bank_id, if_match)
-    return no_content()
 
 
 @router.post(
@@ -199,40 +170,18 @@ async def copy_bank(
     body: Annotated[QuestionBankCopy, Body()] = _NO_COPY_OPTIONS,
 ) -> Response:
     bank = await service.copy_bank(db, access.workspace_id, bank_id, body.name)
-    location = _bank_location(access.workspace_id, bank.id)
+    location = BANK.format(workspace_id=access.workspace_id, bank_id=bank.id)
     return item_response(request, bank, status=201, location=location)
 
 
-@router.get(
-    QUESTIONS,
-    operation_id="questions_list",
-    response_model=QuestionList,
-    summary="List a bank's questions in order",
+questions.filtered_page(
+    "List a bank's questions in order",
+    QuestionList,
+    QuestionQuery,
+    service.list_questions,
+    orders=service.QUESTION_ORDERS,
+    db=SnapshotDb,
 )
-async def list_questions(
-    request: Request,
-    access: QuestionsReader,
-    bank_id: BankId,
-    db: SnapshotDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    sort: Annotated[
-        str, Query(max_length=20, description="`position` (default) or `-position`.")
-    ] = "position",
-    category: Annotated[
-        QuestionCategory | None, Query(description="Only questions of this category.")
-    ] = None,
-) -> Response:
-    data, page = await service.list_questions(
-        db,
-        access.workspace_id,
-        bank_id,
-        order=resolve_sort(sort, service.QUESTION_ORDERS),
-        category=category,
-        cursor=cursor,
-        limit=limit,
-    )
-    return page_response(request, QuestionList, data, page)
 
 
 @router.post(
@@ -258,7 +207,9 @@ async def create_question(
         position=body.position,
         notes=body.notes,
     )
-    location = f"{_bank_location(access.workspace_id, bank_id)}/questions/{question.id}"
+    location = QUESTION.format(
+        workspace_id=access.workspace_id, bank_id=bank_id, question_id=question.id
+    )
     return item_response(request, question, status=201, location=location)
 
 
@@ -282,59 +233,13 @@ async def reorder_questions(
     return item_response(request, bank)
 
 
-@router.get(
-    QUESTION,
-    operation_id="questions_get",
-    response_model=Question,
-    summary="Get a question",
-)
-async def get_question(
-    request: Request,
-    access: QuestionsReader,
-    bank_id: BankId,
-    question_id: QuestionId,
-    db: SnapshotDb,
-) -> Response:
-    question = await service.get_question(db, access.workspace_id, bank_id, question_id)
-    return item_response(request, question)
-
-
-@router.patch(
-    QUESTION,
-    operation_id="questions_update",
-    response_model=Question,
-    summary="Edit a question or move it to another position",
+questions.get("Get a question", service.get_question, db=SnapshotDb)
+questions.update(
+    "Edit a question or move it to another position",
+    QuestionUpdate,
+    service.update_question,
     responses=_READ_ONLY,
 )
-async def update_question(
-    request: Request,
-    body: QuestionUpdate,
-    access: QuestionsWriter,
-    bank_id: BankId,
-    question_id: QuestionId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    question = await service.update_question(
-        db, access.workspace_id, bank_id, question_id, body.changes(), if_match
-    )
-    return item_response(request, question)
-
-
-@router.delete(
-    QUESTION,
-    operation_id="questions_delete",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a question; the ones after it move up",
-    responses=_READ_ONLY,
+questions.delete(
+    "Delete a question; the ones after it move up", service.delete_question, responses=_READ_ONLY
 )
-async def delete_question(
-    access: QuestionsWriter,
-    bank_id: BankId,
-    question_id: QuestionId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-) -> Response:
-    await service.delete_question(db, access.workspace_id, bank_id, question_id, if_match)
-    return no_content()

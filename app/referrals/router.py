@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
-from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
+from app.core import routes
+from app.core.dependencies import ReadDb, SnapshotDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.responses import (
-    item_response,
-    json_response,
-    list_response,
-    no_content,
-    page_response,
-)
-from app.core.routing import CheckedRoute
+from app.core.responses import item_response, json_response, list_response, page_response
 from app.referrals import service
 from app.referrals.schemas import (
     Network,
@@ -29,18 +23,25 @@ from app.referrals.schemas import (
     ReferralTree,
 )
 
-router = APIRouter(
-    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}", tags=["referrals"]
-)
+router = routes.workspace_router(tag="referrals")
 
 # Referrals create and link people, so they are guarded by the people scopes.
 Reader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
 # The network shows the organisations people work at, too.
 NetworkReader = Annotated[WorkspaceAccess, workspace_scope("people:read", "organisations:read")]
 Writer = Annotated[WorkspaceAccess, workspace_scope("people:write")]
-InterviewId = Annotated[str, Path(description="The interview's id (`int_…`).")]
-PersonId = Annotated[str, Path(description="The person's id (`per_…`).")]
-ReferralId = Annotated[str, Path(description="The referral's id (`ref_…`).")]
+InterviewId = Annotated[str, routes.id_path("interview's", "int", example=False)]
+PersonId = Annotated[str, routes.id_path("person's", "per", example=False)]
+ReferralId = Annotated[str, routes.id_path("referral's", "ref", example=False)]
+referrals = routes.ItemRoutes(
+    router,
+    "referrals",
+    "/referrals/{referral_id}",
+    [ReferralId],
+    model=Referral,
+    reader=Reader,
+    writer=Writer,
+)
 
 
 @router.post(
@@ -83,30 +84,10 @@ async def list_referrals(
     return page_response(request, ReferralList, data, page)
 
 
-@router.get(
-    "/referrals/{referral_id}",
-    operation_id="referrals_get",
-    response_model=Referral,
-    summary="Get a referral",
+referrals.get("Get a referral", service.get_referral)
+referrals.delete(
+    "Delete a referral record (the person and the follow-up stay)", service.delete_referral
 )
-async def get_referral(
-    request: Request, access: Reader, referral_id: ReferralId, db: ReadDb
-) -> Response:
-    return item_response(request, await service.get_referral(db, access.workspace_id, referral_id))
-
-
-@router.delete(
-    "/referrals/{referral_id}",
-    operation_id="referrals_delete",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a referral record (the person and the follow-up stay)",
-)
-async def delete_referral(
-    access: Writer, referral_id: ReferralId, db: WriteDb, if_match: IfMatch = None
-) -> Response:
-    await service.delete_referral(db, access.workspace_id, referral_id, if_match)
-    return no_content()
 
 
 @router.get(

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
+from app.core import routes
 from app.core.db import utcnow
 from app.core.dependencies import SnapshotDb
 from app.core.responses import item_response
-from app.core.routing import CheckedRoute
 from app.core.schemas import UtcDatetime
 from app.stats import service
 from app.stats.schemas import Stats
 
-router = APIRouter(
-    route_class=CheckedRoute, prefix="/v1/workspaces/{workspace_id}/stats", tags=["stats"]
-)
+router = routes.workspace_router("/stats", tag="stats")
 
 
 @router.get(

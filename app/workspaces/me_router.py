@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.auth.dependencies import CurrentUser, user_id_of
+from app.core import routes
 from app.core.dependencies import ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, page_response
 from app.core.routing import CheckedRoute
+from app.core.schemas import ListPage
 from app.workspaces import invitations, service
 from app.workspaces.router import forget_roles
 from app.workspaces.schemas import Invitation, InvitationList, Member, MembershipList
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1/me")
-InvitationId = Annotated[str, Path(description="The invitation's id (`inv_…`).")]
+InvitationId = Annotated[str, routes.id_path("invitation's", "inv", example=False)]
 _NOT_YOURS: dict[int | str, dict[str, Any]] = {
     404: {
         "description": "No pending invitation of the caller's has that id (`not_found`): "
@@ -26,24 +28,31 @@ _NOT_YOURS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get(
+def _own_page(list_model: type[ListPage[Any]], lister: routes.Service) -> routes.Endpoint:
+    """A page of the caller's own records: `lister(db, user_id=, cursor=, limit=)`."""
+
+    async def endpoint(
+        request: Request,
+        caller: CurrentUser,
+        db: ReadDb,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Response:
+        data, page = await lister(db, user_id=user_id_of(caller), cursor=cursor, limit=limit)
+        return page_response(request, list_model, data, page)
+
+    return endpoint
+
+
+router.add_api_route(
     "/invitations",
+    _own_page(InvitationList, invitations.list_my_invitations),
+    methods=["GET"],
     tags=["invitations"],
     operation_id="me_invitations_list",
     response_model=InvitationList,
     summary="List the pending invitations to the caller's email",
 )
-async def list_my_invitations(
-    request: Request,
-    caller: CurrentUser,
-    db: ReadDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Response:
-    data, page = await invitations.list_my_invitations(
-        db, user_id=user_id_of(caller), cursor=cursor, limit=limit
-    )
-    return page_response(request, InvitationList, data, page)
 
 
 @router.post(
@@ -87,21 +96,12 @@ async def decline_invitation(
     return item_response(request, invitation)
 
 
-@router.get(
+router.add_api_route(
     "/memberships",
+    _own_page(MembershipList, service.list_memberships),
+    methods=["GET"],
     tags=["me"],
     operation_id="me_memberships_list",
     response_model=MembershipList,
     summary="List the caller's memberships: each workspace with the caller's role",
 )
-async def list_my_memberships(
-    request: Request,
-    caller: CurrentUser,
-    db: ReadDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Response:
-    data, page = await service.list_memberships(
-        db, user_id=user_id_of(caller), cursor=cursor, limit=limit
-    )
-    return page_response(request, MembershipList, data, page)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.auth.caller import Caller, WorkspaceAccess, confirm_access
@@ -18,6 +18,7 @@ from app.auth.dependencies import (
     user_id_of,
     workspace_scope,
 )
+from app.core import routes
 from app.core.db import Db
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -46,8 +47,28 @@ MembersReader = Annotated[WorkspaceAccess, workspace_scope("members:read")]
 # Memberships are changed by people only: no API key, whatever its scopes (issue 18).
 MembersWriter = Annotated[WorkspaceAccess, workspace_scope(USER_ONLY, "members:write")]
 MemberLeaver = Annotated[WorkspaceAccess, workspace_scope(USER_ONLY, "members:read")]
-MemberId = Annotated[str, Path(description="The membership's id (`mem_…`).")]
-InvitationId = Annotated[str, Path(description="The invitation's id (`inv_…`).")]
+MemberId = Annotated[str, routes.id_path("membership's", "mem", example=False)]
+InvitationId = Annotated[str, routes.id_path("invitation's", "inv", example=False)]
+workspaces = routes.ItemRoutes(
+    router,
+    "workspaces",
+    "/{workspace_id}",
+    [],
+    model=Workspace,
+    reader=WorkspaceReader,
+    writer=WorkspaceWriter,
+    tags=["workspaces"],
+)
+members = routes.ItemRoutes(
+    router,
+    "members",
+    "/{workspace_id}/members/{member_id}",
+    [MemberId],
+    model=Member,
+    reader=MembersReader,
+    writer=MembersWriter,
+    tags=["members"],
+)
 
 
 def forget_roles(request: Request, db: Db, workspace_id: str) -> None:
@@ -91,15 +112,7 @@ async def create_workspace(
     return item_response(request, workspace, status=201, location=f"/v1/workspaces/{workspace.id}")
 
 
-@router.get(
-    "/{workspace_id}",
-    tags=["workspaces"],
-    operation_id="workspaces_get",
-    response_model=Workspace,
-    summary="Get a workspace",
-)
-async def get_workspace(request: Request, access: WorkspaceReader, db: ReadDb) -> Response:
-    return item_response(request, await service.get_workspace(db, access.workspace_id))
+workspaces.get("Get a workspace", service.get_workspace)
 
 
 @router.patch(
@@ -121,35 +134,8 @@ async def update_workspace(
     return item_response(request, workspace)
 
 
-@router.get(
-    "/{workspace_id}/members",
-    tags=["members"],
-    operation_id="members_list",
-    response_model=MemberList,
-    summary="List a workspace's members",
-)
-async def list_members(
-    request: Request,
-    access: MembersReader,
-    db: ReadDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Response:
-    data, page = await service.list_members(db, access.workspace_id, cursor=cursor, limit=limit)
-    return page_response(request, MemberList, data, page)
-
-
-@router.get(
-    "/{workspace_id}/members/{member_id}",
-    tags=["members"],
-    operation_id="members_get",
-    response_model=Member,
-    summary="Get a member",
-)
-async def get_member(
-    request: Request, access: MembersReader, member_id: MemberId, db: ReadDb
-) -> Response:
-    return item_response(request, await service.get_member(db, access.workspace_id, member_id))
+members.list_page("List a workspace's members", MemberList, service.list_members)
+members.get("Get a member", service.get_member)
 
 
 @router.patch(
