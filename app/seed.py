@@ -34,8 +34,8 @@ async def seed(settings: Settings) -> bool:
             tokens = auth.TokenPolicy(settings.signing_key(), 60, 3_600)
             _, workspace, _ = await auth.signup(
                 db,
-                passwords,
-                tokens,
+                passwords=passwords,
+                tokens=tokens,
                 email=DEMO_EMAIL,
                 password=DEMO_PASSWORD,
                 name=DEMO_NAME,

@@ -132,15 +132,20 @@ async def seed(
             tokens = auth.TokenPolicy(settings.signing_key(), 60, 3600)
             user, workspace, _ = await auth.signup(
                 db,
-                passwords,
-                tokens,
+                passwords=passwords,
+                tokens=tokens,
                 email=f"bench-{ids.new_id('req')[-8:]}@example.com",
                 password="bench-password-123",
                 name="Bench",
                 workspace_name="Bench",
             )
             key = await api_keys.create_key(
-                db, workspace.id, user.id, name="bench", scopes=list(Scope), expires_at=None
+                db,
+                workspace_id=workspace.id,
+                created_by=user.id,
+                name="bench",
+                scopes=list(Scope),
+                expires_at=None,
             )
             now = utcnow()
             orgs = [_org(workspace.id, n, now) for n in range(n_orgs)]

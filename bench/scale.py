@@ -206,8 +206,8 @@ async def _explain(url: str, fixture: dict[str, Any], params: dict[str, str]) ->
         )
         await people_service.list_people(
             db,
-            fixture["workspace_id"],
-            filters,
+            workspace_id=fixture["workspace_id"],
+            filters=filters,
             order=order,
             cursor=params.get("cursor"),
             limit=20,

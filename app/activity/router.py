@@ -40,6 +40,11 @@ async def person_timeline(
 ) -> Response:
     kinds = frozenset(k for k, scope in service.KIND_SCOPES.items() if access.allows(scope))
     data, page = await service.person_timeline(
-        db, access.workspace_id, person_id, kinds=kinds, cursor=cursor, limit=limit
+        db,
+        workspace_id=access.workspace_id,
+        person_id=person_id,
+        kinds=kinds,
+        cursor=cursor,
+        limit=limit,
     )
     return page_response(request, TimelineEntryList, data, page)

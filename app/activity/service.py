@@ -82,15 +82,15 @@ def _summary(row: Mapping[str, Any]) -> str:
 
 async def person_timeline(
     db: Db,
+    *,
     workspace_id: str,
     person_id: str,
-    *,
     kinds: frozenset[TimelineKind],
     cursor: str | None,
     limit: int,
 ) -> tuple[list[TimelineEntry], Page]:
     """Newest first; one statement for the page whatever the mix of kinds."""
-    await people_service.get_person(db, workspace_id, person_id)
+    await people_service.get_person(db, workspace_id=workspace_id, person_id=person_id)
     if not kinds:
         return [], Page([], None)
     timeline = _timeline(workspace_id, person_id, kinds)

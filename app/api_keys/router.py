@@ -41,8 +41,8 @@ async def create_key(body: ApiKeyCreate, access: OwnerUser, db: WriteDb) -> Resp
     await confirm_access(db, access, "workspaces:write")
     created = await service.create_key(
         db,
-        access.workspace_id,
-        access.caller.user_id,
+        workspace_id=access.workspace_id,
+        created_by=access.caller.user_id,
         name=body.name,
         scopes=body.scopes,
         expires_at=body.expires_at,
@@ -62,7 +62,7 @@ keys.get("Get an API key (never its secret)", service.get_key)
 )
 async def revoke_key(request: Request, access: OwnerUser, key_id: KeyId, db: WriteDb) -> Response:
     await confirm_access(db, access, "workspaces:write")
-    key = await service.revoke_key(db, access.workspace_id, key_id)
+    key = await service.revoke_key(db, workspace_id=access.workspace_id, key_id=key_id)
     # This process stops trusting the key the moment the revocation is committed.
     db.after_commit(partial(caller_cache(request).forget_key, key.id))
     return item_response(request, key)

@@ -26,9 +26,9 @@ _key = select(*_public_columns).where(
 
 async def create_key(
     db: Db,
+    *,
     workspace_id: str,
     created_by: str | None,
-    *,
     name: str,
     scopes: list[Scope],
     expires_at: datetime | None,
@@ -70,19 +70,19 @@ async def _load(db: Db, workspace_id: str, key_id: str) -> Row:
     return await db.one(_key, {"workspace_id": workspace_id, "key_id": key_id}, missing=_NO_KEY)
 
 
-async def get_key(db: Db, workspace_id: str, key_id: str) -> ApiKey:
+async def get_key(db: Db, *, workspace_id: str, key_id: str) -> ApiKey:
     return ApiKey.model_validate(await _load(db, workspace_id, key_id))
 
 
 async def list_keys(
-    db: Db, workspace_id: str, *, cursor: str | None, limit: int
+    db: Db, *, workspace_id: str, cursor: str | None, limit: int
 ) -> tuple[list[ApiKey], Page]:
     stmt = select(*_public_columns).where(api_keys.c.workspace_id == workspace_id)
     page = page_of(await db.all(KEY_ORDER.apply(stmt, cursor, limit)), KEY_ORDER, limit)
     return [ApiKey.model_validate(r) for r in page.rows], page
 
 
-async def revoke_key(db: Db, workspace_id: str, key_id: str) -> ApiKey:
+async def revoke_key(db: Db, *, workspace_id: str, key_id: str) -> ApiKey:
     """Revoke at once; revoking a revoked key changes nothing."""
     row = await _load(db, workspace_id, key_id)
     if row["revoked_at"] is None:

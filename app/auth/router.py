@@ -112,9 +112,9 @@ async def token(request: Request, form: Annotated[TokenRequest, Form()], db: Wri
             )
         result = await service.password_grant(
             db,
-            request.app.state.passwords,
-            _tokens(request),
-            request.app.state.throttle_policy,
+            passwords=request.app.state.passwords,
+            tokens=_tokens(request),
+            policy=request.app.state.throttle_policy,
             email=form.username,
             password=form.password,
             client_address=_client_address(request),
@@ -123,7 +123,10 @@ async def token(request: Request, form: Annotated[TokenRequest, Form()], db: Wri
         if not form.refresh_token:
             raise _oauth_error("invalid_request", "The refresh_token grant needs `refresh_token`.")
         result = await service.refresh_grant(
-            db, _tokens(request), refresh_token=form.refresh_token, ended=_sessions_ended(request)
+            db,
+            tokens=_tokens(request),
+            refresh_token=form.refresh_token,
+            ended=_sessions_ended(request),
         )
     else:
         raise _oauth_error(
@@ -154,7 +157,7 @@ async def revoke(
     summary="The calling user, with their first 20 workspaces and roles",
 )
 async def me(caller: CurrentUser, db: SnapshotDb) -> Response:
-    return json_response(await service.me(db, user_id_of(caller)))
+    return json_response(await service.me(db, user_id=user_id_of(caller)))
 
 
 @router.post(
@@ -174,8 +177,8 @@ async def change_password(
 ) -> Response:
     await service.change_password(
         db,
-        request.app.state.passwords,
-        request.app.state.throttle_policy,
+        passwords=request.app.state.passwords,
+        policy=request.app.state.throttle_policy,
         user_id=user_id_of(caller),
         session_id=caller.session_id,
         current_password=body.current_password,

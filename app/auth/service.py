@@ -103,9 +103,9 @@ async def client_signup(
 
 async def signup(
     db: Db,
+    *,
     passwords: Passwords,
     tokens: TokenPolicy,
-    *,
     email: str,
     password: str,
     name: str,
@@ -152,7 +152,9 @@ async def _create_account(
     except ConstraintViolation as exc:
         # Another sign-up with this email won the race between the check and this insert.
         raise _email_taken() from exc
-    workspace = await workspaces.create_workspace(db, row["id"], workspace_name or name)
+    workspace = await workspaces.create_workspace(
+        db, owner_id=row["id"], name=workspace_name or name
+    )
     token = await _issue_tokens(db, tokens, row["id"], family_id=None)
     return User.model_validate(row), workspace, token
 
@@ -208,10 +210,10 @@ def _token_response(
 
 async def password_grant(
     db: Db,
+    *,
     passwords: Passwords,
     tokens: TokenPolicy,
     policy: ThrottlePolicy,
-    *,
     email: str,
     password: str,
     client_address: str,
@@ -261,7 +263,7 @@ def _ignore(user_id: str) -> None:
 
 
 async def refresh_grant(
-    db: Db, tokens: TokenPolicy, *, refresh_token: str, ended: SessionsEnded = _ignore
+    db: Db, *, tokens: TokenPolicy, refresh_token: str, ended: SessionsEnded = _ignore
 ) -> TokenResponse:
     """Rotate a refresh token. Presented again within the grace window (a retry, a second tab),
     it gets the same new pair; later, it revokes its whole family (and `ended(user_id)` runs
@@ -353,9 +355,9 @@ _password_of = select(users.c.email, users.c.password_hash).where(
 
 async def change_password(
     db: Db,
+    *,
     passwords: Passwords,
     policy: ThrottlePolicy,
-    *,
     user_id: str,
     session_id: str | None,
     current_password: str,
@@ -410,7 +412,7 @@ _memberships_of = (
 )
 
 
-async def me(db: Db, user_id: str) -> Me:
+async def me(db: Db, *, user_id: str) -> Me:
     user = await db.one(_user_by_id, {"user_id": user_id}, missing="The user no longer exists.")
     rows = await db.all(_memberships_of, {"user_id": user_id})
     shown = [MeMembership.model_validate(r) for r in rows[:ME_MEMBERSHIPS_SHOWN]]

@@ -115,10 +115,11 @@ class ItemRoutes:
     """The routes of one kind of item on `router`, named `name` in operation ids.
 
     `item` is the item's path below the router's prefix; its parameters after `workspace_id`
-    are typed by `ids`, in order, and passed in that order to the service after the database
-    and the workspace's id. The collection is `item` without its last segment. `reader` and
-    `writer` are the family's access dependencies; `model` answers get, update, create and
-    the actions. With `rows`, the services return rows and `rows` writes them (app.core.rows).
+    are typed by `ids`, in order, and passed to the service by name after the database, with
+    the workspace's id as `workspace_id` (service arguments after `db` are keyword-only). The
+    collection is `item` without its last segment. `reader` and `writer` are the family's
+    access dependencies; `model` answers get, update, create and the actions. With `rows`, the
+    services return rows and `rows` writes them (app.core.rows).
     """
 
     def __init__(
@@ -154,9 +155,12 @@ class ItemRoutes:
             path, endpoint, methods=[method], operation_id=operation_id, **options
         )
 
-    def _path_values(self, values: Mapping[str, str], ids: Sequence[tuple[str, Any]]) -> list[str]:
-        """The values of the path parameters `ids`, in order, for the service's arguments."""
-        return [values[name] for name, _ in ids]
+    def _path_values(
+        self, values: Mapping[str, str], ids: Sequence[tuple[str, Any]]
+    ) -> dict[str, str]:
+        """The values of the path parameters `ids`, by name: the service's keyword arguments
+        of the same names."""
+        return {name: values[name] for name, _ in ids}
 
     def _respond(
         self, request: Request, found: Any, *, status: int = 200, location: str | None = None
@@ -171,8 +175,8 @@ class ItemRoutes:
     def list_page(
         self, summary: str, list_model: type[ListPage[Any]], lister: Service, *, db: Any = ReadDb
     ) -> None:
-        """GET the collection, a page at a time: `lister(db, workspace_id, *parents, cursor=,
-        limit=)`, in the order the service keeps."""
+        """GET the collection, a page at a time: `lister(db, workspace_id=, <parent ids by
+        name>, cursor=, limit=)`."""
         parents = self.ids[:-1]
 
         async def list_items(
@@ -185,7 +189,7 @@ class ItemRoutes:
         ) -> Response:
             parent_ids = self._path_values(values, parents)
             data, page = await lister(
-                db, access.workspace_id, *parent_ids, cursor=cursor, limit=limit
+                db, workspace_id=access.workspace_id, **parent_ids, cursor=cursor, limit=limit
             )
             return page_response(request, list_model, data, page)
 
@@ -214,24 +218,22 @@ class ItemRoutes:
         db: Any = ReadDb,
         **options: Any,
     ) -> None:
-        """GET the collection, filtered and sorted: `lister(db, workspace_id, *parents, filters,
-        order=, cursor=, limit=)` with the query's allow-listed sort and its filters as the
-        dataclass `filters`; without `filters`, each filter is passed by its name."""
+        """GET the collection, filtered and sorted: `lister(db, workspace_id=, <parent ids>,
+        filters=, order=, cursor=, limit=)` with the query's allow-listed sort and its filters
+        as the dataclass `filters`; without `filters`, each filter is passed by its name."""
         parents = self.ids[:-1]
 
         async def list_items(request: Request, access: _Scoped, db: Any, **values: Any) -> Response:
             parsed = values.pop("query")
-            arguments = self._path_values(values, parents)
-            named = {}
+            named: dict[str, Any] = self._path_values(values, parents)
             if filters is None:
                 names = type(parsed).model_fields.keys() - _PAGING
-                named = {name: getattr(parsed, name) for name in names}
+                named.update({name: getattr(parsed, name) for name in names})
             else:
-                arguments.append(parsed.filters(filters))
+                named["filters"] = parsed.filters(filters)
             data, page = await lister(
                 db,
-                access.workspace_id,
-                *arguments,
+                workspace_id=access.workspace_id,
                 order=resolve_sort(parsed.sort, orders),
                 cursor=parsed.cursor,
                 limit=parsed.limit,
@@ -251,15 +253,20 @@ class ItemRoutes:
         self._add(self.collection, "list", endpoint, "GET", **options)
 
     def create(self, summary: str, body: type[BaseModel], maker: Service, **options: Any) -> None:
-        """POST to the collection: `maker(db, workspace_id, *parents, body)`, answered with 201
-        and the new item's `Location`."""
+        """POST to the collection: `maker(db, workspace_id=, <parent ids>, body=)`, answered
+        with 201 and the new item's `Location`."""
         parents = self.ids[:-1]
         last = self.ids[-1][0]
 
         async def create_item(
             request: Request, body: BaseModel, access: _Scoped, db: Any, **values: str
         ) -> Response:
-            made = await maker(db, access.workspace_id, *self._path_values(values, parents), body)
+            made = await maker(
+                db,
+                workspace_id=access.workspace_id,
+                **self._path_values(values, parents),
+                body=body,
+            )
             new_id = made["id"] if self.rows is not None else made.id
             location = self._location.format_map(
                 {**values, "workspace_id": access.workspace_id, last: new_id}
@@ -278,11 +285,11 @@ class ItemRoutes:
         self._add(self.collection, "create", endpoint, "POST", **options)
 
     def get(self, summary: str, getter: Service, *, db: Any = ReadDb, **options: Any) -> None:
-        """GET the item: `getter(db, workspace_id, *ids)`, with its ETag (304 when current)."""
+        """GET the item: `getter(db, workspace_id=, <ids>)`, with its ETag (304 when current)."""
 
         async def get_item(request: Request, access: _Scoped, db: Any, **values: str) -> Response:
             ids = self._path_values(values, self.ids)
-            return self._respond(request, await getter(db, access.workspace_id, *ids))
+            return self._respond(request, await getter(db, workspace_id=access.workspace_id, **ids))
 
         parameters = [
             ("request", Request, _EMPTY),
@@ -294,8 +301,8 @@ class ItemRoutes:
         self._add(self.item, "get", endpoint, "GET", summary=summary, **options)
 
     def update(self, summary: str, body: type[BaseModel], updater: Service, **options: Any) -> None:
-        """PATCH the item (JSON Merge Patch): `updater(db, workspace_id, *ids, changes,
-        if_match)`; a stale If-Match is the service's 412."""
+        """PATCH the item (JSON Merge Patch): `updater(db, workspace_id=, <ids>, changes=,
+        if_match=)`; a stale If-Match is the service's 412."""
 
         async def update_item(
             request: Request,
@@ -306,7 +313,13 @@ class ItemRoutes:
             **values: str,
         ) -> Response:
             ids = self._path_values(values, self.ids)
-            changed = await updater(db, access.workspace_id, *ids, body.changes(), if_match)
+            changed = await updater(
+                db,
+                workspace_id=access.workspace_id,
+                **ids,
+                changes=body.changes(),
+                if_match=if_match,
+            )
             return self._respond(request, changed)
 
         parameters = [
@@ -321,12 +334,13 @@ class ItemRoutes:
         self._add(self.item, "update", endpoint, "PATCH", summary=summary, **options)
 
     def delete(self, summary: str, remover: Service, **options: Any) -> None:
-        """DELETE the item: `remover(db, workspace_id, *ids, if_match)`, answered with 204."""
+        """DELETE the item: `remover(db, workspace_id=, <ids>, if_match=)`, answered with 204."""
 
         async def delete_item(
             access: _Scoped, db: Any, if_match: str | None, **values: str
         ) -> Response:
-            await remover(db, access.workspace_id, *self._path_values(values, self.ids), if_match)
+            ids = self._path_values(values, self.ids)
+            await remover(db, workspace_id=access.workspace_id, **ids, if_match=if_match)
             return no_content()
 
         parameters = [
@@ -350,20 +364,23 @@ class ItemRoutes:
         takes: str | None = None,
         **options: Any,
     ) -> None:
-        """POST `item/path`: `act(db, workspace_id, *ids, [argument,] if_match=)`, answered with
-        the item as it is now. With `body`, the argument is the body, or its field `takes`; an
-        `optional` body may be left out (its model's defaults apply)."""
+        """POST `item/path`: `act(db, workspace_id=, <ids>, [body= or <takes>=,] if_match=)`,
+        answered with the item as it is now. With `body`, the argument is the body, or its field
+        `takes`; an `optional` body may be left out (its model's defaults apply)."""
         default = body() if body is not None and optional else _EMPTY
         annotation = Annotated[body, Body()] if optional else body
 
         async def act_on_item(
             request: Request, access: _Scoped, db: Any, if_match: str | None, **values: Any
         ) -> Response:
-            arguments: list[Any] = self._path_values(values, self.ids)
+            arguments: dict[str, Any] = self._path_values(values, self.ids)
             if body is not None:
                 given = values["body"]
-                arguments.append(given if takes is None else getattr(given, takes))
-            acted = await act(db, access.workspace_id, *arguments, if_match=if_match)
+                if takes is None:
+                    arguments["body"] = given
+                else:
+                    arguments[takes] = getattr(given, takes)
+            acted = await act(db, workspace_id=access.workspace_id, **arguments, if_match=if_match)
             return self._respond(request, acted)
 
         parameters = [

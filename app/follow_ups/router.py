@@ -136,5 +136,7 @@ async def record_thank_you(
     interview_id: InterviewId,
     db: WriteDb,
 ) -> Response:
-    follow_up = await service.record_thank_you(db, access.workspace_id, interview_id, body)
+    follow_up = await service.record_thank_you(
+        db, workspace_id=access.workspace_id, interview_id=interview_id, body=body
+    )
     return item_response(request, follow_up)

@@ -93,8 +93,8 @@ def _invalid(pointer: str, detail: str, code: str) -> ValidationFailed:
 
 async def create_follow_up(
     db: Db,
-    workspace_id: str,
     *,
+    workspace_id: str,
     kind: str,
     title: str,
     due_at: datetime | None,
@@ -153,7 +153,7 @@ async def _reference(db: Db, workspace_id: str, field: str, value: str) -> Row:
     return row
 
 
-async def create(db: Db, workspace_id: str, body: FollowUpCreate) -> FollowUp:
+async def create(db: Db, *, workspace_id: str, body: FollowUpCreate) -> FollowUp:
     values = body.model_dump()
     for field in _REFERENCES:
         if values[field] is not None:
@@ -162,7 +162,7 @@ async def create(db: Db, workspace_id: str, body: FollowUpCreate) -> FollowUp:
                 values["person_id"] = found["person_id"]
     row = await create_follow_up(
         db,
-        workspace_id,
+        workspace_id=workspace_id,
         kind=body.kind.value,
         title=body.title or DEFAULT_TITLES[body.kind],
         due_at=body.due_at,
@@ -184,7 +184,7 @@ async def _load(db: Db, workspace_id: str, follow_up_id: str, *, lock: bool = Fa
     return await db.one(stmt.with_for_update() if lock else stmt, missing=_NO_FOLLOW_UP)
 
 
-async def get(db: Db, workspace_id: str, follow_up_id: str) -> FollowUp:
+async def get(db: Db, *, workspace_id: str, follow_up_id: str) -> FollowUp:
     return to_follow_up(await _load(db, workspace_id, follow_up_id))
 
 
@@ -200,9 +200,9 @@ class FollowUpFilters:
 
 async def list_follow_ups(
     db: Db,
+    *,
     workspace_id: str,
     filters: FollowUpFilters,
-    *,
     order: SortOrder,
     cursor: str | None,
     limit: int,
@@ -217,7 +217,7 @@ async def list_follow_ups(
 
 
 async def update_follow_up(
-    db: Db, workspace_id: str, follow_up_id: str, changes: dict[str, Any], if_match: str | None
+    db: Db, *, workspace_id: str, follow_up_id: str, changes: dict[str, Any], if_match: str | None
 ) -> FollowUp:
     current = await _load(db, workspace_id, follow_up_id, lock=True)
     require_current(if_match, to_follow_up(current))
@@ -236,7 +236,7 @@ async def update_follow_up(
 
 
 async def delete_follow_up(
-    db: Db, workspace_id: str, follow_up_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, follow_up_id: str, if_match: str | None
 ) -> None:
     current = await _load(db, workspace_id, follow_up_id, lock=True)
     require_current(if_match, to_follow_up(current))
@@ -284,14 +284,14 @@ async def _complete(db: Db, current: Row, body: FollowUpComplete) -> Row:
 
 
 async def complete(
-    db: Db, workspace_id: str, follow_up_id: str, body: FollowUpComplete, if_match: str | None
+    db: Db, *, workspace_id: str, follow_up_id: str, body: FollowUpComplete, if_match: str | None
 ) -> FollowUp:
     current = await _act(db, workspace_id, follow_up_id, A.complete, if_match)
     return to_follow_up(await _complete(db, current, body))
 
 
 async def snooze(
-    db: Db, workspace_id: str, follow_up_id: str, until: datetime, if_match: str | None
+    db: Db, *, workspace_id: str, follow_up_id: str, until: datetime, if_match: str | None
 ) -> FollowUp:
     current = await _act(db, workspace_id, follow_up_id, A.snooze, if_match)
     if until <= utcnow():
@@ -300,13 +300,15 @@ async def snooze(
     return to_follow_up(await _set(db, current["id"], values))
 
 
-async def dismiss(db: Db, workspace_id: str, follow_up_id: str, if_match: str | None) -> FollowUp:
+async def dismiss(
+    db: Db, *, workspace_id: str, follow_up_id: str, if_match: str | None
+) -> FollowUp:
     current = await _act(db, workspace_id, follow_up_id, A.dismiss, if_match)
     values = {"status": S.dismissed.value, "snoozed_until": None}
     return to_follow_up(await _set(db, current["id"], values))
 
 
-async def reopen(db: Db, workspace_id: str, follow_up_id: str, if_match: str | None) -> FollowUp:
+async def reopen(db: Db, *, workspace_id: str, follow_up_id: str, if_match: str | None) -> FollowUp:
     current = await _act(db, workspace_id, follow_up_id, A.reopen, if_match)
     values = {
         "status": S.open.value,
@@ -321,7 +323,7 @@ async def reopen(db: Db, workspace_id: str, follow_up_id: str, if_match: str | N
 # --- effects of interviews ----------------------------------------------------------------------
 
 
-async def on_interview_completed(db: Db, workspace_id: str, interview: Row) -> None:
+async def on_interview_completed(db: Db, *, workspace_id: str, interview: Row) -> None:
     """What completing an interview causes, in its transaction: the thank-you note falls due
     (48 hours after the end by default, the workspace's `thank_you_due_hours`), and the person
     has now been interviewed and contacted. Referrals make their own follow-ups when recorded."""
@@ -330,11 +332,15 @@ async def on_interview_completed(db: Db, workspace_id: str, interview: Row) -> N
     )
     ended_at: datetime = interview["ended_at"]
     person = await advance_person(
-        db, workspace_id, interview["person_id"], RelationshipStage.interviewed, ended_at
+        db,
+        workspace_id=workspace_id,
+        person_id=interview["person_id"],
+        stage=RelationshipStage.interviewed,
+        contacted_at=ended_at,
     )
     await create_follow_up(
         db,
-        workspace_id,
+        workspace_id=workspace_id,
         kind=FollowUpKind.thank_you.value,
         title=f"Thank {person['display_name']} for the conversation"[:200],
         due_at=ended_at + timedelta(hours=hours),
@@ -344,7 +350,7 @@ async def on_interview_completed(db: Db, workspace_id: str, interview: Row) -> N
 
 
 async def record_thank_you(
-    db: Db, workspace_id: str, interview_id: str, body: ThankYouNote
+    db: Db, *, workspace_id: str, interview_id: str, body: ThankYouNote
 ) -> FollowUp:
     """Complete the interview's thank-you follow-up with how and when the note went out (one
     is made if none is pending). The interview's row lock makes a concurrent second note wait
@@ -397,7 +403,7 @@ async def _thank_you_for(db: Db, workspace_id: str, interview: Row) -> Row:
     ended_at: datetime | None = interview["ended_at"]
     return await create_follow_up(
         db,
-        workspace_id,
+        workspace_id=workspace_id,
         kind=FollowUpKind.thank_you.value,
         title=DEFAULT_TITLES[FollowUpKind.thank_you],
         due_at=None if ended_at is None else ended_at + timedelta(hours=hours),
@@ -410,7 +416,7 @@ async def _thank_you_for(db: Db, workspace_id: str, interview: Row) -> Row:
 
 
 async def schedule_stay_in_touch(
-    db: Db, workspace_id: str, person_id: str, display_name: str, every_days: int
+    db: Db, *, workspace_id: str, person_id: str, display_name: str, every_days: int
 ) -> None:
     """A person was given a stay-in-touch interval: the first follow-up falls due that many days
     from now, unless one is already pending (the new interval then applies from its completion)."""
@@ -461,7 +467,7 @@ async def _stay_in_touch(
 ) -> None:
     await create_follow_up(
         db,
-        workspace_id,
+        workspace_id=workspace_id,
         kind=FollowUpKind.stay_in_touch.value,
         title=f"Stay in touch with {name}"[:200],
         due_at=since + timedelta(days=every_days),

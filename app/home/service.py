@@ -49,8 +49,8 @@ async def home_agenda(
     if with_interviews:
         page = await interviews_service.list_interviews(
             db,
-            workspace_id,
-            interviews_service.InterviewFilters(
+            workspace_id=workspace_id,
+            filters=interviews_service.InterviewFilters(
                 status=InterviewStatus.scheduled, scheduled_after=start, scheduled_before=end
             ),
             order=interviews_service.ORDERS["scheduled_at"],

@@ -184,7 +184,7 @@ async def add_from_bank(
 ) -> list[AgendaItem]:
     """Append copies of bank questions: the text is a snapshot, later bank edits do not reach it."""
     interview_id = await _agenda_of(db, workspace_id, interview_id, lock=True)
-    chosen = await questions_for_agenda(db, workspace_id, question_ids)
+    chosen = await questions_for_agenda(db, workspace_id=workspace_id, question_ids=question_ids)
     count = await _item_count(db, interview_id)
     if count + len(chosen) > MAX_AGENDA_ITEMS:
         raise _agenda_full(len(chosen), count)

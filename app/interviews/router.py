@@ -85,8 +85,8 @@ async def list_interviews(
 ) -> Response:
     page = await service.list_interviews(
         db,
-        access.workspace_id,
-        query.filters(service.InterviewFilters),
+        workspace_id=access.workspace_id,
+        filters=query.filters(service.InterviewFilters),
         order=resolve_sort(query.sort, service.ORDERS),
         cursor=query.cursor,
         limit=query.limit,
@@ -108,7 +108,10 @@ async def get_interview(
     request: Request, access: Reader, interview_id: InterviewId, db: ReadDb, expand: Expand = None
 ) -> Response:
     interview = await service.get_interview(
-        db, access.workspace_id, interview_id, service.parse_expand(expand)
+        db,
+        workspace_id=access.workspace_id,
+        interview_id=interview_id,
+        expand=service.parse_expand(expand),
     )
     return item_response(request, interview)
 
@@ -130,7 +133,14 @@ def _transition(action: InterviewAction) -> routes.Service:
     async def act(
         db: Db, workspace_id: str, interview_id: str, body: Any = None, *, if_match: str | None
     ) -> Interview:
-        return await service.transition(db, workspace_id, interview_id, action, if_match, body)
+        return await service.transition(
+            db,
+            workspace_id=workspace_id,
+            interview_id=interview_id,
+            action=action,
+            if_match=if_match,
+            body=body,
+        )
 
     return act
 

@@ -168,7 +168,7 @@ async def _load(
 
 
 async def get_interview(
-    db: Db, workspace_id: str, interview_id: str, expand: frozenset[str] = frozenset()
+    db: Db, *, workspace_id: str, interview_id: str, expand: frozenset[str] = frozenset()
 ) -> Interview:
     return to_interview(await _load(db, workspace_id, interview_id, expand=expand))
 
@@ -185,9 +185,9 @@ class InterviewFilters:
 
 async def list_interviews(
     db: Db,
+    *,
     workspace_id: str,
     filters: InterviewFilters,
-    *,
     order: SortOrder,
     cursor: str | None,
     limit: int,
@@ -278,13 +278,15 @@ def _stored_reflection(reflection: dict[str, Any] | None) -> dict[str, Any] | No
     return cleaned or None
 
 
-async def create_interview(db: Db, workspace_id: str, body: InterviewCreate) -> Interview:
+async def create_interview(db: Db, *, workspace_id: str, body: InterviewCreate) -> Interview:
     person = await _person(db, workspace_id, body.person_id)
     values = body.model_dump(mode="json")
     if "organisation_id" not in body.model_fields_set:
         values["organisation_id"] = person["organisation_id"]
     elif body.organisation_id is not None:
-        await organisations_service.ensure_exists(db, workspace_id, body.organisation_id)
+        await organisations_service.ensure_exists(
+            db, workspace_id=workspace_id, organisation_id=body.organisation_id
+        )
     values["reflection"] = _stored_reflection(values["reflection"])
     now = utcnow()
     values.update(
@@ -321,7 +323,7 @@ def merge_patch(target: dict[str, Any] | None, patch: dict[str, Any]) -> dict[st
 
 
 async def update_interview(
-    db: Db, workspace_id: str, interview_id: str, changes: dict[str, Any], if_match: str | None
+    db: Db, *, workspace_id: str, interview_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Interview:
     current = await _load(db, workspace_id, interview_id, lock=True)
     require_current(if_match, to_interview(current))
@@ -331,7 +333,9 @@ async def update_interview(
     if "person_id" in values:
         await _person(db, workspace_id, values["person_id"])
     if values.get("organisation_id") is not None:
-        await organisations_service.ensure_exists(db, workspace_id, values["organisation_id"])
+        await organisations_service.ensure_exists(
+            db, workspace_id=workspace_id, organisation_id=values["organisation_id"]
+        )
     if "reflection" in values:
         reflection = values["reflection"]
         values["reflection"] = (
@@ -351,7 +355,7 @@ async def update_interview(
 
 
 async def delete_interview(
-    db: Db, workspace_id: str, interview_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, interview_id: str, if_match: str | None
 ) -> None:
     """Delete an interview and (by the foreign key's cascade) its agenda."""
     current = await _load(db, workspace_id, interview_id, lock=True)
@@ -364,6 +368,7 @@ async def delete_interview(
 
 async def transition(
     db: Db,
+    *,
     workspace_id: str,
     interview_id: str,
     action: InterviewAction,
@@ -389,7 +394,9 @@ async def transition(
     )
     if action == InterviewAction.complete:
         # The thank-you note and the person's progress, in this same transaction.
-        await follow_ups_service.on_interview_completed(db, workspace_id, row)
+        await follow_ups_service.on_interview_completed(
+            db, workspace_id=workspace_id, interview=row
+        )
     return to_interview(row)
 
 

@@ -51,15 +51,15 @@ async def _load(db: Db, workspace_id: str, lead_id: str, *, lock: bool = False) 
     return await db.one(stmt, missing=_NO_LEAD)
 
 
-async def get_lead(db: Db, workspace_id: str, lead_id: str) -> Lead:
+async def get_lead(db: Db, *, workspace_id: str, lead_id: str) -> Lead:
     return Lead.model_validate(await _load(db, workspace_id, lead_id))
 
 
 async def list_leads(
     db: Db,
+    *,
     workspace_id: str,
     filters: LeadFilters,
-    *,
     order: SortOrder,
     cursor: str | None,
     limit: int,
@@ -97,17 +97,22 @@ async def _check_references(db: Db, workspace_id: str, fields: dict[str, Any]) -
     """Every id the body names must be in this workspace (422 at its pointer). Returns the
     interviewee of `source_interview_id`, when one is named."""
     if fields.get("organisation_id") is not None:
-        await organisations_service.ensure_exists(db, workspace_id, fields["organisation_id"])
+        await organisations_service.ensure_exists(
+            db, workspace_id=workspace_id, organisation_id=fields["organisation_id"]
+        )
     if fields.get("source_person_id") is not None:
         await people_service.ensure_exists(
-            db, workspace_id, fields["source_person_id"], pointer="/source_person_id"
+            db,
+            workspace_id=workspace_id,
+            person_id=fields["source_person_id"],
+            pointer="/source_person_id",
         )
     if fields.get("source_interview_id") is not None:
         return await _interview_person(db, workspace_id, fields["source_interview_id"])
     return None
 
 
-async def create_lead(db: Db, workspace_id: str, body: LeadCreate) -> Lead:
+async def create_lead(db: Db, *, workspace_id: str, body: LeadCreate) -> Lead:
     fields = body.model_dump(exclude={"follow_up_due_at"})
     interviewee = await _check_references(db, workspace_id, fields)
     if fields["source_person_id"] is None and "source_person_id" not in body.model_fields_set:
@@ -128,7 +133,7 @@ async def create_lead(db: Db, workspace_id: str, body: LeadCreate) -> Lead:
     if body.follow_up_due_at is not None:
         await create_follow_up(
             db,
-            workspace_id,
+            workspace_id=workspace_id,
             kind="act_on_lead",
             title=f"Act on lead: {row['title']}"[:200],
             due_at=body.follow_up_due_at,
@@ -140,7 +145,7 @@ async def create_lead(db: Db, workspace_id: str, body: LeadCreate) -> Lead:
 
 
 async def update_lead(
-    db: Db, workspace_id: str, lead_id: str, changes: dict[str, Any], if_match: str | None
+    db: Db, *, workspace_id: str, lead_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Lead:
     current = await _load(db, workspace_id, lead_id, lock=True)
     require_current(if_match, Lead.model_validate(current))
@@ -156,7 +161,7 @@ async def update_lead(
     return Lead.model_validate(row)
 
 
-async def delete_lead(db: Db, workspace_id: str, lead_id: str, if_match: str | None) -> None:
+async def delete_lead(db: Db, *, workspace_id: str, lead_id: str, if_match: str | None) -> None:
     """Delete a lead; its follow-ups go with it (they are about nothing else)."""
     current = await _load(db, workspace_id, lead_id, lock=True)
     require_current(if_match, Lead.model_validate(current))

@@ -64,13 +64,13 @@ async def _load(db: Db, workspace_id: str, organisation_id: str, *, lock: bool =
     return await db.one(stmt, params, missing=_NO_ORGANISATION)
 
 
-async def get_organisation(db: Db, workspace_id: str, organisation_id: str) -> Organisation:
+async def get_organisation(db: Db, *, workspace_id: str, organisation_id: str) -> Organisation:
     """The organisation, or NotFound (also for a malformed id or another workspace's)."""
     return Organisation.model_validate(await _load(db, workspace_id, organisation_id))
 
 
 async def ensure_exists(
-    db: Db, workspace_id: str, organisation_id: str, pointer: str = "/organisation_id"
+    db: Db, *, workspace_id: str, organisation_id: str, pointer: str = "/organisation_id"
 ) -> None:
     """For records that refer to an organisation: a 422 at `pointer` unless it is in this
     workspace (a reference is input, so a bad one is invalid input rather than a 404)."""
@@ -91,9 +91,9 @@ async def ensure_exists(
 
 async def list_organisations(
     db: Db,
+    *,
     workspace_id: str,
     filters: OrganisationFilters,
-    *,
     order: SortOrder,
     cursor: str | None,
     limit: int,
@@ -179,7 +179,9 @@ def _storable(changes: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
-async def create_organisation(db: Db, workspace_id: str, body: OrganisationCreate) -> Organisation:
+async def create_organisation(
+    db: Db, *, workspace_id: str, body: OrganisationCreate
+) -> Organisation:
     values = _storable(body.model_dump())
     if values["target_rank"] is not None and not values["is_target"]:
         raise _rank_without_target()
@@ -213,6 +215,7 @@ def _apply_target_rule(current: Row, changes: dict[str, Any]) -> dict[str, Any]:
 
 async def update_organisation(
     db: Db,
+    *,
     workspace_id: str,
     organisation_id: str,
     changes: dict[str, Any],
@@ -242,7 +245,7 @@ async def update_organisation(
 
 
 async def delete_organisation(
-    db: Db, workspace_id: str, organisation_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, organisation_id: str, if_match: str | None
 ) -> None:
     """Delete it; people and interviews that referred to it keep existing, with no organisation
     (the foreign keys are ON DELETE SET NULL)."""

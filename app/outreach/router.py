@@ -120,7 +120,9 @@ async def accept_outreach(
     if body.create_interview:
         # Accepting creates an interview: the caller must be allowed to create one.
         access.require("interviews:write")
-    item = await service.accept(db, access.workspace_id, outreach_id, body, if_match)
+    item = await service.accept(
+        db, workspace_id=access.workspace_id, outreach_id=outreach_id, body=body, if_match=if_match
+    )
     return item_response(request, item)
 
 

@@ -111,9 +111,9 @@ class OutreachFilters:
 
 async def list_outreach(
     db: Db,
+    *,
     workspace_id: str,
     filters: OutreachFilters,
-    *,
     order: SortOrder,
     cursor: str | None,
     limit: int,
@@ -124,7 +124,7 @@ async def list_outreach(
     return [_to_outreach(r) for r in page.rows], page
 
 
-async def get_outreach(db: Db, workspace_id: str, outreach_id: str) -> Outreach:
+async def get_outreach(db: Db, *, workspace_id: str, outreach_id: str) -> Outreach:
     return _to_outreach(await _load(db, workspace_id, outreach_id))
 
 
@@ -137,7 +137,9 @@ async def _check_references(
     """Every id the body names must be the workspace's (422 at its pointer otherwise)."""
     introducer = values.get("introduced_by_id")
     if introducer is not None:
-        await people_service.ensure_exists(db, workspace_id, introducer, "/introduced_by_id")
+        await people_service.ensure_exists(
+            db, workspace_id=workspace_id, person_id=introducer, pointer="/introduced_by_id"
+        )
         if introducer == person_id:
             raise _invalid(
                 "/introduced_by_id",
@@ -146,7 +148,7 @@ async def _check_references(
             )
     if values.get("template_id") is not None:
         await templates_service.ensure_visible(
-            db, workspace_id, values["template_id"], "/template_id"
+            db, workspace_id=workspace_id, template_id=values["template_id"], pointer="/template_id"
         )
     interview_id = values.get("interview_id")
     if interview_id is not None:
@@ -168,8 +170,8 @@ async def _check_references(
             )
 
 
-async def create_outreach(db: Db, workspace_id: str, body: OutreachCreate) -> Outreach:
-    await people_service.ensure_exists(db, workspace_id, body.person_id)
+async def create_outreach(db: Db, *, workspace_id: str, body: OutreachCreate) -> Outreach:
+    await people_service.ensure_exists(db, workspace_id=workspace_id, person_id=body.person_id)
     values = body.model_dump(mode="json", exclude={"status", "sent_at"})
     await _check_references(db, workspace_id, body.person_id, values)
     sent = body.status is OutreachInitialStatus.sent
@@ -195,7 +197,13 @@ async def create_outreach(db: Db, workspace_id: str, body: OutreachCreate) -> Ou
         .returning(*_c)
     )
     if sent_at is not None:
-        await advance_person(db, workspace_id, body.person_id, RelationshipStage.contacted, sent_at)
+        await advance_person(
+            db,
+            workspace_id=workspace_id,
+            person_id=body.person_id,
+            stage=RelationshipStage.contacted,
+            contacted_at=sent_at,
+        )
     return _to_outreach(row)
 
 
@@ -211,7 +219,7 @@ async def _save(db: Db, current: Row, **values: Any) -> Outreach:
 
 
 async def update_outreach(
-    db: Db, workspace_id: str, outreach_id: str, changes: dict[str, Any], if_match: str | None
+    db: Db, *, workspace_id: str, outreach_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Outreach:
     current = await _load(db, workspace_id, outreach_id, lock=True)
     require_current(if_match, _to_outreach(current))
@@ -223,7 +231,7 @@ async def update_outreach(
 
 
 async def delete_outreach(
-    db: Db, workspace_id: str, outreach_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, outreach_id: str, if_match: str | None
 ) -> None:
     """Delete the record only: the person's stage and last contact stay (they never go back)."""
     current = await _load(db, workspace_id, outreach_id, lock=True)
@@ -252,18 +260,22 @@ def _response_time(current: Row, responded_at: datetime | None) -> datetime:
 
 
 async def send(
-    db: Db, workspace_id: str, outreach_id: str, sent_at: datetime | None, if_match: str | None
+    db: Db, *, workspace_id: str, outreach_id: str, sent_at: datetime | None, if_match: str | None
 ) -> Outreach:
     current, status = await _begin(db, workspace_id, outreach_id, A.send, if_match)
     sent_at = sent_at or utcnow()
     await advance_person(
-        db, workspace_id, current["person_id"], RelationshipStage.contacted, sent_at
+        db,
+        workspace_id=workspace_id,
+        person_id=current["person_id"],
+        stage=RelationshipStage.contacted,
+        contacted_at=sent_at,
     )
     return await _save(db, current, status=status.value, sent_at=sent_at)
 
 
 async def record_no_response(
-    db: Db, workspace_id: str, outreach_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, outreach_id: str, if_match: str | None
 ) -> Outreach:
     current, status = await _begin(db, workspace_id, outreach_id, A.no_response, if_match)
     return await _save(db, current, status=status.value)
@@ -271,6 +283,7 @@ async def record_no_response(
 
 async def decline(
     db: Db,
+    *,
     workspace_id: str,
     outreach_id: str,
     responded_at: datetime | None,
@@ -279,7 +292,12 @@ async def decline(
     """The person said no: they answered, so they reached `responded` all the same."""
     current, status = await _begin(db, workspace_id, outreach_id, A.decline, if_match)
     responded_at = _response_time(current, responded_at)
-    await advance_person(db, workspace_id, current["person_id"], RelationshipStage.responded)
+    await advance_person(
+        db,
+        workspace_id=workspace_id,
+        person_id=current["person_id"],
+        stage=RelationshipStage.responded,
+    )
     return await _save(db, current, status=status.value, responded_at=responded_at)
 
 
@@ -299,22 +317,33 @@ def _interview_fields(body: OutreachAccept) -> dict[str, Any]:
 
 
 async def accept(
-    db: Db, workspace_id: str, outreach_id: str, body: OutreachAccept, if_match: str | None
+    db: Db, *, workspace_id: str, outreach_id: str, body: OutreachAccept, if_match: str | None
 ) -> Outreach:
     """The person said yes: record it, move them to `responded` and (by default) create the
     `requested` interview and link it, all in the caller's one transaction."""
     current, status = await _begin(db, workspace_id, outreach_id, A.accept, if_match)
     responded_at = _response_time(current, body.responded_at)
     fields = _interview_fields(body)
-    await advance_person(db, workspace_id, current["person_id"], RelationshipStage.responded)
+    await advance_person(
+        db,
+        workspace_id=workspace_id,
+        person_id=current["person_id"],
+        stage=RelationshipStage.responded,
+    )
     interview_id = current["interview_id"]
     if body.create_interview and interview_id is None:
         # A failure here (a foreign organisation, say) rolls back the stage move above too.
         interview = await interviews_service.create_interview(
-            db, workspace_id, InterviewCreate(person_id=current["person_id"], **fields)
+            db,
+            workspace_id=workspace_id,
+            body=InterviewCreate(person_id=current["person_id"], **fields),
         )
         await interviews_service.transition(
-            db, workspace_id, interview.id, InterviewAction.request, None
+            db,
+            workspace_id=workspace_id,
+            interview_id=interview.id,
+            action=InterviewAction.request,
+            if_match=None,
         )
         interview_id = interview.id
     return await _save(

@@ -29,6 +29,7 @@ STAGE_RANK = {
 
 async def advance_person(
     db: Db,
+    *,
     workspace_id: str,
     person_id: str,
     stage: RelationshipStage,

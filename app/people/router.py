@@ -93,8 +93,8 @@ async def list_people(
 ) -> Response:
     page = await service.list_people(
         db,
-        access.workspace_id,
-        query.filters(query.organisation_id),
+        workspace_id=access.workspace_id,
+        filters=query.filters(query.organisation_id),
         order=resolve_sort(query.sort, service.ORDERS),
         cursor=query.cursor,
         limit=query.limit,
@@ -117,9 +117,9 @@ async def list_people_by_organisation(
 ) -> Response:
     page = await service.list_people_of_organisation(
         db,
-        access.workspace_id,
-        organisation_id,
-        query.filters(),
+        workspace_id=access.workspace_id,
+        organisation_id=organisation_id,
+        filters=query.filters(),
         order=resolve_sort(query.sort, service.ORDERS),
         cursor=query.cursor,
         limit=query.limit,
@@ -166,5 +166,11 @@ async def delete_person(
         Query(description="Also delete the person's interviews (otherwise refused with 409)."),
     ] = False,
 ) -> Response:
-    await service.delete_person(db, access.workspace_id, person_id, if_match, cascade=cascade)
+    await service.delete_person(
+        db,
+        workspace_id=access.workspace_id,
+        person_id=person_id,
+        if_match=if_match,
+        cascade=cascade,
+    )
     return no_content()

@@ -44,13 +44,13 @@ async def _load(db: Db, workspace_id: str, person_id: str, *, lock: bool = False
     )
 
 
-async def get_person(db: Db, workspace_id: str, person_id: str) -> Row:
+async def get_person(db: Db, *, workspace_id: str, person_id: str) -> Row:
     """The person's row, the fields of `Person` (serialise with `PERSON_JSON`)."""
     return await _load(db, workspace_id, person_id)
 
 
 async def ensure_exists(
-    db: Db, workspace_id: str, person_id: str, pointer: str = "/person_id"
+    db: Db, *, workspace_id: str, person_id: str, pointer: str = "/person_id"
 ) -> None:
     """422 `person_not_found` at `pointer` unless the person is in the workspace (for bodies
     that refer to a person, where a dangling reference is invalid input, not a missing page)."""
@@ -114,9 +114,9 @@ _list_statement = list_statements(PERSON_DOCUMENTS.columns(_columns, sort_keys(O
 
 async def list_people(
     db: Db,
+    *,
     workspace_id: str,
     filters: PersonFilters,
-    *,
     order: SortOrder,
     cursor: str | None,
     limit: int,
@@ -131,18 +131,22 @@ async def list_people(
 
 async def list_people_of_organisation(
     db: Db,
+    *,
     workspace_id: str,
     organisation_id: str,
     filters: PersonFilters,
-    *,
     order: SortOrder,
     cursor: str | None,
     limit: int,
 ) -> Page:
     """The people at one organisation; NotFound when the organisation is not in the workspace."""
-    await organisations_service.get_organisation(db, workspace_id, organisation_id)
+    await organisations_service.get_organisation(
+        db, workspace_id=workspace_id, organisation_id=organisation_id
+    )
     filters = replace(filters, organisation_id=organisation_id)
-    return await list_people(db, workspace_id, filters, order=order, cursor=cursor, limit=limit)
+    return await list_people(
+        db, workspace_id=workspace_id, filters=filters, order=order, cursor=cursor, limit=limit
+    )
 
 
 def derived_display_name(given_name: str | None, family_name: str | None) -> str:
@@ -181,13 +185,17 @@ async def _check_references(
     """An organisation or a referrer named in the body must exist in this workspace."""
     organisation_id = changes.get("organisation_id")
     if organisation_id is not None:
-        await organisations_service.ensure_exists(db, workspace_id, organisation_id)
+        await organisations_service.ensure_exists(
+            db, workspace_id=workspace_id, organisation_id=organisation_id
+        )
     referred_by_id = changes.get("referred_by_id")
     if referred_by_id is None:
         return
     if referred_by_id == person_id:
         raise _referral_error("A person cannot be referred by themselves.", "self_referral")
-    await ensure_exists(db, workspace_id, referred_by_id, pointer="/referred_by_id")
+    await ensure_exists(
+        db, workspace_id=workspace_id, person_id=referred_by_id, pointer="/referred_by_id"
+    )
     # Two concurrent re-parentings could each pass the check and close a loop together: changes
     # to a workspace's referral tree take the workspace's row lock, one at a time.
     await db.execute(LOCK_WORKSPACE, {"workspace_id": workspace_id})
@@ -248,7 +256,7 @@ async def ensure_no_cycle(db: Db, *, workspace_id: str, person_id: str, referrer
 _insert_person = insert(people)
 
 
-async def create_person(db: Db, workspace_id: str, body: PersonCreate) -> Row:
+async def create_person(db: Db, *, workspace_id: str, body: PersonCreate) -> Row:
     fields = body.model_dump()
     if fields["display_name"] is None:
         fields["display_name"] = derived_display_name(fields["given_name"], fields["family_name"])
@@ -275,7 +283,11 @@ async def _keep_in_touch(db: Db, row: Row) -> None:
     """A stay-in-touch interval schedules its first follow-up in the same transaction."""
     if row["stay_in_touch_every_days"] is not None:
         await follow_ups_service.schedule_stay_in_touch(
-            db, row["workspace_id"], row["id"], row["display_name"], row["stay_in_touch_every_days"]
+            db,
+            workspace_id=row["workspace_id"],
+            person_id=row["id"],
+            display_name=row["display_name"],
+            every_days=row["stay_in_touch_every_days"],
         )
 
 
@@ -294,7 +306,7 @@ def _merged_display_name(current: Row, changes: dict[str, Any]) -> str:
 
 
 async def update_person(
-    db: Db, workspace_id: str, person_id: str, changes: dict[str, Any], if_match: str | None
+    db: Db, *, workspace_id: str, person_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Row:
     current = await _load(db, workspace_id, person_id, lock=True)
     require_current(if_match, PERSON_JSON.json(current))
@@ -323,7 +335,7 @@ async def update_person(
 
 
 async def delete_person(
-    db: Db, workspace_id: str, person_id: str, if_match: str | None, *, cascade: bool
+    db: Db, *, workspace_id: str, person_id: str, if_match: str | None, cascade: bool
 ) -> None:
     """Delete a person; their interviews go too only when the client asked (`cascade`). The
     row lock makes a concurrent new interview for this person wait, so none slips through."""

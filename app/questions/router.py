@@ -132,7 +132,9 @@ banks.filtered_page(
 async def create_bank(
     request: Request, body: QuestionBankCreate, access: QuestionsWriter, db: WriteDb
 ) -> Response:
-    bank = await service.create_bank(db, access.workspace_id, body.name, body.description)
+    bank = await service.create_bank(
+        db, workspace_id=access.workspace_id, name=body.name, description=body.description
+    )
     location = BANK.format(workspace_id=access.workspace_id, bank_id=bank.id)
     return item_response(request, bank, status=201, location=location)
 
@@ -169,7 +171,9 @@ async def copy_bank(
     db: WriteDb,
     body: Annotated[QuestionBankCopy, Body()] = _NO_COPY_OPTIONS,
 ) -> Response:
-    bank = await service.copy_bank(db, access.workspace_id, bank_id, body.name)
+    bank = await service.copy_bank(
+        db, workspace_id=access.workspace_id, bank_id=bank_id, name=body.name
+    )
     location = BANK.format(workspace_id=access.workspace_id, bank_id=bank.id)
     return item_response(request, bank, status=201, location=location)
 
@@ -200,8 +204,8 @@ async def create_question(
 ) -> Response:
     question = await service.create_question(
         db,
-        access.workspace_id,
-        bank_id,
+        workspace_id=access.workspace_id,
+        bank_id=bank_id,
         text=body.text,
         category=body.category,
         position=body.position,
@@ -229,7 +233,9 @@ async def create_question(
 async def reorder_questions(
     request: Request, body: QuestionReorder, access: QuestionsWriter, bank_id: BankId, db: WriteDb
 ) -> Response:
-    bank = await service.reorder_questions(db, access.workspace_id, bank_id, body.question_ids)
+    bank = await service.reorder_questions(
+        db, workspace_id=access.workspace_id, bank_id=bank_id, question_ids=body.question_ids
+    )
     return item_response(request, bank)
 
 

@@ -131,8 +131,8 @@ async def builtin_bank(db: Db) -> QuestionBankWithQuestions:
 
 async def list_banks(
     db: Db,
-    workspace_id: str,
     *,
+    workspace_id: str,
     order: SortOrder,
     builtin: bool | None,
     cursor: str | None,
@@ -150,12 +150,12 @@ async def list_banks(
     return [QuestionBank.model_validate(r) for r in page.rows], page
 
 
-async def get_bank(db: Db, workspace_id: str, bank_id: str) -> QuestionBank:
+async def get_bank(db: Db, *, workspace_id: str, bank_id: str) -> QuestionBank:
     return await _bank_model(db, workspace_id, bank_id)
 
 
 async def create_bank(
-    db: Db, workspace_id: str, name: str, description: str | None
+    db: Db, *, workspace_id: str, name: str, description: str | None
 ) -> QuestionBank:
     now = utcnow()
     bank_id = ids.new_id("qbk")
@@ -174,7 +174,7 @@ async def create_bank(
 
 
 async def update_bank(
-    db: Db, workspace_id: str, bank_id: str, changes: dict[str, Any], if_match: str | None
+    db: Db, *, workspace_id: str, bank_id: str, changes: dict[str, Any], if_match: str | None
 ) -> QuestionBank:
     await _writable_bank(db, workspace_id, bank_id)
     current = await _bank_model(db, workspace_id, bank_id)
@@ -189,7 +189,7 @@ async def update_bank(
     return await _bank_model(db, workspace_id, bank_id)
 
 
-async def delete_bank(db: Db, workspace_id: str, bank_id: str, if_match: str | None) -> None:
+async def delete_bank(db: Db, *, workspace_id: str, bank_id: str, if_match: str | None) -> None:
     await _writable_bank(db, workspace_id, bank_id)
     require_current(if_match, await _bank_model(db, workspace_id, bank_id))
     # Agenda items keep their own copy of the text; their link to the question is cleared.
@@ -205,7 +205,7 @@ async def delete_bank(db: Db, workspace_id: str, bank_id: str, if_match: str | N
     )
 
 
-async def copy_bank(db: Db, workspace_id: str, bank_id: str, name: str | None) -> QuestionBank:
+async def copy_bank(db: Db, *, workspace_id: str, bank_id: str, name: str | None) -> QuestionBank:
     """A new bank in the workspace with the source's questions, in order, under new ids."""
     source = await _load_bank(db, workspace_id, bank_id)
     source_questions = await db.all(
@@ -280,9 +280,9 @@ async def _load_question(
 
 async def list_questions(
     db: Db,
+    *,
     workspace_id: str,
     bank_id: str,
-    *,
     order: SortOrder,
     category: QuestionCategory | None,
     cursor: str | None,
@@ -296,16 +296,16 @@ async def list_questions(
     return [Question.model_validate(r) for r in page.rows], page
 
 
-async def get_question(db: Db, workspace_id: str, bank_id: str, question_id: str) -> Question:
+async def get_question(db: Db, *, workspace_id: str, bank_id: str, question_id: str) -> Question:
     await _load_bank(db, workspace_id, bank_id)
     return Question.model_validate(await _load_question(db, workspace_id, bank_id, question_id))
 
 
 async def create_question(
     db: Db,
+    *,
     workspace_id: str,
     bank_id: str,
-    *,
     text: str,
     category: QuestionCategory,
     position: int | None,
@@ -334,11 +334,14 @@ async def create_question(
             updated_at=now,
         )
     )
-    return await get_question(db, workspace_id, bank_id, question_id)
+    return await get_question(
+        db, workspace_id=workspace_id, bank_id=bank_id, question_id=question_id
+    )
 
 
 async def update_question(
     db: Db,
+    *,
     workspace_id: str,
     bank_id: str,
     question_id: str,
@@ -361,11 +364,13 @@ async def update_question(
         .where(questions.c.id == question_id, questions.c.workspace_id == workspace_id)
         .values(**values, updated_at=now)
     )
-    return await get_question(db, workspace_id, bank_id, question_id)
+    return await get_question(
+        db, workspace_id=workspace_id, bank_id=bank_id, question_id=question_id
+    )
 
 
 async def delete_question(
-    db: Db, workspace_id: str, bank_id: str, question_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, bank_id: str, question_id: str, if_match: str | None
 ) -> None:
     await _writable_bank(db, workspace_id, bank_id)
     current = await _load_question(db, workspace_id, bank_id, question_id, lock=True)
@@ -392,7 +397,7 @@ def _reorder_mismatch(mismatch: positions.Mismatch) -> ValidationFailed:
 
 
 async def reorder_questions(
-    db: Db, workspace_id: str, bank_id: str, question_ids: list[str]
+    db: Db, *, workspace_id: str, bank_id: str, question_ids: list[str]
 ) -> QuestionBankWithQuestions:
     """Put the bank's questions in the given order: one statement, all or nothing."""
     await _writable_bank(db, workspace_id, bank_id)
@@ -420,7 +425,7 @@ async def _bank_with_questions(
 
 
 async def questions_for_agenda(
-    db: Db, workspace_id: str, question_ids: list[str]
+    db: Db, *, workspace_id: str, question_ids: list[str]
 ) -> list[dict[str, Any]]:
     """`{id, text, category}` for each id, in the order given, from the workspace's own banks or
     the built-in bank; any id the workspace cannot see is a 422 `question_not_found`."""

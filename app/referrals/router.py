@@ -60,7 +60,9 @@ referrals = routes.ItemRoutes(
 async def create_referrals(
     body: ReferralBatchCreate, access: Writer, interview_id: InterviewId, db: WriteDb
 ) -> Response:
-    created = await service.create_referrals(db, access.workspace_id, interview_id, body.referrals)
+    created = await service.create_referrals(
+        db, workspace_id=access.workspace_id, interview_id=interview_id, items=body.referrals
+    )
     return json_response(ReferralList(data=created, has_more=False, next_cursor=None), 201)
 
 
@@ -79,7 +81,7 @@ async def list_referrals(
     cursor: Cursor = None,
 ) -> Response:
     data, page = await service.list_referrals(
-        db, access.workspace_id, interview_id, cursor=cursor, limit=limit
+        db, workspace_id=access.workspace_id, interview_id=interview_id, cursor=cursor, limit=limit
     )
     return page_response(request, ReferralList, data, page)
 
@@ -105,7 +107,9 @@ async def referral_tree(
         int, Query(ge=1, le=5, description="Levels of referrals below the person, 1–5.")
     ] = 2,
 ) -> Response:
-    tree = await service.referral_tree(db, access.workspace_id, person_id, depth)
+    tree = await service.referral_tree(
+        db, workspace_id=access.workspace_id, person_id=person_id, depth=depth
+    )
     return item_response(request, tree)
 
 
@@ -118,7 +122,10 @@ async def referral_tree(
 async def referral_path(
     request: Request, access: Reader, person_id: PersonId, db: ReadDb
 ) -> Response:
-    return item_response(request, await service.referral_path(db, access.workspace_id, person_id))
+    return item_response(
+        request,
+        await service.referral_path(db, workspace_id=access.workspace_id, person_id=person_id),
+    )
 
 
 @router.get(
@@ -141,6 +148,8 @@ async def get_network(
     ] = service.DEFAULT_NETWORK_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    nodes, edges, page = await service.network(db, access.workspace_id, cursor=cursor, limit=limit)
+    nodes, edges, page = await service.network(
+        db, workspace_id=access.workspace_id, cursor=cursor, limit=limit
+    )
     body = Network(nodes=nodes, edges=edges, truncated=page.has_more, next_cursor=page.next_cursor)
     return list_response(request, body, page.next_cursor)

@@ -117,7 +117,9 @@ async def _link_existing(
     """The existing person named, after refusing a cycle; they get the interviewee as their
     referrer unless they already have one (which is kept)."""
     person_id = str(item.person_id)
-    await people_service.ensure_exists(db, workspace_id, person_id, pointer=pointer)
+    await people_service.ensure_exists(
+        db, workspace_id=workspace_id, person_id=person_id, pointer=pointer
+    )
     try:
         await people_service.ensure_no_cycle(
             db, workspace_id=workspace_id, person_id=person_id, referrer_id=referrer_id
@@ -150,12 +152,15 @@ async def _create_contact(
 ) -> Row:
     if item.organisation_id is not None:
         await organisations_service.ensure_exists(
-            db, workspace_id, item.organisation_id, pointer=f"/referrals/{index}/organisation_id"
+            db,
+            workspace_id=workspace_id,
+            organisation_id=item.organisation_id,
+            pointer=f"/referrals/{index}/organisation_id",
         )
     person = await people_service.create_person(
         db,
-        workspace_id,
-        PersonCreate(
+        workspace_id=workspace_id,
+        body=PersonCreate(
             given_name=item.given_name,
             family_name=item.family_name,
             display_name=item.display_name,
@@ -171,11 +176,13 @@ async def _create_contact(
 
 
 async def create_referrals(
-    db: Db, workspace_id: str, interview_id: str, items: list[ReferralCreate]
+    db: Db, *, workspace_id: str, interview_id: str, items: list[ReferralCreate]
 ) -> list[Referral]:
     """Record every name given in an interview, with its person and follow-up, or none of them
     (the request's transaction rolls back on the first invalid one)."""
-    interview = await interviews_service.get_interview(db, workspace_id, interview_id)
+    interview = await interviews_service.get_interview(
+        db, workspace_id=workspace_id, interview_id=interview_id
+    )
     _check_shape(items)
     # The tree changes: concurrent changes to a workspace's referral tree queue on its row, as
     # the people service's own re-parenting does (so two requests cannot close a loop).
@@ -218,7 +225,7 @@ async def _insert(
     title = f"Contact {person['display_name']} (referred by {referrer['display_name']})"
     follow_up = await create_follow_up(
         db,
-        workspace_id,
+        workspace_id=workspace_id,
         kind="contact_referral",
         title=title[:200],
         due_at=now + CONTACT_REFERRAL_AFTER,
@@ -244,9 +251,9 @@ async def _insert(
 
 
 async def list_referrals(
-    db: Db, workspace_id: str, interview_id: str, *, cursor: str | None, limit: int
+    db: Db, *, workspace_id: str, interview_id: str, cursor: str | None, limit: int
 ) -> tuple[list[Referral], Page]:
-    await interviews_service.get_interview(db, workspace_id, interview_id)
+    await interviews_service.get_interview(db, workspace_id=workspace_id, interview_id=interview_id)
     stmt = ORDER.apply(
         select(*_referral_columns).where(
             _r.workspace_id == workspace_id, _r.interview_id == interview_id
@@ -267,12 +274,12 @@ async def _load(db: Db, workspace_id: str, referral_id: str) -> Row:
     )
 
 
-async def get_referral(db: Db, workspace_id: str, referral_id: str) -> Referral:
+async def get_referral(db: Db, *, workspace_id: str, referral_id: str) -> Referral:
     return Referral.model_validate(await _load(db, workspace_id, referral_id))
 
 
 async def delete_referral(
-    db: Db, workspace_id: str, referral_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, referral_id: str, if_match: str | None
 ) -> None:
     """Forget the record only: the person, their referrer and the follow-up stay."""
     current = await _load(db, workspace_id, referral_id)
@@ -294,7 +301,7 @@ async def _person_node(db: Db, workspace_id: str, person_id: str) -> Row:
     )
 
 
-async def referral_tree(db: Db, workspace_id: str, person_id: str, depth: int) -> ReferralTree:
+async def referral_tree(db: Db, *, workspace_id: str, person_id: str, depth: int) -> ReferralTree:
     """The people reached through this one, `depth` levels down: one query per level."""
     root = await _person_node(db, workspace_id, person_id)
     children: dict[str, list[Row]] = {}
@@ -340,7 +347,7 @@ def _node(row: Row, children: dict[str, list[Row]]) -> ReferralNode:
     )
 
 
-async def referral_path(db: Db, workspace_id: str, person_id: str) -> ReferralPath:
+async def referral_path(db: Db, *, workspace_id: str, person_id: str) -> ReferralPath:
     """The chain of referrers above this person, in one recursive query."""
     if not ids.is_valid(person_id, "per"):
         raise NotFound(_NO_PERSON)
@@ -380,7 +387,7 @@ MAX_NETWORK_LIMIT = 1000
 
 
 async def network(
-    db: Db, workspace_id: str, *, cursor: str | None, limit: int
+    db: Db, *, workspace_id: str, cursor: str | None, limit: int
 ) -> tuple[list[NetworkNode], list[NetworkEdge], Page]:
     """A page of people (in id order) with their degrees, the organisations they work at, and
     the referral and employment edges that end at them: two queries."""

@@ -41,5 +41,7 @@ async def get_stats(
         ),
     ] = None,
 ) -> Response:
-    stats = await service.workspace_stats(db, access.workspace_id, as_of or utcnow())
+    stats = await service.workspace_stats(
+        db, workspace_id=access.workspace_id, as_of=as_of or utcnow()
+    )
     return item_response(request, stats)

@@ -260,7 +260,7 @@ _FIGURES = {pg: _figures(pg) for pg in (True, False)}
 _UNCONTACTED_TARGETS = _uncontacted_targets()
 
 
-async def workspace_stats(db: Db, workspace_id: str, as_of: datetime) -> Stats:
+async def workspace_stats(db: Db, *, workspace_id: str, as_of: datetime) -> Stats:
     pg = db.dialect_name == "postgresql"
     weeks = week_starts(as_of)
     row = await db.one(_FIGURES[pg], {"workspace_id": workspace_id, **_week_bounds(weeks, as_of)})

@@ -118,7 +118,9 @@ async def copy_template(
     db: WriteDb,
     body: Annotated[TemplateCopy, Body()] = _NO_COPY_OPTIONS,
 ) -> Response:
-    template = await service.copy_template(db, access.workspace_id, template_id, body.name)
+    template = await service.copy_template(
+        db, workspace_id=access.workspace_id, template_id=template_id, name=body.name
+    )
     location = f"/v1/workspaces/{access.workspace_id}/templates/{template.id}"
     return item_response(request, template, status=201, location=location)
 
@@ -147,9 +149,9 @@ async def render_template(
         access.require("interviews:read")
     rendering = await service.render_template(
         db,
-        access.workspace_id,
-        template_id,
-        body,
+        workspace_id=access.workspace_id,
+        template_id=template_id,
+        request=body,
         user_id=access.caller.user_id,
         api_key_id=access.caller.api_key_id,
     )

@@ -87,7 +87,7 @@ async def _writable(db: Db, workspace_id: str, template_id: str) -> Row:
     return row
 
 
-async def ensure_visible(db: Db, workspace_id: str, template_id: str, pointer: str) -> None:
+async def ensure_visible(db: Db, *, workspace_id: str, template_id: str, pointer: str) -> None:
     """422 `template_not_found` at `pointer` unless the workspace can see the template (its
     own or a built-in one): for bodies that refer to a template."""
     found = ids.is_valid(template_id, "tpl") and (
@@ -138,9 +138,9 @@ class TemplateFilters:
 
 async def list_templates(
     db: Db,
+    *,
     workspace_id: str,
     filters: TemplateFilters,
-    *,
     order: SortOrder,
     cursor: str | None,
     limit: int,
@@ -158,7 +158,7 @@ async def list_templates(
     return [to_template(r) for r in page.rows], page
 
 
-async def get_template(db: Db, workspace_id: str, template_id: str) -> Template:
+async def get_template(db: Db, *, workspace_id: str, template_id: str) -> Template:
     return to_template(await _load(db, workspace_id, template_id))
 
 
@@ -187,13 +187,13 @@ async def _insert(
     return to_template(row)
 
 
-async def create_template(db: Db, workspace_id: str, body: TemplateCreate) -> Template:
+async def create_template(db: Db, *, workspace_id: str, body: TemplateCreate) -> Template:
     _check_placeholders({"subject": body.subject, "body": body.body})
     return await _insert(db, workspace_id, body.kind.value, body.name, body.subject, body.body)
 
 
 async def update_template(
-    db: Db, workspace_id: str, template_id: str, changes: dict[str, Any], if_match: str | None
+    db: Db, *, workspace_id: str, template_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Template:
     current = await _writable(db, workspace_id, template_id)
     require_current(if_match, to_template(current))
@@ -211,7 +211,7 @@ async def update_template(
 
 
 async def delete_template(
-    db: Db, workspace_id: str, template_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, template_id: str, if_match: str | None
 ) -> None:
     """Delete a template; outreach made from it keeps its text, its `template_id` is cleared."""
     current = await _writable(db, workspace_id, template_id)
@@ -221,7 +221,9 @@ async def delete_template(
     )
 
 
-async def copy_template(db: Db, workspace_id: str, template_id: str, name: str | None) -> Template:
+async def copy_template(
+    db: Db, *, workspace_id: str, template_id: str, name: str | None
+) -> Template:
     """A copy in the workspace of a built-in template or one of its own, under a new id."""
     source = await _load(db, workspace_id, template_id)
     return await _insert(
@@ -365,10 +367,10 @@ async def _values(
 
 async def render_template(
     db: Db,
+    *,
     workspace_id: str,
     template_id: str,
     request: TemplateRenderRequest,
-    *,
     user_id: str | None,
     api_key_id: str | None,
 ) -> TemplateRendering:

@@ -296,7 +296,7 @@ async def accept_invitation(db: Db, *, user_id: str, invitation_id: str) -> Memb
         .where(invitations.c.id == invitation_id)
         .values(accepted_at=now, updated_at=now)
     )
-    return await get_member(db, workspace_id, member_id)
+    return await get_member(db, workspace_id=workspace_id, member_id=member_id)
 
 
 async def decline_invitation(db: Db, *, user_id: str, invitation_id: str) -> Invitation:

@@ -108,7 +108,7 @@ async def list_workspaces(
 async def create_workspace(
     request: Request, body: WorkspaceCreate, caller: CurrentUser, db: WriteDb
 ) -> Response:
-    workspace = await service.create_workspace(db, user_id_of(caller), body.name)
+    workspace = await service.create_workspace(db, owner_id=user_id_of(caller), name=body.name)
     return item_response(request, workspace, status=201, location=f"/v1/workspaces/{workspace.id}")
 
 
@@ -130,7 +130,9 @@ async def update_workspace(
     if_match: IfMatch = None,
 ) -> Response:
     await confirm_access(db, access, "workspaces:write")
-    workspace = await service.update_workspace(db, access.workspace_id, body.changes(), if_match)
+    workspace = await service.update_workspace(
+        db, workspace_id=access.workspace_id, changes=body.changes(), if_match=if_match
+    )
     return item_response(request, workspace)
 
 

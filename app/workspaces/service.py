@@ -30,7 +30,7 @@ WORKSPACE_ORDER = SortOrder("id", (workspaces.c.id,))
 MEMBER_ORDER = SortOrder("id", (memberships.c.id,))
 
 
-async def create_workspace(db: Db, owner_id: str, name: str) -> Workspace:
+async def create_workspace(db: Db, *, owner_id: str, name: str) -> Workspace:
     now = utcnow()
     row = await db.one(
         insert(workspaces)
@@ -61,7 +61,7 @@ async def create_workspace(db: Db, owner_id: str, name: str) -> Workspace:
 _workspace = select(*workspaces.c).where(workspaces.c.id == bindparam("workspace_id"))
 
 
-async def get_workspace(db: Db, workspace_id: str) -> Workspace:
+async def get_workspace(db: Db, *, workspace_id: str) -> Workspace:
     row = await db.one(_workspace, {"workspace_id": workspace_id}, missing=_NO_WORKSPACE)
     return Workspace.model_validate(row)
 
@@ -101,7 +101,7 @@ async def list_memberships(
 
 
 async def update_workspace(
-    db: Db, workspace_id: str, changes: dict[str, object], if_match: str | None
+    db: Db, *, workspace_id: str, changes: dict[str, object], if_match: str | None
 ) -> Workspace:
     current = await db.one(
         _workspace.with_for_update(), {"workspace_id": workspace_id}, missing=_NO_WORKSPACE
@@ -136,7 +136,7 @@ _member = _members.where(
 
 
 async def list_members(
-    db: Db, workspace_id: str, *, cursor: str | None, limit: int
+    db: Db, *, workspace_id: str, cursor: str | None, limit: int
 ) -> tuple[list[Member], Page]:
     stmt = _members.where(memberships.c.workspace_id == workspace_id)
     page = page_of(await db.all(MEMBER_ORDER.apply(stmt, cursor, limit)), MEMBER_ORDER, limit)
@@ -152,7 +152,7 @@ async def _load_member(db: Db, workspace_id: str, member_id: str, *, lock: bool 
     )
 
 
-async def get_member(db: Db, workspace_id: str, member_id: str) -> Member:
+async def get_member(db: Db, *, workspace_id: str, member_id: str) -> Member:
     return Member.model_validate(await _load_member(db, workspace_id, member_id))
 
 
@@ -233,7 +233,7 @@ async def change_role(
     )
     if member["role"] == Role.owner.value:
         await _revoke_invitations_by(db, workspace_id, member["user_id"], now)
-    return await get_member(db, workspace_id, member_id)
+    return await get_member(db, workspace_id=workspace_id, member_id=member_id)
 
 
 async def remove_member(

@@ -83,7 +83,7 @@ async def add_follow_up(
     async with database.transaction() as db:
         row = await create_follow_up(
             db,
-            workspace_id,
+            workspace_id=workspace_id,
             kind="thank_you",
             title="Send a thank-you note",
             due_at=due_at,

@@ -212,7 +212,7 @@ async def test_a_person_created_first_in_a_transaction_is_undone_with_it(
     with pytest.raises(Conflict):
         async with database.transaction() as db:
             person = await people_service.create_person(
-                db, str(home["id"]), PersonCreate(given_name="Undone")
+                db, workspace_id=str(home["id"]), body=PersonCreate(given_name="Undone")
             )
             by_id = select(people.c.given_name).where(people.c.id == person["id"])
             assert await db.scalar(by_id) == "Undone"

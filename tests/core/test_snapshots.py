@@ -126,7 +126,7 @@ async def test_the_stats_endpoint_answers_as_a_plain_read_does(
     response = await client.get(stats_url(owner), params={"as_of": AS_OF}, headers=owner.headers)
     assert response.status_code == 200, response.text
     expected = await stats_service.workspace_stats(
-        database.reader(), owner.workspace_id, at("2026-11-25T12:00:00")
+        database.reader(), workspace_id=owner.workspace_id, as_of=at("2026-11-25T12:00:00")
     )
     assert response.json() == expected.model_dump(mode="json")
     assert _in_use(database) == in_use

@@ -192,11 +192,11 @@ async def test_the_effects_roll_back_with_the_completion(
         async with database.transaction() as db:
             await interviews_service.transition(
                 db,
-                owner.workspace_id,
-                interview["id"],
-                InterviewAction.complete,
-                None,
-                InterviewComplete(),
+                workspace_id=owner.workspace_id,
+                interview_id=interview["id"],
+                action=InterviewAction.complete,
+                if_match=None,
+                body=InterviewComplete(),
             )
             assert len(await thank_you_of_in(db, interview["id"])) == 1
             raise RuntimeError("the request failed after the effects")

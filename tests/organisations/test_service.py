@@ -17,7 +17,9 @@ async def test_get_organisation_returns_the_response_model(
     client: httpx.AsyncClient, owner: Account, database: Database
 ) -> None:
     created = await create_organisation(client, owner, tags=["a"])
-    found = await service.get_organisation(database.reader(), owner.workspace_id, created["id"])
+    found = await service.get_organisation(
+        database.reader(), workspace_id=owner.workspace_id, organisation_id=created["id"]
+    )
     assert isinstance(found, Organisation)
     assert found.model_dump(mode="json") == created
 
@@ -26,7 +28,9 @@ async def test_references_to_organisations_of_this_workspace_pass(
     client: httpx.AsyncClient, owner: Account, database: Database
 ) -> None:
     created = await create_organisation(client, owner)
-    await service.ensure_exists(database.reader(), owner.workspace_id, created["id"])
+    await service.ensure_exists(
+        database.reader(), workspace_id=owner.workspace_id, organisation_id=created["id"]
+    )
 
 
 @pytest.mark.parametrize("kind", ["missing", "malformed", "wrong_prefix", "foreign"])
@@ -43,11 +47,16 @@ async def test_bad_references_are_invalid_input_at_the_callers_pointer(
     }[kind]
     with pytest.raises(ValidationFailed) as raised:
         await service.ensure_exists(
-            database.reader(), owner.workspace_id, organisation_id, pointer="/employer_id"
+            database.reader(),
+            workspace_id=owner.workspace_id,
+            organisation_id=organisation_id,
+            pointer="/employer_id",
         )
     assert raised.value.errors is not None
     assert [(e.pointer, e.code) for e in raised.value.errors] == [
         ("/employer_id", "organisation_not_found")
     ]
     with pytest.raises(NotFound):
-        await service.get_organisation(database.reader(), owner.workspace_id, organisation_id)
+        await service.get_organisation(
+            database.reader(), workspace_id=owner.workspace_id, organisation_id=organisation_id
+        )

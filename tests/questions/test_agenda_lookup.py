@@ -21,13 +21,20 @@ async def test_own_and_builtin_questions_in_the_order_given(
         await client.get(questions_url(owner, BUILTIN_BANK_ID), headers=owner.headers)
     ).json()["data"]
     wanted = [mine[1]["id"], builtin[2]["id"], mine[0]["id"]]
-    rows = await questions_for_agenda(database.reader(), owner.workspace_id, wanted)
+    rows = await questions_for_agenda(
+        database.reader(), workspace_id=owner.workspace_id, question_ids=wanted
+    )
     assert rows == [
         {"id": mine[1]["id"], "text": "Mine two?", "category": "other"},
         {"id": builtin[2]["id"], "text": builtin[2]["text"], "category": builtin[2]["category"]},
         {"id": mine[0]["id"], "text": "Mine one?", "category": "other"},
     ]
-    assert await questions_for_agenda(database.reader(), owner.workspace_id, []) == []
+    assert (
+        await questions_for_agenda(
+            database.reader(), workspace_id=owner.workspace_id, question_ids=[]
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("kind", ["foreign", "missing", "malformed", "wrong_prefix"])
@@ -44,7 +51,9 @@ async def test_invisible_questions_are_refused(
         "wrong_prefix": ids.new_id("qbk"),
     }[kind]
     with pytest.raises(ValidationFailed) as raised:
-        await questions_for_agenda(database.reader(), owner.workspace_id, [mine["id"], bad])
+        await questions_for_agenda(
+            database.reader(), workspace_id=owner.workspace_id, question_ids=[mine["id"], bad]
+        )
     [error] = raised.value.errors or []
     assert error.pointer == "/question_ids"
     assert error.code == "question_not_found"
