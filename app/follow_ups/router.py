@@ -15,7 +15,7 @@ from app.core.dependencies import WriteDb
 from app.core.pagination import DEFAULT_LIMIT
 from app.core.responses import item_response
 from app.core.schemas import UtcDatetime
-from app.follow_ups import service
+from app.follow_ups import actions, service
 from app.follow_ups.schemas import (
     FollowUp,
     FollowUpComplete,
@@ -102,13 +102,13 @@ for _path, _summary, _act, _body, _takes in (
     (
         "complete",
         "Mark a follow-up done (and schedule the next stay-in-touch)",
-        service.complete,
+        actions.complete,
         FollowUpComplete,
         None,
     ),
-    ("snooze", "Put a follow-up off until a later time", service.snooze, FollowUpSnooze, "until"),
-    ("dismiss", "Drop a follow-up without doing it", service.dismiss, None, None),
-    ("reopen", "Open a done, snoozed or dismissed follow-up again", service.reopen, None, None),
+    ("snooze", "Put a follow-up off until a later time", actions.snooze, FollowUpSnooze, "until"),
+    ("dismiss", "Drop a follow-up without doing it", actions.dismiss, None, None),
+    ("reopen", "Open a done, snoozed or dismissed follow-up again", actions.reopen, None, None),
 ):
     follow_ups.action(_path, _summary, _act, body=_body, takes=_takes, responses=_TRANSITION_409)
 
@@ -136,7 +136,7 @@ async def record_thank_you(
     interview_id: InterviewId,
     db: WriteDb,
 ) -> Response:
-    follow_up = await service.record_thank_you(
+    follow_up = await actions.record_thank_you(
         db, workspace_id=access.workspace_id, interview_id=interview_id, body=body
     )
     return item_response(request, follow_up)

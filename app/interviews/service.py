@@ -17,7 +17,7 @@ from app.core.etags import require_current
 from app.core.filters import check_range, like_pattern, matches_bound_query, search_text
 from app.core.pagination import Page, SortOrder, page_of, sort_keys
 from app.core.rows import DOCUMENT_COLUMNS, RowJson, StoredDocuments
-from app.follow_ups import service as follow_ups_service
+from app.follow_ups import effects as follow_ups_effects
 from app.interviews import lifecycle
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
 from app.interviews.models import NO_INTERVIEW as NO_INTERVIEW
@@ -394,7 +394,7 @@ async def transition(
     )
     if action == InterviewAction.complete:
         # The thank-you note and the person's progress, in this same transaction.
-        await follow_ups_service.on_interview_completed(
+        await follow_ups_effects.on_interview_completed(
             db, workspace_id=workspace_id, interview=row
         )
     return to_interview(row)

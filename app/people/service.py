@@ -16,7 +16,7 @@ from app.core.filters import (
     search_text,
 )
 from app.core.pagination import Page, SortOrder, list_statements, page_of, sort_keys
-from app.follow_ups import service as follow_ups_service
+from app.follow_ups import effects as follow_ups_effects
 from app.interviews.models import interviews
 from app.organisations import service as organisations_service
 from app.people.models import people
@@ -282,7 +282,7 @@ async def create_person(db: Db, *, workspace_id: str, body: PersonCreate) -> Row
 async def _keep_in_touch(db: Db, row: Row) -> None:
     """A stay-in-touch interval schedules its first follow-up in the same transaction."""
     if row["stay_in_touch_every_days"] is not None:
-        await follow_ups_service.schedule_stay_in_touch(
+        await follow_ups_effects.schedule_stay_in_touch(
             db,
             workspace_id=row["workspace_id"],
             person_id=row["id"],
