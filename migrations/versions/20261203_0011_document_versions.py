@@ -88,9 +88,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Migration 0007's triggers again, before the column they no longer name goes.
     if _postgresql():
-        op.execute(
-            _clear_stale_doc("NEW.doc IS NOT DISTINCT FROM OLD.doc", "NEW.doc := NULL;")
-        )
+        op.execute(_clear_stale_doc("NEW.doc IS NOT DISTINCT FROM OLD.doc", "NEW.doc := NULL;"))
     else:
         _sqlite_triggers("NEW.doc IS NOT NULL AND NEW.doc IS OLD.doc", "doc = NULL")
     for table in TABLES:
