@@ -35,8 +35,9 @@ from app.core.db_base import (
     table_of,
     utcnow,
 )
-from app.core.db_postgres import PgDb, PgPool, PgStatements, PgTransaction, PoolOptions, open_pool
+from app.core.db_postgres import PgDb, PgPool, PgTransaction, PoolOptions, open_pool
 from app.core.db_sqlite import SqliteDb, open_engine, sqlite_transaction
+from app.core.pg_statements import PgStatements
 
 if TYPE_CHECKING:
     from app.core.settings import Settings
