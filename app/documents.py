@@ -20,8 +20,8 @@ from sqlalchemy import Text, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.core.db import Database
-from app.core.rows import StoredDocuments
 from app.core.settings import get_settings
+from app.core.stored_documents import StoredDocuments
 from app.interviews.service import INTERVIEW_DOCUMENTS
 from app.organisations.service import ORGANISATION_DOCUMENTS
 from app.people.representation import PERSON_DOCUMENTS

@@ -19,7 +19,8 @@ import pytest
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text
 
-from app.core.rows import RowJson, StoredDocuments
+from app.core.rows import RowJson
+from app.core.stored_documents import StoredDocuments
 from app.documents import TABLES
 from app.interviews import service as interviews_service
 from app.interviews.schemas import Interview

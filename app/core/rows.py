@@ -11,14 +11,14 @@ field type, so ETags do not depend on which path built a representation.
 (aliases, serializers, computed or excluded fields, value types or settings that serialise
 otherwise): see `check_model`.
 
-A table may also keep each row's representation as written (`StoredDocuments`: a `doc` column
-and the `doc_version` of the code that wrote it). A row brings its document only when that
-version is the running code's; the document then goes into the output as it is
-(`orjson.Fragment`) and the row's other columns may be NULL. Otherwise (no document, or one
-written by another release) the row is built from its columns. Every service write of such a
-table stores the document of the row as written and its version (`StoredDocuments.written`);
-the database clears both when an update rewrites neither (migrations 0007 and 0011), a net for
-writes around the services.
+A table may also keep each row's representation as written (`StoredDocuments`, in
+app/core/stored_documents.py: a `doc` column and the `doc_version` of the code that wrote it). A
+row brings its document only when that version is the running code's; the document then goes
+into the output as it is (`orjson.Fragment`) and the row's other columns may be NULL. Otherwise
+(no document, or one written by another release) the row is built from its columns. Every
+service write of such a table stores the document of the row as written and its version
+(`StoredDocuments.written`); the database clears both when an update rewrites neither
+(migrations 0007 and 0011), a net for writes around the services.
 
 The version is computed from the code, once, at import; nobody bumps it. A representation's
 (`RowJson.version`) is a hash of the model's JSON schema (descriptions and examples aside),
@@ -46,7 +46,6 @@ from typing import Any, Literal
 import orjson
 import pydantic
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Table, case, literal_column, or_
 
 _OPTIONS = orjson.OPT_UTC_Z
 
@@ -374,7 +373,7 @@ def _names(code: types.CodeType) -> set[str]:
     return names
 
 
-def _digest(data: Any) -> str:
+def digest(data: Any) -> str:
     """16 hexadecimal digits (64 bits): short, and two releases never meet the same one."""
     text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(text, digest_size=8).hexdigest()
@@ -384,7 +383,7 @@ def _representation_version(
     model: type[BaseModel], source: str, namespace: Mapping[str, Any]
 ) -> str:
     seen: set[int] = set()
-    return _digest(
+    return digest(
         {
             "schema": _without_prose(model.model_json_schema(mode="serialization")),
             "shape": source,
@@ -435,77 +434,3 @@ class RowJson:
                 "next_cursor": next_cursor,
             }
         )
-
-
-# A table's document columns, which no representation shows.
-DOCUMENT_COLUMNS = ("doc", "doc_version")
-
-
-def _layout(table: Table) -> list[Any]:
-    """A table's columns as its model declares them. A foreign key's type is resolved only once
-    the table it refers to is loaded, so such a column is its target instead (same in every
-    process, whatever the import order)."""
-    layout: list[Any] = []
-    for column in table.c:
-        targets = sorted(key.target_fullname for key in column.foreign_keys)
-        layout.append([column.key, targets or repr(column.type), column.nullable])
-    return layout
-
-
-class StoredDocuments:
-    """The stored documents of one table (columns `doc` and `doc_version`) in `shown`'s
-    representation: what every service write stores (`written`) and what readers select
-    (`columns`). `version` is this code's (see the module's docstring).
-
-    A write that changes many rows in one statement without the helper (today only the
-    database's own: a foreign key's `ON DELETE SET NULL`) leaves their documents cleared by the
-    trigger; those rows are built from their columns until their next write or
-    `python -m app.documents`."""
-
-    def __init__(self, table: Table, shown: RowJson) -> None:
-        self.table = table
-        self.shown = shown
-        self.version = _digest([shown.version, _layout(table)])
-        # A constant in the SQL text, not a bound value: the statements keep one shape and
-        # their compiled form, and no request binds it.
-        version: ColumnElement[Any] = literal_column(f"'{self.version}'")
-        doc, doc_version = table.c.doc, table.c.doc_version
-        self._current = doc_version == version
-        # NULL-safe: a row written before versions (NULL) has another version, not an unknown
-        # one. A list page asks this of every column of every row (one comparison: about 5 µs
-        # of PostgreSQL's time on a page of 25 people; `doc IS NULL OR` before it, 4-9 µs
-        # more), so it rests on the columns' invariant instead: `doc_version` is set only
-        # together with `doc` (services write both, migration 0011's triggers clear both).
-        self._other_version = doc_version.is_distinct_from(version)
-        # Documents to store again (app.documents): without the invariant.
-        self.outdated: ColumnElement[bool] = or_(doc.is_(None), self._other_version)
-        self.row_columns = [c for c in table.c if c.key not in DOCUMENT_COLUMNS]
-
-    def written(
-        self, row: Mapping[str, Any], changes: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """The values a write stores: `changes` (an insert: the whole `row`) with the document
-        and version of `row`, the row as it will be once written. A writer holds the row's lock
-        (or inserts it), so that `row` is what the database will hold."""
-        values = dict(row if changes is None else changes)
-        values["doc"] = self.shown.json(row).decode()
-        values["doc_version"] = self.version
-        return values
-
-    def columns(
-        self, columns: Iterable[ColumnElement[Any]], keep: Iterable[str], prefix: str = ""
-    ) -> list[ColumnElement[Any]]:
-        """A select list for rows that may bring their stored document: the document when this
-        code wrote its version (NULL otherwise), the `keep` columns (keys a caller reads: ids,
-        sort keys), and the other columns only where no document comes (NULL otherwise, which
-        costs next to nothing to send and decode). Each is labelled `prefix` + its key (`doc`
-        too), for embedding in another table's rows."""
-        kept = set(keep)
-        selected: list[ColumnElement[Any]] = [
-            case((self._current, self.table.c.doc)).label(prefix + "doc")
-        ]
-        for c in columns:
-            key = str(c.key)
-            value = c if key in kept else case((self._other_version, c))
-            selected.append(value.label(prefix + key))
-        return selected

@@ -16,7 +16,8 @@ from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import check_range, like_pattern, matches_bound_query, search_text
 from app.core.pagination import Page, SortOrder, page_of, sort_keys
-from app.core.rows import DOCUMENT_COLUMNS, RowJson, StoredDocuments
+from app.core.rows import RowJson
+from app.core.stored_documents import DOCUMENT_COLUMNS, StoredDocuments
 from app.follow_ups import effects as follow_ups_effects
 from app.interviews import lifecycle
 from app.interviews.lifecycle import InterviewAction, InterviewStatus

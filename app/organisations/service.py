@@ -13,7 +13,8 @@ from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import bound_filters, search_text
 from app.core.pagination import Page, SortOrder, list_statements, page_of
-from app.core.rows import RowJson, StoredDocuments
+from app.core.rows import RowJson
+from app.core.stored_documents import StoredDocuments
 from app.organisations.models import organisations
 from app.organisations.schemas import Organisation, OrganisationCreate
 

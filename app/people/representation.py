@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Column
 
-from app.core.rows import RowJson, StoredDocuments
+from app.core.rows import RowJson
+from app.core.stored_documents import StoredDocuments
 from app.people.models import people
 from app.people.schemas import Person
 
