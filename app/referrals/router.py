@@ -13,7 +13,7 @@ from app.core import routes
 from app.core.dependencies import ReadDb, SnapshotDb, WriteDb
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.responses import item_response, json_response, list_response, page_response
-from app.referrals import service
+from app.referrals import graph, service
 from app.referrals.schemas import (
     Network,
     Referral,
@@ -107,7 +107,7 @@ async def referral_tree(
         int, Query(ge=1, le=5, description="Levels of referrals below the person, 1–5.")
     ] = 2,
 ) -> Response:
-    tree = await service.referral_tree(
+    tree = await graph.referral_tree(
         db, workspace_id=access.workspace_id, person_id=person_id, depth=depth
     )
     return item_response(request, tree)
@@ -124,7 +124,7 @@ async def referral_path(
 ) -> Response:
     return item_response(
         request,
-        await service.referral_path(db, workspace_id=access.workspace_id, person_id=person_id),
+        await graph.referral_path(db, workspace_id=access.workspace_id, person_id=person_id),
     )
 
 
@@ -142,13 +142,13 @@ async def get_network(
         int,
         Query(
             ge=1,
-            le=service.MAX_NETWORK_LIMIT,
-            description=f"People per page, 1–{service.MAX_NETWORK_LIMIT}.",
+            le=graph.MAX_NETWORK_LIMIT,
+            description=f"People per page, 1–{graph.MAX_NETWORK_LIMIT}.",
         ),
-    ] = service.DEFAULT_NETWORK_LIMIT,
+    ] = graph.DEFAULT_NETWORK_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    nodes, edges, page = await service.network(
+    nodes, edges, page = await graph.network(
         db, workspace_id=access.workspace_id, cursor=cursor, limit=limit
     )
     body = Network(nodes=nodes, edges=edges, truncated=page.has_more, next_cursor=page.next_cursor)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, delete, func, insert, literal_column, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, utcnow
@@ -16,35 +15,20 @@ from app.follow_ups.models import follow_ups
 from app.follow_ups.service import create_follow_up
 from app.interviews import service as interviews_service
 from app.organisations import service as organisations_service
-from app.organisations.models import organisations
 from app.people import service as people_service
 from app.people.models import people
 from app.people.representation import PERSON_COLUMNS, PERSON_DOCUMENTS
 from app.people.schemas import PersonCreate, PersonEmailInput, PersonSource, RelationshipStage
 from app.referrals.models import referrals
 from app.referrals.schemas import (
-    NetworkEdge,
-    NetworkEdgeType,
-    NetworkNode,
-    NetworkOrganisationNode,
-    NetworkPerson,
-    NetworkPersonNode,
     Referral,
     ReferralCreate,
-    ReferralNode,
-    ReferralPath,
-    ReferralTree,
 )
 
 _NO_REFERRAL = "No referral has that id in this workspace."
-_NO_PERSON = "No person has that id in this workspace."
 
 # A referred person should hear from the seeker while the introduction is fresh.
 CONTACT_REFERRAL_AFTER = timedelta(days=7)
-# The tree view stops at this many people below the root (the response says it was cut).
-MAX_TREE_NODES = 500
-# The path view walks up at most this many referrers.
-MAX_PATH_LENGTH = 100
 
 _r = referrals.c
 _p = people.c
@@ -285,174 +269,3 @@ async def delete_referral(
     current = await _load(db, workspace_id, referral_id)
     require_current(if_match, Referral.model_validate(current))
     await db.execute(delete(referrals).where(_r.workspace_id == workspace_id, _r.id == referral_id))
-
-
-# --- the tree, the path and the network -------------------------------------------------------
-
-_node_columns = (_p.id, _p.display_name, _p.relationship_stage, _p.organisation_id)
-
-
-async def _person_node(db: Db, workspace_id: str, person_id: str) -> Row:
-    if not ids.is_valid(person_id, "per"):
-        raise NotFound(_NO_PERSON)
-    return await db.one(
-        select(*_node_columns).where(_p.workspace_id == workspace_id, _p.id == person_id),
-        missing=_NO_PERSON,
-    )
-
-
-async def referral_tree(db: Db, *, workspace_id: str, person_id: str, depth: int) -> ReferralTree:
-    """The people reached through this one, `depth` levels down: one query per level."""
-    root = await _person_node(db, workspace_id, person_id)
-    children: dict[str, list[Row]] = {}
-    level = [root["id"]]
-    remaining = MAX_TREE_NODES
-    truncated = False
-    for _ in range(depth):
-        if not level:
-            break
-        if remaining == 0:
-            # The cap was met exactly: the tree is cut only if someone is left out below.
-            truncated = await _any_referred_by(db, workspace_id, level)
-            break
-        rows = await db.all(
-            select(*_node_columns, _p.referred_by_id)
-            .where(_p.workspace_id == workspace_id, _p.referred_by_id.in_(level))
-            .order_by(_p.created_at, _p.id)
-            .limit(remaining + 1)
-        )
-        if len(rows) > remaining:
-            rows, truncated = rows[:remaining], True
-        remaining -= len(rows)
-        for row in rows:
-            children.setdefault(row["referred_by_id"], []).append(row)
-        if truncated:
-            break
-        level = [row["id"] for row in rows]
-    return ReferralTree(depth=depth, root=_node(root, children), truncated=truncated)
-
-
-async def _any_referred_by(db: Db, workspace_id: str, level: list[str]) -> bool:
-    found = await db.first(
-        select(_p.id).where(_p.workspace_id == workspace_id, _p.referred_by_id.in_(level)).limit(1)
-    )
-    return found is not None
-
-
-def _node(row: Row, children: dict[str, list[Row]]) -> ReferralNode:
-    # Recursion is bounded by the tree's depth, at most 5.
-    return ReferralNode(
-        person=NetworkPerson.model_validate(row),
-        children=[_node(child, children) for child in children.get(row["id"], [])],
-    )
-
-
-async def referral_path(db: Db, *, workspace_id: str, person_id: str) -> ReferralPath:
-    """The chain of referrers above this person, in one recursive query."""
-    if not ids.is_valid(person_id, "per"):
-        raise NotFound(_NO_PERSON)
-    chain = (
-        select(*_node_columns, _p.referred_by_id, literal_column("0", Integer).label("hops"))
-        .where(_p.workspace_id == workspace_id, _p.id == person_id)
-        .cte("chain", recursive=True)
-    )
-    parent = people.alias("parent")
-    chain = chain.union_all(
-        select(
-            parent.c.id,
-            parent.c.display_name,
-            parent.c.relationship_stage,
-            parent.c.organisation_id,
-            parent.c.referred_by_id,
-            chain.c.hops + 1,
-        ).where(
-            parent.c.workspace_id == workspace_id,
-            parent.c.id == chain.c.referred_by_id,
-            chain.c.hops < MAX_PATH_LENGTH - 1,
-        )
-    )
-    rows = await db.all(select(chain).order_by(chain.c.hops.desc()))
-    if not rows:
-        raise NotFound(_NO_PERSON)
-    return ReferralPath(
-        person_id=person_id,
-        people=[NetworkPerson.model_validate(r) for r in rows],
-        truncated=rows[0]["referred_by_id"] is not None,
-    )
-
-
-NETWORK_ORDER = SortOrder("id", (_p.id,))
-DEFAULT_NETWORK_LIMIT = 200
-MAX_NETWORK_LIMIT = 1000
-
-
-async def network(
-    db: Db, *, workspace_id: str, cursor: str | None, limit: int
-) -> tuple[list[NetworkNode], list[NetworkEdge], Page]:
-    """A page of people (in id order) with their degrees, the organisations they work at, and
-    the referral and employment edges that end at them: two queries."""
-    referred = people.alias("referred")
-    referred_count = (
-        select(func.count())
-        .select_from(referred)
-        .where(referred.c.workspace_id == workspace_id, referred.c.referred_by_id == _p.id)
-        .correlate(people)
-        .scalar_subquery()
-        .label("referred_count")
-    )
-    stmt = NETWORK_ORDER.apply(
-        select(*_node_columns, _p.referred_by_id, referred_count).where(
-            _p.workspace_id == workspace_id
-        ),
-        cursor,
-        limit,
-    )
-    page = page_of(await db.all(stmt), NETWORK_ORDER, limit)
-    nodes: list[NetworkNode] = []
-    edges: list[NetworkEdge] = []
-    for row in page.rows:
-        has_referrer = row["referred_by_id"] is not None
-        nodes.append(
-            NetworkPersonNode.model_validate(
-                {**row, "degree": row["referred_count"] + int(has_referrer)}
-            )
-        )
-        if has_referrer:
-            edges.append(
-                NetworkEdge(
-                    type=NetworkEdgeType.referral, source=row["referred_by_id"], target=row["id"]
-                )
-            )
-        if row["organisation_id"] is not None:
-            edges.append(
-                NetworkEdge(
-                    type=NetworkEdgeType.employment,
-                    source=row["id"],
-                    target=row["organisation_id"],
-                )
-            )
-    organisation_ids = sorted({r["organisation_id"] for r in page.rows if r["organisation_id"]})
-    nodes.extend(await _organisation_nodes(db, workspace_id, organisation_ids))
-    return nodes, edges, page
-
-
-async def _organisation_nodes(
-    db: Db, workspace_id: str, organisation_ids: list[str]
-) -> list[NetworkOrganisationNode]:
-    if not organisation_ids:
-        return []
-    o = organisations.c
-    people_count: ColumnElement[Any] = (
-        select(func.count())
-        .select_from(people)
-        .where(_p.workspace_id == workspace_id, _p.organisation_id == o.id)
-        .correlate(organisations)
-        .scalar_subquery()
-        .label("people_count")
-    )
-    rows = await db.all(
-        select(o.id, o.name, o.is_target, people_count)
-        .where(o.workspace_id == workspace_id, o.id.in_(organisation_ids))
-        .order_by(o.id)
-    )
-    return [NetworkOrganisationNode.model_validate(r) for r in rows]
