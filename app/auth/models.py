@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, table_of
+from app.core.columns import PrimaryId, Timestamp, Timestamps
+from app.core.db import Base, table_of
 
 
-class User(Base):
+class User(Base, Timestamps):
     __tablename__ = "users"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[PrimaryId]
     email: Mapped[str] = mapped_column(String(320))
     # Emails are unique case-insensitively: the lower-cased form carries the unique index.
     email_key: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RefreshToken(Base):
@@ -28,14 +25,14 @@ class RefreshToken(Base):
 
     __tablename__ = "refresh_tokens"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[PrimaryId]
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     family_id: Mapped[str] = mapped_column(String(36), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[Timestamp]
+    expires_at: Mapped[Timestamp]
+    rotated_at: Mapped[Timestamp | None]
+    revoked_at: Mapped[Timestamp | None]
 
 
 class LoginThrottle(Base):
@@ -45,7 +42,7 @@ class LoginThrottle(Base):
     __tablename__ = "login_throttles"
 
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
-    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_started_at: Mapped[Timestamp]
     failures: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_login_throttles_window_started_at", "window_started_at"),)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, JSONDocument, UTCDateTime, table_of
+from app.core.columns import PrimaryId, StoredDocumentColumns, Timestamp, Timestamps, WorkspaceId
+from app.core.db import Base, JSONDocument, table_of
 
 NO_INTERVIEW = "No interview has that id in this workspace."
 
 
-class Interview(Base):
+class Interview(Base, Timestamps, StoredDocumentColumns):
     __tablename__ = "interviews"
+    # Its stored document (`doc`) leaves the expanded objects out.
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    id: Mapped[PrimaryId]
+    workspace_id: Mapped[WorkspaceId]
     # Deleting a person deletes their interviews only when the client asked for ?cascade=true.
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     organisation_id: Mapped[str | None] = mapped_column(
@@ -28,11 +29,11 @@ class Interview(Base):
     format: Mapped[str | None] = mapped_column(String(16))
     location: Mapped[str | None] = mapped_column(String(200))
     meeting_url: Mapped[str | None] = mapped_column(String(2048))
-    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    scheduled_at: Mapped[Timestamp | None]
     timezone: Mapped[str | None] = mapped_column(String(64))
     duration_minutes: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[Timestamp | None]
+    ended_at: Mapped[Timestamp | None]
     status: Mapped[str] = mapped_column(String(16))
     introduction: Mapped[str | None] = mapped_column(Text)
     research_notes: Mapped[str | None] = mapped_column(Text)
@@ -45,13 +46,6 @@ class Interview(Base):
     may_contact_again: Mapped[bool | None] = mapped_column(Boolean)
     # Lower-cased text that `?q=` searches (field, role, notes, observations).
     search_text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The interview's JSON as last written, without expanded objects, and the version of the
-    # representation that wrote it (app.core.rows): list pages send it when that is the running
-    # code's. NULL when an update did not rewrite it (migration 0007's trigger).
-    doc: Mapped[str | None] = mapped_column(Text)
-    doc_version: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("ix_interviews_workspace_id_id", "workspace_id", "id"),
@@ -63,12 +57,12 @@ class Interview(Base):
     )
 
 
-class AgendaItem(Base):
+class AgendaItem(Base, Timestamps):
     __tablename__ = "agenda_items"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[PrimaryId]
     interview_id: Mapped[str] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[WorkspaceId]
     position: Mapped[int] = mapped_column(Integer)
     # Set when copied from a bank; `text` keeps the wording as it was then.
     question_id: Mapped[str | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
@@ -76,8 +70,6 @@ class AgendaItem(Base):
     category: Mapped[str | None] = mapped_column(String(32))
     answer: Mapped[str | None] = mapped_column(Text)
     asked: Mapped[bool] = mapped_column(Boolean)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_agenda_items_interview_id_position", "interview_id", "position"),)
 

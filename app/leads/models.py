@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, table_of
+from app.core.columns import PrimaryId, Timestamps, WorkspaceId
+from app.core.db import Base, table_of
 
 
-class Lead(Base):
+class Lead(Base, Timestamps):
     __tablename__ = "leads"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    id: Mapped[PrimaryId]
+    workspace_id: Mapped[WorkspaceId]
     organisation_id: Mapped[str | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL")
     )
@@ -28,8 +27,6 @@ class Lead(Base):
     status: Mapped[str] = mapped_column(String(16))
     url: Mapped[str | None] = mapped_column(String(2048))
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index("ix_leads_workspace_id_id", "workspace_id", "id"),

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, JSONDocument, UTCDateTime, table_of
+from app.core.columns import PrimaryId, StoredDocumentColumns, Timestamps, WorkspaceId
+from app.core.db import Base, JSONDocument, table_of
 
 
-class Organisation(Base):
+class Organisation(Base, Timestamps, StoredDocumentColumns):
     __tablename__ = "organisations"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    id: Mapped[PrimaryId]
+    workspace_id: Mapped[WorkspaceId]
     name: Mapped[str] = mapped_column(String(200))
     # Names are unique per workspace case-insensitively: the lower-cased form is indexed.
     name_key: Mapped[str] = mapped_column(String(200))
@@ -34,14 +33,6 @@ class Organisation(Base):
     tags: Mapped[list[str]] = mapped_column(JSONDocument)
     # Lower-cased text that `?q=` searches (name, industry, location, notes, research).
     search_text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The row's JSON representation as last written (app.core.rows), and the version of the
-    # representation that wrote it: list pages and embeds send it as it is when that is the
-    # running code's. NULL when an update did not rewrite it (a trigger clears it, migration
-    # 0007); readers then build the JSON from the columns.
-    doc: Mapped[str | None] = mapped_column(Text)
-    doc_version: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "name_key"),

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, table_of
+from app.core.columns import PrimaryId, Timestamp, Timestamps, WorkspaceId
+from app.core.db import Base, table_of
 
 
-class Outreach(Base):
+class Outreach(Base, Timestamps):
     __tablename__ = "outreach"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    id: Mapped[PrimaryId]
+    workspace_id: Mapped[WorkspaceId]
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
     strategy: Mapped[str | None] = mapped_column(String(8))
@@ -26,15 +25,13 @@ class Outreach(Base):
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[Timestamp | None]
+    responded_at: Mapped[Timestamp | None]
     # The interview it led to, once accepted.
     interview_id: Mapped[str | None] = mapped_column(
         ForeignKey("interviews.id", ondelete="SET NULL")
     )
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index("ix_outreach_workspace_id_id", "workspace_id", "id"),

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, JSONDocument, UTCDateTime, table_of
+from app.core.columns import PrimaryId, StoredDocumentColumns, Timestamp, Timestamps, WorkspaceId
+from app.core.db import Base, JSONDocument, table_of
 
 
-class Person(Base):
+class Person(Base, Timestamps, StoredDocumentColumns):
     __tablename__ = "people"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    id: Mapped[PrimaryId]
+    workspace_id: Mapped[WorkspaceId]
     given_name: Mapped[str | None] = mapped_column(String(100))
     family_name: Mapped[str | None] = mapped_column(String(100))
     display_name: Mapped[str] = mapped_column(String(200))
@@ -37,19 +36,11 @@ class Person(Base):
     # Permissions the person gave; null until asked.
     may_use_name_as_referral: Mapped[bool | None] = mapped_column(Boolean)
     open_to_follow_up: Mapped[bool | None] = mapped_column(Boolean)
-    last_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_contacted_at: Mapped[Timestamp | None]
     # Each time a stay-in-touch follow-up is done, the next is due this many days later.
     stay_in_touch_every_days: Mapped[int | None] = mapped_column(Integer)
     # Lower-cased text that `?q=` searches (names, emails, job title, notes).
     search_text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The row's JSON representation as last written (app.core.rows), and the version of the
-    # representation that wrote it: list pages and embeds send it as it is when that is the
-    # running code's. NULL when an update did not rewrite it (a trigger clears it, migration
-    # 0007); readers then build the JSON from the columns.
-    doc: Mapped[str | None] = mapped_column(Text)
-    doc_version: Mapped[str | None] = mapped_column(String(16))
 
     # One index per keyset sort (workspace, sort key, id) and per filter.
     __table_args__ = (

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, table_of
+from app.core.columns import PrimaryId, Timestamps
+from app.core.db import Base, table_of
 
 
-class QuestionBank(Base):
+class QuestionBank(Base, Timestamps):
     __tablename__ = "question_banks"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[PrimaryId]
     # NULL for the built-in bank, which every workspace can read and copy but not change.
     workspace_id: Mapped[str | None] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE")
@@ -21,16 +20,14 @@ class QuestionBank(Base):
     builtin: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_question_banks_workspace_id_id", "workspace_id", "id"),)
 
 
-class Question(Base):
+class Question(Base, Timestamps):
     __tablename__ = "questions"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[PrimaryId]
     bank_id: Mapped[str] = mapped_column(ForeignKey("question_banks.id", ondelete="CASCADE"))
     workspace_id: Mapped[str | None] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE")
@@ -40,8 +37,6 @@ class Question(Base):
     # Dense, 1-based order within the bank.
     position: Mapped[int] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_questions_bank_id_position", "bank_id", "position"),)
 

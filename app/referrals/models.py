@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, table_of
+from app.core.columns import PrimaryId, Timestamps, WorkspaceId
+from app.core.db import Base, table_of
 
 
-class Referral(Base):
+class Referral(Base, Timestamps):
     """A name an interviewee gave in an interview: who referred whom, and whether the seeker may
     mention the referrer when reaching out."""
 
     __tablename__ = "referrals"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    id: Mapped[PrimaryId]
+    workspace_id: Mapped[WorkspaceId]
     interview_id: Mapped[str | None] = mapped_column(
         ForeignKey("interviews.id", ondelete="SET NULL")
     )
@@ -25,8 +24,6 @@ class Referral(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     may_use_referrer_name: Mapped[bool | None] = mapped_column(Boolean)
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("interview_id", "person_id"),

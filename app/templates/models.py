@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, table_of
+from app.core.columns import PrimaryId, Timestamps
+from app.core.db import Base, table_of
 
 
-class Template(Base):
+class Template(Base, Timestamps):
     __tablename__ = "templates"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[PrimaryId]
     # NULL for built-in templates, which every workspace can read and copy.
     workspace_id: Mapped[str | None] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE")
@@ -23,8 +22,6 @@ class Template(Base):
     name: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_templates_workspace_id_id", "workspace_id", "id"),)
 

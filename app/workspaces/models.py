@@ -3,18 +3,17 @@ is invited to."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, and_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, table_of
+from app.core.columns import PrimaryId, Timestamp, Timestamps, WorkspaceId
+from app.core.db import Base, table_of
 
 
-class Workspace(Base):
+class Workspace(Base, Timestamps):
     __tablename__ = "workspaces"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[PrimaryId]
     name: Mapped[str] = mapped_column(String(200))
     # Settings of the seeker's practice: thank-you notes are expected within 48 hours; more than
     # about 12 interviews makes a referral likely (shared/domain.md).
@@ -22,19 +21,15 @@ class Workspace(Base):
     interview_goal: Mapped[int] = mapped_column(Integer, server_default="12")
     # The seeker's IANA zone: what "today" means on the home screen.
     timezone: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class Membership(Base):
+class Membership(Base, Timestamps):
     __tablename__ = "memberships"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    id: Mapped[PrimaryId]
+    workspace_id: Mapped[WorkspaceId]
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "user_id"),
@@ -52,19 +47,19 @@ class Invitation(Base):
 
     __tablename__ = "invitations"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    id: Mapped[PrimaryId]
+    workspace_id: Mapped[WorkspaceId]
     email: Mapped[str] = mapped_column(String(320))
     # Lowercased: the invitee is whoever holds the account with this email, whatever its case.
     email_key: Mapped[str] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(16))
     invited_by: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+    expires_at: Mapped[Timestamp]
+    accepted_at: Mapped[Timestamp | None]
+    declined_at: Mapped[Timestamp | None]
+    revoked_at: Mapped[Timestamp | None]
 
     __table_args__ = (
         # The owners' list, per workspace in id (creation) order.
