@@ -308,14 +308,6 @@ class PgTransaction:
         handle._begin = self._start
         return handle
 
-    async def _commit(self) -> None:
-        if self._conn is not None:
-            await self._conn.execute("COMMIT")
-
-    async def _rollback(self) -> None:
-        if self._conn is not None:
-            await self._conn.execute("ROLLBACK")
-
     async def _start(self) -> None:
         """BEGIN, sent before the block's first statement. A connection found dead here has
         done nothing for this transaction: it is replaced by a new one, once."""
@@ -361,7 +353,9 @@ class PgTransaction:
             return
         ended = False
         try:
-            await end_transaction(handle, exc, self._commit, self._rollback)
+            await end_transaction(
+                handle, exc, lambda: conn.execute("COMMIT"), lambda: conn.execute("ROLLBACK")
+            )
             ended = True
         except _ANY_FAILURE as end_exc:
             if not _is_lost(conn, end_exc):

@@ -28,6 +28,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from app.core.db import Database
 from tests.conftest import DATABASE_URL, ROOT, alembic, bearer
+from tests.servers import free_port
 
 TOKEN = "scrape-the-workers"
 DEADLINE = 30.0  # seconds; a server this slow is broken, not busy
@@ -65,13 +66,6 @@ class Server:
             time.sleep(0.05)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _accepts(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -92,7 +86,7 @@ def _database_url(tmp_path: Path) -> str:
 def server(tmp_path: Path) -> Iterator[Server]:
     directory = tmp_path / "metrics"
     directory.mkdir()
-    port, log = _free_port(), tmp_path / "server.log"
+    port, log = free_port(), tmp_path / "server.log"
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(tmp_path),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections import Counter
@@ -24,18 +23,12 @@ import pytest
 from app.core.settings import Settings
 from app.main import create_app
 from tests.conftest import alembic, client_for, create_api_key, signup
+from tests.servers import free_port
 
 if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
     collect_ignore_glob = ["test_*.py"]
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def as_postgres(*command: str | Path) -> list[str]:

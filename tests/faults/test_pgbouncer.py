@@ -18,8 +18,9 @@ import pytest
 
 from app.core.pgpool import PoolUnavailable
 from tests.conftest import assert_problem
-from tests.faults.conftest import Cluster, as_postgres, free_port, load, site
+from tests.faults.conftest import Cluster, as_postgres, load, site
 from tests.faults.test_database_faults import REQUESTS, _list, _prepare
+from tests.servers import free_port
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 ROLE = "rapport_bouncer"
