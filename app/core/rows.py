@@ -20,32 +20,30 @@ service write of such a table stores the document of the row as written and its 
 (`StoredDocuments.written`); the database clears both when an update rewrites neither
 (migrations 0007 and 0011), a net for writes around the services.
 
-The version is computed from the code, once, at import; nobody bumps it. A representation's
-(`RowJson.version`) is a hash of the model's JSON schema (descriptions and examples aside),
-the source of the generated shape function with the values it names (constants, defaults,
-computed fields' functions with the module data they read) and the versions of Pydantic and
-orjson. A table's (`StoredDocuments.version`) adds its columns as the models declare them
-(`alembic check` keeps those equal to the schema), so a migration that changes a column
-changes it too, even one that rewrites the table without firing any trigger (`ADD COLUMN …
-DEFAULT`, `ALTER COLUMN … TYPE`). So a change to a representation needs no migration: while a
-deploy rolls, each release sends only its own documents and builds the others' rows from their
-columns, and rows get documents of the new version as they are written (or at once with
-`python -m app.documents`).
+The version is computed from the code, once, at import (app/core/row_versions.py); nobody bumps
+it. A representation's (`RowJson.version`) is a hash of the model's JSON schema (descriptions
+and examples aside), the source of the generated shape function with the values it names
+(constants, defaults, computed fields' functions with the module data they read) and the
+versions of Pydantic and orjson. A table's (`StoredDocuments.version`) adds its columns as the
+models declare them (`alembic check` keeps those equal to the schema), so a migration that
+changes a column changes it too, even one that rewrites the table without firing any trigger
+(`ADD COLUMN … DEFAULT`, `ALTER COLUMN … TYPE`). So a change to a representation needs no
+migration: while a deploy rolls, each release sends only its own documents and builds the
+others' rows from their columns, and rows get documents of the new version as they are written
+(or at once with `python -m app.documents`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from enum import Enum
 from typing import Any, Literal
 
 import orjson
-import pydantic
 from pydantic import BaseModel
+
+from app.core.row_versions import representation_version
 
 _OPTIONS = orjson.OPT_UTC_Z
 
@@ -306,93 +304,6 @@ def _compiled(source: str, namespace: Mapping[str, Any]) -> RowShape:
     return shape
 
 
-# --- representation versions --------------------------------------------------------------------
-
-# Keywords that only document a schema: editing a description does not change a document.
-_PROSE = frozenset({"description", "examples"})
-
-
-def _without_prose(schema: Any, names: bool = False) -> Any:
-    """A JSON schema without its prose; under `properties` and `$defs` keys are names."""
-    if isinstance(schema, dict):
-        return {
-            key: _without_prose(value, key in ("properties", "$defs"))
-            for key, value in schema.items()
-            if names or key not in _PROSE
-        }
-    if isinstance(schema, list):
-        return [_without_prose(value) for value in schema]
-    return schema
-
-
-def _canonical(value: Any, seen: set[int]) -> Any:
-    """`value` as plain data that is the same in every process running the same code: no
-    addresses, no hash-seeded set order (tests/test_stored_shapes.py checks that processes
-    agree). A function is its source and the module-level values it reads, recursively."""
-    if value is None or isinstance(value, str | int | float):
-        return value
-    if isinstance(value, Enum):
-        return [type(value).__qualname__, _canonical(value.value, seen)]
-    if isinstance(value, Mapping):
-        return [[_canonical(k, seen), _canonical(v, seen)] for k, v in value.items()]
-    if isinstance(value, set | frozenset):
-        return sorted((_canonical(v, seen) for v in value), key=repr)
-    if isinstance(value, list | tuple):
-        return [_canonical(v, seen) for v in value]
-    if isinstance(value, types.FunctionType):
-        return _function(value, seen)
-    if isinstance(value, types.ModuleType):
-        return value.__name__
-    if isinstance(value, type | types.BuiltinFunctionType):
-        return f"{value.__module__}.{value.__qualname__}"
-    text = repr(value)
-    if " at 0x" in text:  # an address: another process would see another version
-        raise TypeError(f"rows.py cannot version {text}: give it a repr of its value")
-    return [f"{type(value).__module__}.{type(value).__qualname__}", text]
-
-
-def _function(function: types.FunctionType, seen: set[int]) -> Any:
-    if id(function) in seen:
-        return function.__qualname__
-    seen.add(id(function))
-    try:
-        source = inspect.getsource(function)
-    except OSError:  # no source shipped: the bytecode, which a Python upgrade changes too
-        source = function.__code__.co_code.hex()
-    read = function.__globals__
-    names = sorted({name for name in _names(function.__code__) if name in read})
-    return [source, [[name, _canonical(read[name], seen)] for name in names]]
-
-
-def _names(code: types.CodeType) -> set[str]:
-    """The global names a function's code (and the code nested in it) reads."""
-    names = set(code.co_names)
-    for constant in code.co_consts:
-        if isinstance(constant, types.CodeType):
-            names |= _names(constant)
-    return names
-
-
-def digest(data: Any) -> str:
-    """16 hexadecimal digits (64 bits): short, and two releases never meet the same one."""
-    text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-    return hashlib.blake2b(text, digest_size=8).hexdigest()
-
-
-def _representation_version(
-    model: type[BaseModel], source: str, namespace: Mapping[str, Any]
-) -> str:
-    seen: set[int] = set()
-    return digest(
-        {
-            "schema": _without_prose(model.model_json_schema(mode="serialization")),
-            "shape": source,
-            "values": [[name, _canonical(value, seen)] for name, value in namespace.items()],
-            "writers": [pydantic.VERSION, orjson.__version__, _OPTIONS],
-        }
-    )
-
-
 class RowJson:
     """Rows (mappings holding at least the model's fields) as the JSON of `model`; see
     `_shape_source` for `computed` and `embedded` fields."""
@@ -415,7 +326,7 @@ class RowJson:
         # As plain data (for a model): a stored document is parsed.
         self._data = _compiled(*_shape_source(model, True, computed=computed, embedded=embedded))
         # What the documents this code stores are written as (see the module's docstring).
-        self.version = _representation_version(model, source, namespace)
+        self.version = representation_version(model, source, namespace, _OPTIONS)
 
     def data(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return self._data(row)

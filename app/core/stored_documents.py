@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, case, literal_column, or_
 
-from app.core.rows import RowJson, digest
+from app.core.row_versions import digest
+from app.core.rows import RowJson
 
 # A table's document columns, which no representation shows.
 DOCUMENT_COLUMNS = ("doc", "doc_version")
