@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from app.core import ids
 from app.core.db import Db, utcnow
 from app.core.filters import search_text
+from app.core.inserts import new_row
 from app.interviews.models import agenda_items, interviews
 from app.interviews.service import INTERVIEW_DOCUMENTS
 from app.organisations.models import organisations
@@ -111,92 +111,76 @@ REFLECTION = {
 }
 
 
-def _row(now: datetime, **values: Any) -> dict[str, Any]:
-    return {**values, "created_at": now, "updated_at": now}
-
-
 async def load(db: Db, workspace_id: str) -> None:
     """Insert the demo records into `workspace_id` (in the caller's transaction), each with the
     document its service would have stored."""
     now = utcnow()
     org_ids = []
     for org in ORGANISATIONS:
-        org_id = ids.new_id("org")
-        org_ids.append(org_id)
-        await db.execute(
-            insert(organisations).values(
-                ORGANISATION_DOCUMENTS.written(
-                    _row(
-                        now,
-                        id=org_id,
-                        workspace_id=workspace_id,
-                        name_key=org["name"].lower(),
-                        size=None,
-                        competitors=None,
-                        position_in_field=None,
-                        notes=None,
-                        strengths=org.get("strengths"),
-                        culture=org.get("culture"),
-                        recent_news=org.get("recent_news"),
-                        search_text=search_text(
-                            org["name"], org["industry"], org["location"], org["why_interested"]
-                        ),
-                        **{
-                            k: org[k]
-                            for k in (
-                                "name",
-                                "website",
-                                "industry",
-                                "location",
-                                "is_target",
-                                "target_rank",
-                                "why_interested",
-                                "tags",
-                            )
-                        },
-                    )
+        row = new_row(
+            "org",
+            now=now,
+            workspace_id=workspace_id,
+            name_key=org["name"].lower(),
+            size=None,
+            competitors=None,
+            position_in_field=None,
+            notes=None,
+            strengths=org.get("strengths"),
+            culture=org.get("culture"),
+            recent_news=org.get("recent_news"),
+            search_text=search_text(
+                org["name"], org["industry"], org["location"], org["why_interested"]
+            ),
+            **{
+                k: org[k]
+                for k in (
+                    "name",
+                    "website",
+                    "industry",
+                    "location",
+                    "is_target",
+                    "target_rank",
+                    "why_interested",
+                    "tags",
                 )
-            )
+            },
         )
+        await db.execute(insert(organisations).values(ORGANISATION_DOCUMENTS.written(row)))
+        org_ids.append(row["id"])
     person_ids: list[str] = []
-    for given, family, org_index, title, source, stage, referrer in PEOPLE:
-        person_id = ids.new_id("per")
-        person_ids.append(person_id)
+    for number, (given, family, org_index, title, source, stage, referrer) in enumerate(
+        PEOPLE, start=1
+    ):
         email = f"{given.lower()}.{family.lower()}@example.com"
         contacted = stage not in ("identified",)
-        await db.execute(
-            insert(people).values(
-                PERSON_DOCUMENTS.written(
-                    _row(
-                        now,
-                        id=person_id,
-                        workspace_id=workspace_id,
-                        given_name=given,
-                        family_name=family,
-                        display_name=f"{given} {family}",
-                        emails=[{"address": email, "label": "work", "primary": True}],
-                        phones=[],
-                        job_title=title,
-                        organisation_id=None if org_index is None else org_ids[org_index],
-                        location=None,
-                        linkedin_url=None,
-                        profile_urls=[],
-                        source=source,
-                        referred_by_id=None if referrer is None else person_ids[referrer],
-                        relationship_stage=stage,
-                        tags=[],
-                        notes=None,
-                        may_use_name_as_referral=True if stage == "interviewed" else None,
-                        open_to_follow_up=True if stage in ("interviewed", "in_touch") else None,
-                        last_contacted_at=now - timedelta(days=len(person_ids))
-                        if contacted
-                        else None,
-                        stay_in_touch_every_days=None,
-                        search_text=search_text(given, family, f"{given} {family}", email, title),
-                    )
-                )
-            )
+        row = new_row(
+            "per",
+            now=now,
+            workspace_id=workspace_id,
+            given_name=given,
+            family_name=family,
+            display_name=f"{given} {family}",
+            emails=[{"address": email, "label": "work", "primary": True}],
+            phones=[],
+            job_title=title,
+            organisation_id=None if org_index is None else org_ids[org_index],
+            location=None,
+            linkedin_url=None,
+            profile_urls=[],
+            source=source,
+            referred_by_id=None if referrer is None else person_ids[referrer],
+            relationship_stage=stage,
+            tags=[],
+            notes=None,
+            may_use_name_as_referral=True if stage == "interviewed" else None,
+            open_to_follow_up=True if stage in ("interviewed", "in_touch") else None,
+            last_contacted_at=now - timedelta(days=number) if contacted else None,
+            stay_in_touch_every_days=None,
+            search_text=search_text(given, family, f"{given} {family}", email, title),
         )
+        await db.execute(insert(people).values(PERSON_DOCUMENTS.written(row)))
+        person_ids.append(row["id"])
     builtin = await db.all(
         select(questions.c.id, questions.c.text, questions.c.category)
         .join(question_banks, question_banks.c.id == questions.c.bank_id)
@@ -229,66 +213,55 @@ async def _interview(
     days: int | None,
     builtin: list[dict[str, Any]],
 ) -> None:
-    interview_id = ids.new_id("int")
     scheduled = (
         None
         if days is None
         else (now + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
     )
     completed = status == "completed"
-    await db.execute(
-        insert(interviews).values(
-            INTERVIEW_DOCUMENTS.written(
-                _row(
-                    now,
-                    id=interview_id,
-                    workspace_id=workspace_id,
-                    person_id=person_id,
-                    organisation_id=None if person[2] is None else org_ids[person[2]],
-                    career_field="UX research",
-                    role_of_interest="User Researcher",
-                    format="video" if status == "scheduled" else "in_person",
-                    location=None,
-                    meeting_url="https://meet.example/abc" if scheduled else None,
-                    scheduled_at=scheduled,
-                    timezone="Europe/London",
-                    duration_minutes=20,
-                    started_at=scheduled if completed else None,
-                    ended_at=scheduled + timedelta(minutes=25) if completed and scheduled else None,
-                    status=status,
-                    introduction="I teach secondary science and I'm exploring user research.",
-                    research_notes=None,
-                    goals="Understand a typical week and how people got in.",
-                    notes="Generous with time; offered two introductions." if completed else None,
-                    observations="Open-plan studio, research wall full of sticky notes."
-                    if completed
-                    else None,
-                    reflection=REFLECTION if completed else None,
-                    would_pursue="yes" if completed else None,
-                    business_card_received=True if completed else None,
-                    may_contact_again=True if completed else None,
-                    search_text=search_text("UX research", "User Researcher"),
-                )
-            )
-        )
+    interview = new_row(
+        "int",
+        now=now,
+        workspace_id=workspace_id,
+        person_id=person_id,
+        organisation_id=None if person[2] is None else org_ids[person[2]],
+        career_field="UX research",
+        role_of_interest="User Researcher",
+        format="video" if status == "scheduled" else "in_person",
+        location=None,
+        meeting_url="https://meet.example/abc" if scheduled else None,
+        scheduled_at=scheduled,
+        timezone="Europe/London",
+        duration_minutes=20,
+        started_at=scheduled if completed else None,
+        ended_at=scheduled + timedelta(minutes=25) if completed and scheduled else None,
+        status=status,
+        introduction="I teach secondary science and I'm exploring user research.",
+        research_notes=None,
+        goals="Understand a typical week and how people got in.",
+        notes="Generous with time; offered two introductions." if completed else None,
+        observations="Open-plan studio, research wall full of sticky notes." if completed else None,
+        reflection=REFLECTION if completed else None,
+        would_pursue="yes" if completed else None,
+        business_card_received=True if completed else None,
+        may_contact_again=True if completed else None,
+        search_text=search_text("UX research", "User Researcher"),
     )
+    await db.execute(insert(interviews).values(INTERVIEW_DOCUMENTS.written(interview)))
     if status not in ("completed", "scheduled"):
         return
     for position, question in enumerate(builtin[:4], start=1):
         answer = ANSWERS[position - 1] if completed else None
-        await db.execute(
-            insert(agenda_items).values(
-                _row(
-                    now,
-                    id=ids.new_id("agi"),
-                    interview_id=interview_id,
-                    workspace_id=workspace_id,
-                    position=position,
-                    question_id=question["id"],
-                    text=question["text"],
-                    category=question["category"],
-                    answer=answer,
-                    asked=completed,
-                )
-            )
+        item = new_row(
+            "agi",
+            now=now,
+            interview_id=interview["id"],
+            workspace_id=workspace_id,
+            position=position,
+            question_id=question["id"],
+            text=question["text"],
+            category=question["category"],
+            answer=answer,
+            asked=completed,
         )
+        await db.execute(insert(agenda_items).values(item))

@@ -24,6 +24,7 @@ import httpx
 from app.core.db import Database, Db, Params, Row
 from app.documents import store_missing
 from app.people import service as people_service
+from app.people.schemas import PersonFilters
 from bench.fixture import seed
 from bench.run import ROOT, free_port, serve, versions
 
@@ -199,7 +200,7 @@ async def _explain(url: str, fixture: dict[str, Any], params: dict[str, str]) ->
     try:
         db = _Explaining(database)
         order = people_service.ORDERS[people_service.DEFAULT_SORT]
-        filters = people_service.PersonFilters(
+        filters = PersonFilters(
             organisation_id=params.get("organisation_id"),
             tag=params.get("tag"),
             q=params.get("q"),

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Request
-from starlette.responses import Response
+from typing import Annotated, Any
 
 from app.activity import service
 from app.activity.schemas import TimelineEntryList
@@ -13,8 +10,6 @@ from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core import routes
 from app.core.dependencies import SnapshotDb
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.responses import page_response
 
 router = routes.workspace_router(tag="activity")
 
@@ -22,29 +17,29 @@ Reader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
 PersonId = Annotated[str, routes.id_path("person's", "per", example=False)]
 
 
-@router.get(
-    "/people/{person_id}/timeline",
-    operation_id="activity_timeline",
-    response_model=TimelineEntryList,
-    summary="A person's outreach, interviews, follow-ups and leads, newest first",
+def _readable_kinds(call: routes.Call) -> dict[str, Any]:
+    """The kinds of entries the caller may read, as `kinds`."""
+    scopes = service.KIND_SCOPES.items()
+    return {"kinds": frozenset(k for k, scope in scopes if call.access.allows(scope))}
+
+
+person = routes.ItemRoutes(
+    router,
+    "activity",
+    "/people/{person_id}",
+    [PersonId],
+    model=TimelineEntryList,
+    reader=Reader,
+    writer=Reader,
+)
+person.list_page(
+    "A person's outreach, interviews, follow-ups and leads, newest first",
+    TimelineEntryList,
+    service.person_timeline,
+    below="timeline",
+    verb="timeline",
+    db=SnapshotDb,
+    more=_readable_kinds,
     description="Entries of a kind appear only when the caller may read that kind "
     "(`outreach:read`, `interviews:read`, `follow_ups:read`, `leads:read`).",
 )
-async def person_timeline(
-    request: Request,
-    access: Reader,
-    person_id: PersonId,
-    db: SnapshotDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Response:
-    kinds = frozenset(k for k, scope in service.KIND_SCOPES.items() if access.allows(scope))
-    data, page = await service.person_timeline(
-        db,
-        workspace_id=access.workspace_id,
-        person_id=person_id,
-        kinds=kinds,
-        cursor=cursor,
-        limit=limit,
-    )
-    return page_response(request, TimelineEntryList, data, page)

@@ -9,7 +9,7 @@ from sqlalchemy import String, func, literal_column, null, select, union_all
 
 from app.activity.schemas import TimelineEntry, TimelineKind
 from app.core.db import Db
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.pagination import Page, SortOrder, fetch_page
 from app.follow_ups.models import follow_ups
 from app.interviews.models import interviews
 from app.leads.models import leads
@@ -99,8 +99,7 @@ async def person_timeline(
         (timeline.c.occurred_at, timeline.c.kind, timeline.c.id),
         descending=True,
     )
-    rows = await db.all(order.apply(select(timeline), cursor, limit))
-    page = page_of(rows, order, limit)
+    page = await fetch_page(db, select(timeline), order, cursor, limit)
     entries = [
         TimelineEntry(
             kind=TimelineKind(r["kind"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.auth.models import SecretDigest
 from app.core.columns import PrimaryId, Timestamp, WorkspaceId
 from app.core.db import Base, JSONDocument, table_of
 
@@ -17,7 +18,7 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(16))
     last_four: Mapped[str] = mapped_column(String(4))
-    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[SecretDigest]
     scopes: Mapped[list[str]] = mapped_column(JSONDocument)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[Timestamp]

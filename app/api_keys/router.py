@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import Request
 from starlette.responses import Response
 
 from app.api_keys import service
@@ -14,7 +13,7 @@ from app.auth.caller import WorkspaceAccess, confirm_access
 from app.auth.dependencies import USER_ONLY, caller_cache, workspace_scope
 from app.core import routes
 from app.core.dependencies import WriteDb
-from app.core.responses import item_response, json_response
+from app.core.responses import json_response
 
 router = routes.workspace_router("/api-keys", tag="api-keys")
 KeyId = Annotated[str, routes.id_path("API key's", "key", example=False)]
@@ -27,18 +26,28 @@ keys = routes.ItemRoutes(
 )
 
 
+async def _owner_now(call: routes.Call) -> None:
+    """Keys are issued and revoked on the caller's role as the transaction sees it."""
+    await confirm_access(call.db, access=call.access, scope="workspaces:write")
+
+
+def _forget_key(call: routes.Call, key: ApiKey) -> None:
+    # This process stops trusting the key the moment the revocation is committed.
+    call.db.after_commit(partial(caller_cache(call.request).forget_key, key.id))
+
+
 keys.list_page("List the workspace's API keys (owners)", ApiKeyList, service.list_keys)
 
 
-@router.post(
+@keys.route(
+    "POST",
     "",
-    operation_id="api_keys_create",
     status_code=201,
     response_model=ApiKeyCreated,
     summary="Create an API key; its secret is returned once",
 )
-async def create_key(body: ApiKeyCreate, access: OwnerUser, db: WriteDb) -> Response:
-    await confirm_access(db, access, "workspaces:write")
+async def create(body: ApiKeyCreate, access: OwnerUser, db: WriteDb) -> Response:
+    await confirm_access(db, access=access, scope="workspaces:write")
     created = await service.create_key(
         db,
         workspace_id=access.workspace_id,
@@ -47,22 +56,17 @@ async def create_key(body: ApiKeyCreate, access: OwnerUser, db: WriteDb) -> Resp
         scopes=body.scopes,
         expires_at=body.expires_at,
     )
-    location = f"/v1/workspaces/{access.workspace_id}/api-keys/{created.id}"
-    return json_response(created, 201, {"Location": location, "Cache-Control": "no-store"})
+    # The secret is in the answer: no cache may keep it.
+    headers = {"Location": keys.location_of(created), "Cache-Control": "no-store"}
+    return json_response(created, 201, headers)
 
 
 keys.get("Get an API key (never its secret)", service.get_key)
-
-
-@router.post(
-    "/{key_id}/revoke",
-    operation_id="api_keys_revoke",
-    response_model=ApiKey,
-    summary="Revoke an API key at once",
+keys.action(
+    "revoke",
+    "Revoke an API key at once",
+    service.revoke_key,
+    if_match=False,
+    before=_owner_now,
+    after=_forget_key,
 )
-async def revoke_key(request: Request, access: OwnerUser, key_id: KeyId, db: WriteDb) -> Response:
-    await confirm_access(db, access, "workspaces:write")
-    key = await service.revoke_key(db, workspace_id=access.workspace_id, key_id=key_id)
-    # This process stops trusting the key the moment the revocation is committed.
-    db.after_commit(partial(caller_cache(request).forget_key, key.id))
-    return item_response(request, key)

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 
 from app.api_keys.models import api_keys
 from app.api_keys.schemas import ApiKey, ApiKeyCreated
 from app.auth.caller import API_KEY_PREFIX
 from app.auth.scopes import Scope
-from app.core import ids
-from app.core.db import Db, Row, utcnow
-from app.core.errors import FieldError, NotFound, ValidationFailed
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.db import Db, utcnow
+from app.core.errors import FieldError, ValidationFailed
+from app.core.inserts import new_row
+from app.core.lookups import InWorkspace
+from app.core.pagination import Page, SortOrder, fetch_page
 from app.core.security import digest, new_token
 
-_NO_KEY = "No API key has that id in this workspace."
 KEY_ORDER = SortOrder("id", (api_keys.c.id,))
 _public_columns = [c for c in api_keys.c if c.key != "secret_hash"]
-_key = select(*_public_columns).where(
-    api_keys.c.workspace_id == bindparam("workspace_id"), api_keys.c.id == bindparam("key_id")
+_key = InWorkspace(
+    "key", select(*_public_columns), api_keys, "No API key has that id in this workspace."
 )
 
 
@@ -44,47 +44,37 @@ async def create_key(
             ],
         )
     secret = new_token(API_KEY_PREFIX)
-    row = await db.one(
-        insert(api_keys)
-        .values(
-            id=ids.new_id("key"),
-            workspace_id=workspace_id,
-            name=name,
-            prefix=secret[: len(API_KEY_PREFIX) + 4],
-            last_four=secret[-4:],
-            secret_hash=digest(secret),
-            scopes=[s.value for s in scopes],
-            created_by=created_by,
-            created_at=now,
-            updated_at=now,
-            expires_at=expires_at,
-        )
-        .returning(*_public_columns)
+    key = new_row(
+        "key",
+        now=now,
+        workspace_id=workspace_id,
+        name=name,
+        last_four=secret[-4:],
+        secret_hash=digest(secret),
+        scopes=[s.value for s in scopes],
+        created_by=created_by,
+        expires_at=expires_at,
+        prefix=secret[: len(API_KEY_PREFIX) + 4],
     )
+    row = await db.one(insert(api_keys).values(key).returning(*_public_columns))
     return ApiKeyCreated.model_validate({**row, "secret": secret})
 
 
-async def _load(db: Db, workspace_id: str, key_id: str) -> Row:
-    if not ids.is_valid(key_id, "key"):
-        raise NotFound(_NO_KEY)
-    return await db.one(_key, {"workspace_id": workspace_id, "key_id": key_id}, missing=_NO_KEY)
-
-
 async def get_key(db: Db, *, workspace_id: str, key_id: str) -> ApiKey:
-    return ApiKey.model_validate(await _load(db, workspace_id, key_id))
+    return ApiKey.model_validate(await _key.load(db, workspace_id, key_id))
 
 
 async def list_keys(
     db: Db, *, workspace_id: str, cursor: str | None, limit: int
 ) -> tuple[list[ApiKey], Page]:
     stmt = select(*_public_columns).where(api_keys.c.workspace_id == workspace_id)
-    page = page_of(await db.all(KEY_ORDER.apply(stmt, cursor, limit)), KEY_ORDER, limit)
+    page = await fetch_page(db, stmt, KEY_ORDER, cursor, limit)
     return [ApiKey.model_validate(r) for r in page.rows], page
 
 
 async def revoke_key(db: Db, *, workspace_id: str, key_id: str) -> ApiKey:
     """Revoke at once; revoking a revoked key changes nothing."""
-    row = await _load(db, workspace_id, key_id)
+    row = await _key.load(db, workspace_id, key_id)
     if row["revoked_at"] is None:
         now = utcnow()
         row = await db.one(

@@ -169,7 +169,12 @@ _role_of = select(memberships.c.role).where(
 
 
 async def resolve_caller(
-    db: Db, authorization: str | None, signing_key: str, cache: CallerCache, *, fresh: bool = False
+    db: Db,
+    *,
+    authorization: str | None,
+    signing_key: str,
+    cache: CallerCache,
+    fresh: bool = False,
 ) -> Caller:
     """Verify the `Authorization: Bearer …` credential; 401 when absent or not valid. `fresh`
     reads an API key from the database even when this process remembers it."""
@@ -259,7 +264,7 @@ async def _api_key_caller(db: Db, token: str, cache: CallerCache, *, fresh: bool
 
 
 async def workspace_access(
-    db: Db, caller: Caller, workspace_id: str, cache: CallerCache, *, fresh: bool = False
+    db: Db, *, caller: Caller, workspace_id: str, cache: CallerCache, fresh: bool = False
 ) -> WorkspaceAccess:
     """The caller's access to `workspace_id`; 404 when it is not theirs to see, as if missing.
     `fresh` reads a user's role from the database even when this process remembers it."""
@@ -288,7 +293,7 @@ _key_now = (
 )
 
 
-async def confirm_access(db: Db, access: WorkspaceAccess, scope: str) -> None:
+async def confirm_access(db: Db, *, access: WorkspaceAccess, scope: str) -> None:
     """For privileged writes (API keys, workspace settings), inside their transaction: the
     caller's role, or the key and its creator's role, as the database has them now, locked until
     the commit so that a concurrent demotion, removal or revocation waits for this change or

@@ -117,9 +117,9 @@ def caller_cache(request: Request) -> CallerCache:
 async def _caller(request: Request, *, fresh: bool) -> Caller:
     return await resolve_caller(
         database(request).reader(),
-        request.headers.get("authorization"),
-        request.app.state.signing_key,
-        caller_cache(request),
+        authorization=request.headers.get("authorization"),
+        signing_key=request.app.state.signing_key,
+        cache=caller_cache(request),
         fresh=fresh,
     )
 
@@ -206,7 +206,11 @@ def _workspace_dependency(
         a caller who may not act learns nothing from a 422."""
         caller = await _caller(request, fresh=fresh)
         access = await workspace_access(
-            database(request).reader(), caller, workspace_id, caller_cache(request), fresh=fresh
+            database(request).reader(),
+            caller=caller,
+            workspace_id=workspace_id,
+            cache=caller_cache(request),
+            fresh=fresh,
         )
         request.scope["state"]["workspace_id"] = workspace_id
         for scope in scopes:

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.columns import PrimaryId, Timestamp, Timestamps
 from app.core.db import Base, table_of
 
+# An email address as given, or lower-cased (`email_key`): at most RFC 5321's 320 characters.
+EmailAddress = Annotated[str, mapped_column(String(320))]
+
+# What is kept of a secret (an API key, a refresh token): its SHA-256 in hex
+# (app.core.security.digest), unique, as the secret presented is looked up by it.
+SecretDigest = Annotated[str, mapped_column(String(64), unique=True)]
+
 
 class User(Base, Timestamps):
     __tablename__ = "users"
 
     id: Mapped[PrimaryId]
-    email: Mapped[str] = mapped_column(String(320))
+    email: Mapped[EmailAddress]
     # Emails are unique case-insensitively: the lower-cased form carries the unique index.
-    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    email_key: Mapped[EmailAddress] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
 
@@ -28,7 +37,7 @@ class RefreshToken(Base):
     id: Mapped[PrimaryId]
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     family_id: Mapped[str] = mapped_column(String(36), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[SecretDigest]
     created_at: Mapped[Timestamp]
     expires_at: Mapped[Timestamp]
     rotated_at: Mapped[Timestamp | None]

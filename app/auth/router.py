@@ -23,9 +23,12 @@ from app.core.db import Database
 from app.core.dependencies import SnapshotDb, WriteDb, database
 from app.core.errors import BadRequest
 from app.core.responses import json_response, no_content
+from app.core.routes import Operations
 from app.core.routing import CheckedRoute
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1")
+auth = Operations(router, "auth", tags=["auth"])
+me = Operations(router, "me", tags=["me"])
 
 
 async def _database(request: Request) -> Database:
@@ -52,10 +55,9 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post(
+@auth.route(
+    "POST",
     "/auth/signup",
-    tags=["auth"],
-    operation_id="auth_signup",
     status_code=201,
     response_model=Signup,
     summary="Create an account and its personal workspace",
@@ -67,9 +69,9 @@ def _client_address(request: Request) -> str:
 async def signup(request: Request, body: SignupRequest, database: Databases) -> Response:
     user, workspace, token = await service.client_signup(
         database,
-        request.app.state.passwords,
-        _tokens(request),
-        request.app.state.throttle_policy,
+        passwords=request.app.state.passwords,
+        tokens=_tokens(request),
+        policy=request.app.state.throttle_policy,
         client_address=_client_address(request),
         email=str(body.email),
         password=body.password,
@@ -85,10 +87,9 @@ def _oauth_error(code: str, detail: str) -> BadRequest:
     return BadRequest(detail, code=code, error=code, error_description=detail)
 
 
-@router.post(
+@auth.route(
+    "POST",
     "/auth/token",
-    tags=["auth"],
-    operation_id="auth_token",
     response_model=TokenResponse,
     summary="Get tokens: OAuth2 password or refresh_token grant",
     responses={
@@ -135,10 +136,9 @@ async def token(request: Request, form: Annotated[TokenRequest, Form()], db: Wri
     return json_response(result, headers=_NO_STORE)
 
 
-@router.post(
+@auth.route(
+    "POST",
     "/auth/revoke",
-    tags=["auth"],
-    operation_id="auth_revoke",
     response_model=TokenRevocation,
     summary="Revoke a refresh token and the session it belongs to (RFC 7009)",
 )
@@ -149,23 +149,20 @@ async def revoke(
     return TokenRevocation(revoked=True)
 
 
-@router.get(
+@me.route(
+    "GET",
     "/me",
-    tags=["me"],
-    operation_id="me_get",
     response_model=Me,
     summary="The calling user, with their first 20 workspaces and roles",
 )
-async def me(caller: CurrentUser, db: SnapshotDb) -> Response:
+async def get(caller: CurrentUser, db: SnapshotDb) -> Response:
     return json_response(await service.me(db, user_id=user_id_of(caller)))
 
 
-@router.post(
+@me.route(
+    "POST",
     "/me/password",
-    tags=["me"],
-    operation_id="me_change_password",
     status_code=204,
-    response_class=Response,
     summary="Change the password; every other session is signed out",
     responses={
         422: {"description": "`current_password` is not the account's (`incorrect_password`)."},
@@ -189,12 +186,10 @@ async def change_password(
     return no_content()
 
 
-@router.post(
+@me.route(
+    "POST",
     "/me/sign-out-everywhere",
-    tags=["me"],
-    operation_id="me_sign_out_everywhere",
     status_code=204,
-    response_class=Response,
     summary="End every session of the user, this one included",
 )
 async def sign_out_everywhere(request: Request, caller: CurrentUser, db: WriteDb) -> Response:

@@ -123,7 +123,7 @@ _TOO_MANY_LOGINS = "Too many failed logins; try again later."
 
 
 async def ensure_login_allowed(
-    db: Db, policy: ThrottlePolicy, counters: LoginCounters, now: datetime
+    db: Db, *, policy: ThrottlePolicy, counters: LoginCounters, now: datetime
 ) -> None:
     """Raise `RateLimited` when any of the attempt's counters is at its limit. The account's
     counter is locked first, until the transaction ends: concurrent logins to one account queue
@@ -141,7 +141,7 @@ async def ensure_login_allowed(
 
 
 async def record_login_failure(
-    db: Db, policy: ThrottlePolicy, counters: LoginCounters, now: datetime
+    db: Db, *, policy: ThrottlePolicy, counters: LoginCounters, now: datetime
 ) -> None:
     floor = now - timedelta(seconds=policy.window_seconds)
     for key in (counters.account, counters.account_address, counters.address):
@@ -149,7 +149,7 @@ async def record_login_failure(
     await _sweep(db, policy, now)
 
 
-async def clear_login_failures(db: Db, counters: LoginCounters) -> None:
+async def clear_login_failures(db: Db, *, counters: LoginCounters) -> None:
     """After a successful login: its address starts afresh on the account. The account-wide
     count stays, or each of the owner's logins would hand guessers elsewhere a fresh ceiling."""
     await db.execute(delete(table).where(table.c.key == counters.account_address))
@@ -174,7 +174,7 @@ def _admitted_below(db: Db, key: str, now: datetime, floor: datetime, limit: int
 
 
 async def admit_signup(
-    db: Db, policy: ThrottlePolicy, *, client_address: str, now: datetime
+    db: Db, *, policy: ThrottlePolicy, client_address: str, now: datetime
 ) -> None:
     """Count a sign-up from the client's address, or raise `RateLimited` (uncounted) once the
     address has had its share. One statement counts and checks, so parallel sign-ups cannot

@@ -2,8 +2,7 @@
 
 They are `Annotated` types that SQLAlchemy copies into each table (a fresh column per use), so
 a table reads its columns in declaration order as before, and migrations see the same schema.
-Only declarations that mean the same thing everywhere belong here: a table whose
-`workspace_id` may be NULL (built-in banks and templates) spells its own.
+Only declarations that mean the same thing everywhere belong here.
 """
 
 from __future__ import annotations
@@ -19,7 +18,8 @@ from app.core.db import UTCDateTime
 # Every table's key: a public id from app/core/ids.py (a type prefix and a UUIDv7 in hex).
 PrimaryId = Annotated[str, mapped_column(String(36), primary_key=True)]
 
-# The tenant: a workspace's records go with it.
+# The tenant: a workspace's records go with it. `WorkspaceId | None` where a row may be built in
+# (a bank or template every workspace reads).
 WorkspaceId = Annotated[str, mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))]
 
 # An instant, always aware UTC (`created_at`, `updated_at`, …); `Timestamp | None` for one that

@@ -3,7 +3,6 @@ time range."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from enum import Enum
 from typing import Any
 
@@ -15,7 +14,7 @@ from app.core.filters import check_range
 def filter_conditions(
     columns: Any, filters: Any, *, time: tuple[str, ColumnElement[Any]] | None = None
 ) -> list[ColumnElement[bool]]:
-    """The conditions of `filters` (a dataclass; None means "any"), in its fields' order: each
+    """The conditions of `filters` (a Pydantic model; None means "any"), in its fields' order: each
     equal to the column of its name (an enum by its value). With `time=(prefix, column)`, the
     fields `{prefix}_after` and `{prefix}_before` bound `column` instead, `after` included and
     `before` not; `after` later than `before` is a 422 (`check_range`)."""
@@ -25,11 +24,11 @@ def filter_conditions(
         bounds = (f"{prefix}_after", f"{prefix}_before")
         check_range(prefix, getattr(filters, bounds[0]), getattr(filters, bounds[1]))
     conditions: list[ColumnElement[bool]] = []
-    for field in fields(filters):
-        value = getattr(filters, field.name)
-        if value is not None and field.name not in bounds:
+    for name in type(filters).model_fields:
+        value = getattr(filters, name)
+        if value is not None and name not in bounds:
             equal = value.value if isinstance(value, Enum) else value
-            conditions.append(columns[field.name] == equal)
+            conditions.append(columns[name] == equal)
     if time is not None:
         after, before = (getattr(filters, name) for name in bounds)
         if after is not None:

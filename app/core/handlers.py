@@ -251,6 +251,17 @@ def _json_model(body_params: list[Any]) -> type[BaseModel] | None:
     return annotation
 
 
+# The route's settings that FastAPI's `serialize_response` takes, each `response_model_<name>`.
+_SERIALISATION = (
+    "include",
+    "exclude",
+    "by_alias",
+    "exclude_unset",
+    "exclude_defaults",
+    "exclude_none",
+)
+
+
 def lean_handler(route: APIRoute) -> Handler | None:
     """The route's request handler, or None when FastAPI's own must run it."""
     dependant = route.dependant
@@ -277,6 +288,7 @@ def lean_handler(route: APIRoute) -> Handler | None:
     if isinstance(response_class, DefaultPlaceholder):
         response_class = response_class.value
     status_code = route.status_code
+    serialisation = {name: getattr(route, f"response_model_{name}") for name in _SERIALISATION}
 
     async def handle(request: Request) -> Response:
         if body_field:
@@ -327,15 +339,7 @@ def lean_handler(route: APIRoute) -> Handler | None:
         if isinstance(raw, Response):
             return raw
         content = await serialize_response(
-            field=route.response_field,
-            response_content=raw,
-            include=route.response_model_include,
-            exclude=route.response_model_exclude,
-            by_alias=route.response_model_by_alias,
-            exclude_unset=route.response_model_exclude_unset,
-            exclude_defaults=route.response_model_exclude_defaults,
-            exclude_none=route.response_model_exclude_none,
-            dump_json=dump_json,
+            field=route.response_field, response_content=raw, dump_json=dump_json, **serialisation
         )
         arguments: dict[str, Any] = {} if status_code is None else {"status_code": status_code}
         if dump_json:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query
+from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
     BindParameter,
@@ -28,9 +29,9 @@ from sqlalchemy import (
     tuple_,
 )
 
-from app.core.db import UTCDateTime
+from app.core.db import Db, UTCDateTime
 from app.core.errors import FieldError, ValidationFailed
-from app.core.filters import bound_conditions
+from app.core.filters import bound_conditions, bound_filters
 from app.core.schemas import in_timestamp_range
 
 DEFAULT_LIMIT = 20
@@ -199,6 +200,16 @@ class Page:
         return self.next_cursor is not None
 
 
+def both_ways(
+    name: str, columns: tuple[ColumnElement[Any], ...], *, nullable: bool = False
+) -> dict[str, SortOrder]:
+    """The sort `name` by `columns` and its reverse `-name`, keyed by their public names."""
+    return {
+        name: SortOrder(name, columns, nullable=nullable),
+        f"-{name}": SortOrder(f"-{name}", columns, descending=True, nullable=nullable),
+    }
+
+
 def sort_keys(orders: Mapping[str, SortOrder]) -> set[str]:
     """The keys of every column the sort orders use: a page's rows must bring them all, the
     next cursor being read from them."""
@@ -212,22 +223,49 @@ def page_of(rows: Sequence[Mapping[str, Any]], order: SortOrder, limit: int) -> 
     return Page(rows, None)
 
 
-ListStatement = Callable[[str, SortOrder, str | None, tuple[str, ...]], Select[Any]]
+async def fetch_page(
+    db: Db, stmt: Select[Any], order: SortOrder, cursor: str | None, limit: int
+) -> Page:
+    """The page of `stmt`'s rows that follows `cursor` in `order`."""
+    return page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
 
 
-def list_statements(columns: Sequence[ColumnElement[Any]], table: Any) -> ListStatement:
-    """A table's list statements, one per shape (dialect, sort, cursor kind, which filters are
-    present), built and compiled once: each request passes only values (`SortOrder.keyset`
-    and `bound_filters`). `table` holds the filtered columns (`workspace_id`, the filters)."""
+class KeysetList:
+    """A table's list: its statements, one per shape (dialect, sort, cursor kind, which filters
+    are present), built and compiled once, and the pages they read. Each request passes only
+    values (`SortOrder.keyset` and `bound_filters`). `table` holds the filtered columns
+    (`workspace_id`, and one per field of the `filters` model)."""
 
-    @lru_cache(maxsize=256)
-    def statement(
-        dialect_name: str, order: SortOrder, after: str | None, filters: tuple[str, ...]
-    ) -> Select[Any]:
-        conditions = bound_conditions(dialect_name, table, filters)
-        return order.shaped(select(*columns).where(*conditions), after)
+    def __init__(
+        self, columns: Sequence[ColumnElement[Any]], table: Any, filters: type[BaseModel]
+    ) -> None:
+        self._filters = tuple(filters.model_fields)
 
-    return statement
+        @lru_cache(maxsize=256)
+        def statement(
+            dialect_name: str, order: SortOrder, after: str | None, present: tuple[str, ...]
+        ) -> Select[Any]:
+            conditions = bound_conditions(dialect_name, table, present)
+            return order.shaped(select(*columns).where(*conditions), after)
+
+        self.statement = statement
+
+    async def page(
+        self,
+        db: Db,
+        workspace_id: str,
+        filters: object,
+        order: SortOrder,
+        cursor: str | None,
+        limit: int,
+    ) -> Page:
+        """The workspace's rows that match `filters`, following `cursor` in `order`, as the
+        driver returns them (`Db.records`)."""
+        after, params = order.keyset(cursor, limit)
+        present, values = bound_filters(db.dialect_name, filters, self._filters)
+        stmt = self.statement(db.dialect_name, order, after, present)
+        params = {**params, **values, "workspace_id": workspace_id}
+        return page_of(await db.records(stmt, params), order, limit)
 
 
 def resolve_sort(value: str, orders: dict[str, SortOrder]) -> SortOrder:

@@ -1,12 +1,13 @@
 """The routes every resource family declares alike, each registered from one call: an item's
-GET, PATCH and DELETE (If-Match), its create (201 and `Location`), its filtered list, and POST
-actions on it (a state machine's transitions).
+GET, PATCH and DELETE (If-Match), its create (201 and `Location`), its lists, other views of it
+and POST actions on it (a state machine's transitions); and a decorator for the routes written
+by hand, naming their operations the same way.
 
 Each is an ordinary route of the family's router (`CheckedRoute`, in the OpenAPI document, its
 dependencies declared as parameters and run by the lean handler of `app.core.handlers`): only
 the endpoint is written here, once, instead of once per family. FastAPI learns an endpoint's
 parameters from its signature, so each endpoint made here carries the one a hand-written
-endpoint would declare (`_signed`): same names, annotations, defaults and order (the order in
+endpoint would declare (`signed`): same names, annotations, defaults and order (the order in
 which FastAPI resolves the dependencies: the caller before a WriteDb opens its transaction).
 
 Operation ids are the family's name and the verb (`leads_get`, `outreach_no_response`), as
@@ -14,44 +15,65 @@ api-design.md names them."""
 
 from __future__ import annotations
 
-import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import fields
-from typing import Annotated, Any, Protocol, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Path, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Path
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
-from app.core.pagination import (
-    CURSOR_DESCRIPTION,
-    DEFAULT_LIMIT,
-    LIMIT_DESCRIPTION,
-    MAX_LIMIT,
-    Cursor,
-    Limit,
-    SortOrder,
-    resolve_sort,
-)
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, SortOrder
 from app.core.query import query_model
-from app.core.responses import item_response, json_item_response, no_content, page_response
+from app.core.routes_endpoint import (
+    EMPTY,
+    Answer,
+    Call,
+    Endpoint,
+    Param,
+    Service,
+    answer_nothing,
+    body_param,
+    changes,
+    endpoint,
+    envelope_answer,
+    in_workspace,
+    item_answer,
+    page_answer,
+    page_arguments,
+    query_params,
+)
+from app.core.routes_query import PageCursor, PageLimit, PageQuery, sort_field
 from app.core.routing import CheckedRoute
 from app.core.rows import RowJson
-from app.core.schemas import ListPage
+from app.core.schemas import ListPage, id_filter
 
-Endpoint = Callable[..., Awaitable[Response]]
-Service = Callable[..., Awaitable[Any]]
-F = TypeVar("F")
-_EMPTY = inspect.Parameter.empty
+__all__ = [
+    "Call",
+    "Endpoint",
+    "ItemRoutes",
+    "Operations",
+    "PageCursor",
+    "PageLimit",
+    "PageQuery",
+    "Service",
+    "id_filter",
+    "id_path",
+    "sort_field",
+    "transition_conflict",
+    "workspace_router",
+]
+
+E = TypeVar("E", bound=Callable[..., Any])
+# A route's own query parameters: (annotation, default) by name, passed to the service by name.
+QueryParams = Mapping[str, tuple[Any, Any]]
+# The fields of a body the service takes by their names, instead of the body.
+Takes = str | tuple[str, ...] | None
+Located = Callable[[Call, Any], str]
 _PARAMETER = re.compile(r"{(\w+)}")
-_PAGING = frozenset({"sort", "limit", "cursor"})
-
-# `limit` and `cursor` of a list's query model (`PageQuery`), as `Limit` and `Cursor` declare
-# them for a route's own parameters.
-PageLimit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)]
-PageCursor = Annotated[str | None, Field(max_length=512, description=CURSOR_DESCRIPTION)]
+_IF_MATCH = Param("if_match", IfMatch, None)
+_CURSOR = Param("cursor", Cursor, None)
 
 
 def workspace_router(path: str = "", *, tag: str | None = None) -> APIRouter:
@@ -80,46 +102,50 @@ def transition_conflict(owner: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-class PageQuery(BaseModel):
-    """A list's query parameters, read in one step (`app.core.query.query_model`). Subclasses
-    declare `sort`, `limit` and `cursor` among their filters, in the order the document lists
-    them; the filters are fields named as the service's filters dataclass names them."""
+class Operations:
+    """One family's operations on `router`: their ids are `<name>_<verb>`; they carry `tags`
+    after the router's own (FastAPI adds a router's tags to each of its routes)."""
 
-    def filters(self, kind: Callable[..., F]) -> F:
-        """The service's filters dataclass, from the fields of the same names."""
-        return kind(**{field.name: getattr(self, field.name) for field in fields(kind)})  # type: ignore[arg-type]
+    def __init__(self, router: APIRouter, name: str, *, tags: list[str] | None = None) -> None:
+        self.router, self.name, self.tags = router, name, tags
 
+    def route(self, method: str, path: str, **options: Any) -> Callable[[E], E]:
+        """`@family.route("POST", "/path", summary=…)` over a route written by hand: the
+        operation is named after the function (`<name>_<function name>`); a 204 has no body."""
 
-class _Scoped(Protocol):
-    """What the endpoints read of a workspace access dependency's value."""
+        def register(handler: E) -> E:
+            self._add(method, path, handler.__name__, handler, **options)
+            return handler
 
-    @property
-    def workspace_id(self) -> str: ...
+        return register
 
-
-def _signed(endpoint: Endpoint, name: str, parameters: Iterable[tuple[str, Any, Any]]) -> Endpoint:
-    """`endpoint` with the signature FastAPI reads: each (name, annotation, default) a keyword
-    parameter, in order; `inspect.Parameter.empty` for none."""
-    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d)
-            for n, a, d in parameters
-        ],
-        return_annotation=Response,
-    )
-    endpoint.__name__ = endpoint.__qualname__ = name
-    return endpoint
+    def _add(self, method: str, path: str, verb: str, handler: Endpoint, **options: Any) -> None:
+        if self.tags is not None:
+            options.setdefault("tags", self.tags)
+        if options.get("status_code") == 204:
+            options.update(response_class=Response, response_model=None)
+        operation_id = f"{self.name}_{verb}"
+        self.router.add_api_route(
+            path, handler, methods=[method], operation_id=operation_id, **options
+        )
 
 
-class ItemRoutes:
+class ItemRoutes(Operations):
     """The routes of one kind of item on `router`, named `name` in operation ids.
 
     `item` is the item's path below the router's prefix; its parameters after `workspace_id`
-    are typed by `ids`, in order, and passed to the service by name after the database, with
-    the workspace's id as `workspace_id` (service arguments after `db` are keyword-only). The
-    collection is `item` without its last segment. `reader` and `writer` are the family's
-    access dependencies; `model` answers get, update, create and the actions. With `rows`, the
-    services return rows and `rows` writes them (app.core.rows).
+    are typed by `ids`, in order, and passed to the service by name after the database (service
+    arguments after `db` are keyword-only), with the arguments `owner` makes of the request
+    (`Call`): by default the workspace's id as `workspace_id`. The collection is `item` without
+    its last segment. `reader` and `writer` are the family's access dependencies; `model`
+    answers get, update, create and the actions. With `rows`, the services return rows and
+    `rows` writes them (app.core.rows).
+
+    Every route also takes, for what a family does differently: `access` (another dependency
+    than the reader or the writer), `owner` (this route's), `more` (more arguments, made of the
+    `Call`), `before` (awaited with the `Call` before the service: a check), `after` (called
+    with the `Call` and the service's answer: what follows a change), and FastAPI's options.
+    Other parameters (`query`, a body's fields in `takes`) reach the service by their names.
     """
 
     def __init__(
@@ -134,77 +160,93 @@ class ItemRoutes:
         writer: Any,
         tags: list[str] | None = None,
         rows: RowJson | None = None,
+        owner: Callable[[Call], Mapping[str, Any]] = in_workspace,
     ) -> None:
+        super().__init__(router, name, tags=tags)
         names = [n for n in _PARAMETER.findall(item) if n != "workspace_id"]
         if len(names) != len(ids):
             raise ValueError(f"{item}: {len(names)} parameters, {len(ids)} types")
-        self.router, self.name, self.item, self.model = router, name, item, model
+        self.item, self.model, self.rows, self.owner = item, model, rows, owner
         self.collection = item.rsplit("/", 1)[0]
         self.ids = list(zip(names, ids, strict=True))
-        self.reader, self.writer, self.tags, self.rows = reader, writer, tags, rows
+        self.reader, self.writer = reader, writer
         self._location = router.prefix + item
+
+    def like(self, name: str, item: str, ids: Sequence[Any], **changes: Any) -> ItemRoutes:
+        """Another kind of item on the same router, with this one's access, tags and owner
+        (and, unless given, its model and rows)."""
+        kept = dict(model=self.model, reader=self.reader, writer=self.writer, tags=self.tags)
+        kept.update(rows=self.rows, owner=self.owner)
+        return ItemRoutes(self.router, name, item, ids, **{**kept, **changes})
 
     # --- the endpoints' common parts ------------------------------------------------------------
 
-    def _add(self, path: str, verb: str, endpoint: Endpoint, method: str, **options: Any) -> None:
-        options.setdefault("response_model", self.model)
-        if self.tags is not None:
-            options.setdefault("tags", self.tags)
-        operation_id = f"{self.name}_{verb}"
-        self.router.add_api_route(
-            path, endpoint, methods=[method], operation_id=operation_id, **options
+    def _route(
+        self,
+        method: str,
+        path: str,
+        verb: str,
+        summary: str,
+        service: Service,
+        answer: Answer,
+        parameters: Sequence[Param],
+        options: dict[str, Any],
+    ) -> None:
+        """Register `method path`, its endpoint calling `service` with the ids the path names;
+        the hooks and `db` (by default ReadDb for a GET, else WriteDb) are taken from `options`,
+        the rest are FastAPI's."""
+        access = options.pop("access", self.reader if method == "GET" else self.writer)
+        made = endpoint(
+            f"{self.name}_{verb}",
+            service,
+            answer,
+            access=access,
+            ids=[(n, a) for n, a in self.ids if f"{{{n}}}" in path],
+            db=options.pop("db", ReadDb if method == "GET" else WriteDb),
+            parameters=parameters,
+            owner=options.pop("owner", self.owner),
+            **{hook: options.pop(hook, None) for hook in ("more", "before", "after")},
         )
+        options.setdefault("response_model", self.model)
+        self._add(method, path, verb, made, summary=summary, **options)
 
-    def _path_values(
-        self, values: Mapping[str, str], ids: Sequence[tuple[str, Any]]
-    ) -> dict[str, str]:
-        """The values of the path parameters `ids`, by name: the service's keyword arguments
-        of the same names."""
-        return {name: values[name] for name, _ in ids}
+    def _item(self, *, status: int = 200, location: Located | None = None) -> Answer:
+        return item_answer(self.rows, status, location)
 
-    def _respond(
-        self, request: Request, found: Any, *, status: int = 200, location: str | None = None
-    ) -> Response:
-        if self.rows is not None:
-            body = self.rows.json(found)
-            return json_item_response(request, body, status=status, location=location)
-        return item_response(request, found, status=status, location=location)
+    def _new_item(self, call: Call, made: Any) -> str:
+        """The `Location` of an item made in this collection (a new workspace's, without ids)."""
+        new_id = made["id"] if self.rows is not None else made.id
+        if not self.ids:
+            return self._location.format(workspace_id=new_id)
+        values = {**call.values, "workspace_id": call.access.workspace_id, self.ids[-1][0]: new_id}
+        return self._location.format_map(values)
+
+    def location_of(self, item: Any) -> str:
+        """The path of `item`: its `id`, and its fields of the other path parameters' names."""
+        last = self.ids[-1][0] if self.ids else "workspace_id"
+        values = {n: getattr(item, n) for n in _PARAMETER.findall(self._location) if n != last}
+        return self._location.format_map({**values, last: item.id})
 
     # --- the routes -----------------------------------------------------------------------------
 
     def list_page(
-        self, summary: str, list_model: type[ListPage[Any]], lister: Service, *, db: Any = ReadDb
+        self,
+        summary: str,
+        list_model: type[ListPage[Any]],
+        lister: Service,
+        *,
+        below: str | None = None,
+        verb: str = "list",
+        query: QueryParams | None = None,
+        **options: Any,
     ) -> None:
-        """GET the collection, a page at a time: `lister(db, workspace_id=, <parent ids by
-        name>, cursor=, limit=)`."""
-        parents = self.ids[:-1]
-
-        async def list_items(
-            request: Request,
-            access: _Scoped,
-            db: Any,
-            limit: int,
-            cursor: str | None,
-            **values: str,
-        ) -> Response:
-            parent_ids = self._path_values(values, parents)
-            data, page = await lister(
-                db, workspace_id=access.workspace_id, **parent_ids, cursor=cursor, limit=limit
-            )
-            return page_response(request, list_model, data, page)
-
-        parameters = [
-            ("request", Request, _EMPTY),
-            ("access", self.reader, _EMPTY),
-            *((n, a, _EMPTY) for n, a in parents),
-            ("db", db, _EMPTY),
-            ("limit", Limit, DEFAULT_LIMIT),
-            ("cursor", Cursor, None),
-        ]
-        endpoint = _signed(list_items, f"{self.name}_list", parameters)
-        self._add(
-            self.collection, "list", endpoint, "GET", response_model=list_model, summary=summary
-        )
+        """GET the collection, or with `below` the list at `item/below`, a page at a time:
+        `lister(db, <owner>, <ids>, <query by name>, cursor=, limit=)`."""
+        path = self.collection if below is None else f"{self.item}/{below}"
+        parameters = [*query_params(query), Param("limit", Limit, DEFAULT_LIMIT), _CURSOR]
+        answer = page_answer(list_model, None)
+        options.update(response_model=list_model)
+        self._route("GET", path, verb, summary, lister, answer, parameters, options)
 
     def filtered_page(
         self,
@@ -213,145 +255,91 @@ class ItemRoutes:
         query: type[PageQuery],
         lister: Service,
         *,
-        orders: dict[str, SortOrder],
-        filters: Callable[..., Any] | None = None,
-        db: Any = ReadDb,
+        orders: dict[str, SortOrder] | None = None,
+        filters: type[BaseModel] | None = None,
+        verb: str = "list",
+        query_first: bool = False,
+        rows: RowJson | None = None,
         **options: Any,
     ) -> None:
-        """GET the collection, filtered and sorted: `lister(db, workspace_id=, <parent ids>,
-        filters=, order=, cursor=, limit=)` with the query's allow-listed sort and its filters
-        as the dataclass `filters`; without `filters`, each filter is passed by its name."""
-        parents = self.ids[:-1]
+        """GET the collection, filtered and sorted: `lister(db, <owner>, <parent ids>, filters=,
+        order=, cursor=, limit=)` with the query's sort allow-listed by `orders` and its filters
+        as the model `filters` (by default, the query's own), its other fields by their
+        names (without `filters`, every filter). With `query_first`, the query is read before
+        `db` is taken. The page's rows are written by `rows` (else the family's), if any."""
+        arguments = page_arguments(orders or query.ORDERS, filters or query.FILTERS)
+        read = Param(
+            "query", Annotated[query, query_model(query)], gives=arguments, early=query_first
+        )
+        answer = page_answer(list_model, rows or self.rows)
+        options.update(response_model=list_model)
+        self._route("GET", self.collection, verb, summary, lister, answer, [read], options)
 
-        async def list_items(request: Request, access: _Scoped, db: Any, **values: Any) -> Response:
-            parsed = values.pop("query")
-            named: dict[str, Any] = self._path_values(values, parents)
-            if filters is None:
-                names = type(parsed).model_fields.keys() - _PAGING
-                named.update({name: getattr(parsed, name) for name in names})
-            else:
-                named["filters"] = parsed.filters(filters)
-            data, page = await lister(
-                db,
-                workspace_id=access.workspace_id,
-                order=resolve_sort(parsed.sort, orders),
-                cursor=parsed.cursor,
-                limit=parsed.limit,
-                **named,
-            )
-            return page_response(request, list_model, data, page)
+    def create(
+        self,
+        summary: str,
+        body: type[BaseModel],
+        maker: Service,
+        *,
+        takes: Takes = None,
+        **options: Any,
+    ) -> None:
+        """POST to the collection: `maker(db, <owner>, <parent ids>, body=, or the body's fields
+        named in `takes`)`, answered with 201 and the new item's `Location`."""
+        answer = self._item(status=201, location=self._new_item)
+        options.update(status_code=201)
+        parameters = [body_param(body, takes)]
+        self._route("POST", self.collection, "create", summary, maker, answer, parameters, options)
 
-        parameters = [
-            ("request", Request, _EMPTY),
-            ("access", self.reader, _EMPTY),
-            *((n, a, _EMPTY) for n, a in parents),
-            ("db", db, _EMPTY),
-            ("query", Annotated[query, query_model(query)], _EMPTY),
-        ]
-        endpoint = _signed(list_items, f"{self.name}_list", parameters)
-        options.update(response_model=list_model, summary=summary)
-        self._add(self.collection, "list", endpoint, "GET", **options)
+    def get(
+        self, summary: str, getter: Service, *, query: QueryParams | None = None, **options: Any
+    ) -> None:
+        """GET the item: `getter(db, <owner>, <ids>, <query by name>)`, with its ETag (304 when
+        current)."""
+        self._route(
+            "GET", self.item, "get", summary, getter, self._item(), query_params(query), options
+        )
 
-    def create(self, summary: str, body: type[BaseModel], maker: Service, **options: Any) -> None:
-        """POST to the collection: `maker(db, workspace_id=, <parent ids>, body=)`, answered
-        with 201 and the new item's `Location`."""
-        parents = self.ids[:-1]
-        last = self.ids[-1][0]
+    def view(
+        self,
+        path: str,
+        verb: str,
+        summary: str,
+        reader: Service,
+        *,
+        query: QueryParams | None = None,
+        **options: Any,
+    ) -> None:
+        """GET `item/path`, another view of the item, answered as `get` answers."""
+        where = f"{self.item}/{path}"
+        self._route("GET", where, verb, summary, reader, self._item(), query_params(query), options)
 
-        async def create_item(
-            request: Request, body: BaseModel, access: _Scoped, db: Any, **values: str
-        ) -> Response:
-            made = await maker(
-                db,
-                workspace_id=access.workspace_id,
-                **self._path_values(values, parents),
-                body=body,
-            )
-            new_id = made["id"] if self.rows is not None else made.id
-            location = self._location.format_map(
-                {**values, "workspace_id": access.workspace_id, last: new_id}
-            )
-            return self._respond(request, made, status=201, location=location)
+    def update(
+        self,
+        summary: str,
+        body: type[BaseModel],
+        updater: Service,
+        *,
+        takes: Takes = None,
+        **options: Any,
+    ) -> None:
+        """PATCH the item (JSON Merge Patch): `updater(db, <owner>, <ids>, changes= (or the
+        body's fields named in `takes`), if_match=)`; a stale If-Match is the service's 412."""
+        parameters = [body_param(body, takes, whole=changes), _IF_MATCH]
+        self._route(
+            "PATCH", self.item, "update", summary, updater, self._item(), parameters, options
+        )
 
-        parameters = [
-            ("request", Request, _EMPTY),
-            ("body", body, _EMPTY),
-            ("access", self.writer, _EMPTY),
-            *((n, a, _EMPTY) for n, a in parents),
-            ("db", WriteDb, _EMPTY),
-        ]
-        endpoint = _signed(create_item, f"{self.name}_create", parameters)
-        options.update(status_code=201, summary=summary)
-        self._add(self.collection, "create", endpoint, "POST", **options)
-
-    def get(self, summary: str, getter: Service, *, db: Any = ReadDb, **options: Any) -> None:
-        """GET the item: `getter(db, workspace_id=, <ids>)`, with its ETag (304 when current)."""
-
-        async def get_item(request: Request, access: _Scoped, db: Any, **values: str) -> Response:
-            ids = self._path_values(values, self.ids)
-            return self._respond(request, await getter(db, workspace_id=access.workspace_id, **ids))
-
-        parameters = [
-            ("request", Request, _EMPTY),
-            ("access", self.reader, _EMPTY),
-            *((n, a, _EMPTY) for n, a in self.ids),
-            ("db", db, _EMPTY),
-        ]
-        endpoint = _signed(get_item, f"{self.name}_get", parameters)
-        self._add(self.item, "get", endpoint, "GET", summary=summary, **options)
-
-    def update(self, summary: str, body: type[BaseModel], updater: Service, **options: Any) -> None:
-        """PATCH the item (JSON Merge Patch): `updater(db, workspace_id=, <ids>, changes=,
-        if_match=)`; a stale If-Match is the service's 412."""
-
-        async def update_item(
-            request: Request,
-            body: Any,
-            access: _Scoped,
-            db: Any,
-            if_match: str | None,
-            **values: str,
-        ) -> Response:
-            ids = self._path_values(values, self.ids)
-            changed = await updater(
-                db,
-                workspace_id=access.workspace_id,
-                **ids,
-                changes=body.changes(),
-                if_match=if_match,
-            )
-            return self._respond(request, changed)
-
-        parameters = [
-            ("request", Request, _EMPTY),
-            ("body", body, _EMPTY),
-            ("access", self.writer, _EMPTY),
-            *((n, a, _EMPTY) for n, a in self.ids),
-            ("db", WriteDb, _EMPTY),
-            ("if_match", IfMatch, None),
-        ]
-        endpoint = _signed(update_item, f"{self.name}_update", parameters)
-        self._add(self.item, "update", endpoint, "PATCH", summary=summary, **options)
-
-    def delete(self, summary: str, remover: Service, **options: Any) -> None:
-        """DELETE the item: `remover(db, workspace_id=, <ids>, if_match=)`, answered with 204."""
-
-        async def delete_item(
-            access: _Scoped, db: Any, if_match: str | None, **values: str
-        ) -> Response:
-            ids = self._path_values(values, self.ids)
-            await remover(db, workspace_id=access.workspace_id, **ids, if_match=if_match)
-            return no_content()
-
-        parameters = [
-            ("access", self.writer, _EMPTY),
-            *((n, a, _EMPTY) for n, a in self.ids),
-            ("db", WriteDb, _EMPTY),
-            ("if_match", IfMatch, None),
-        ]
-        endpoint = _signed(delete_item, f"{self.name}_delete", parameters)
-        options.update(status_code=204, response_class=Response, response_model=None)
-        self._add(self.item, "delete", endpoint, "DELETE", summary=summary, **options)
+    def delete(
+        self, summary: str, remover: Service, *, query: QueryParams | None = None, **options: Any
+    ) -> None:
+        """DELETE the item: `remover(db, <owner>, <ids>, if_match=, <query by name>)`, answered
+        with 204."""
+        options.update(status_code=204)
+        parameters = [_IF_MATCH, *query_params(query)]
+        self._route(
+            "DELETE", self.item, "delete", summary, remover, answer_nothing, parameters, options
+        )
 
     def action(
         self,
@@ -361,36 +349,37 @@ class ItemRoutes:
         *,
         body: type[BaseModel] | None = None,
         optional: bool = False,
-        takes: str | None = None,
+        takes: Takes = None,
+        if_match: bool = True,
+        created: bool = False,
+        location: Callable[[Any], str] | None = None,
+        envelope: type[ListPage[Any]] | None = None,
+        collection: bool = False,
         **options: Any,
     ) -> None:
-        """POST `item/path`: `act(db, workspace_id=, <ids>, [body= or <takes>=,] if_match=)`,
-        answered with the item as it is now. With `body`, the argument is the body, or its field
-        `takes`; an `optional` body may be left out (its model's defaults apply)."""
-        default = body() if body is not None and optional else _EMPTY
-        annotation = Annotated[body, Body()] if optional else body
+        """POST `item/path`: `act(db, <owner>, <ids>, [body= or the body's fields in `takes`,]
+        if_match=)`, answered with the item as it is now. An `optional` body may be left out
+        (its model's defaults apply).
 
-        async def act_on_item(
-            request: Request, access: _Scoped, db: Any, if_match: str | None, **values: Any
-        ) -> Response:
-            arguments: dict[str, Any] = self._path_values(values, self.ids)
-            if body is not None:
-                given = values["body"]
-                if takes is None:
-                    arguments["body"] = given
-                else:
-                    arguments[takes] = getattr(given, takes)
-            acted = await act(db, workspace_id=access.workspace_id, **arguments, if_match=if_match)
-            return self._respond(request, acted)
-
-        parameters = [
-            ("request", Request, _EMPTY),
-            ("access", self.writer, _EMPTY),
-            *((n, a, _EMPTY) for n, a in self.ids),
-            ("db", WriteDb, _EMPTY),
-            *([("body", annotation, default)] if body is not None else []),
-            ("if_match", IfMatch, None),
-        ]
+        With `collection`, POST `collection/path` (the parent ids). `created`: a 201, with the
+        new item's `Location` (or the one `location` gives of the answer). With `envelope`,
+        the answer is a list, sent whole in that envelope. An action that creates or acts on
+        the collection has no item to match: it takes no If-Match (`if_match=False`, none)."""
+        parameters = []
+        if body is not None:
+            default = body() if optional else EMPTY
+            annotation = Annotated[body, Body()] if optional else body
+            parameters.append(body_param(annotation, takes, default))
+        if if_match and not (created or collection):
+            parameters.append(_IF_MATCH)
+        answer = self._item()
+        if created:
+            options.update(status_code=201)
+            made = self._new_item if location is None else lambda _, found: location(found)
+            answer = self._item(status=201, location=made)
+        if envelope is not None:
+            options.setdefault("response_model", envelope)
+            answer = envelope_answer(envelope, 201 if created else 200)
+        where = f"{self.collection if collection else self.item}/{path}"
         verb = path.replace("-", "_")
-        endpoint = _signed(act_on_item, f"{self.name}_{verb}", parameters)
-        self._add(f"{self.item}/{path}", verb, endpoint, "POST", summary=summary, **options)
+        self._route("POST", where, verb, summary, act, answer, parameters, options)

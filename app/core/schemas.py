@@ -131,9 +131,35 @@ def _drop_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
+class Filters(BaseModel):
+    """A list's filters, declared once: the service takes them, and the route's query model
+    (`app.core.routes_query.PageQuery`) has these fields with their limits and descriptions.
+    None means "any"."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+def id_filter(description: str) -> Any:
+    """`person_id: str | None = id_filter("Only about this person (`per_…`).")`: a filter on
+    an id, at most 64 characters as every id."""
+    return Field(None, max_length=64, description=description)
+
+
 def omittable(**constraints: Any) -> Any:
     """A merge-patch field that may be left out but, when sent, must not be null."""
     return Field(default=None, json_schema_extra=_drop_default, **constraints)
+
+
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("not_nullable", "This field cannot be null.")
+    return value
+
+
+def not_null(*fields: str) -> Any:
+    """A validator refusing `null` for the model's `fields` with its own error
+    (`not_nullable`), before their type sees it: `_not_null = not_null("name", "body")`."""
+    return field_validator(*fields, mode="before")(_refuse_null)
 
 
 class Resource(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -35,10 +35,10 @@ class StateMachine(Generic[StatusT, ActionT]):
     """
 
     def __init__(
-        self, noun: str, table: Mapping[ActionT, tuple[frozenset[StatusT], StatusT]]
+        self, noun: str, table: Mapping[ActionT, tuple[Collection[StatusT], StatusT]]
     ) -> None:
         self.noun = noun
-        self.table = dict(table)
+        self.table = {action: (frozenset(sources), to) for action, (sources, to) in table.items()}
 
     def allowed_actions(self, status: StatusT) -> list[ActionT]:
         """The actions a record in `status` accepts, in the table's order."""

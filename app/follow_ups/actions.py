@@ -15,16 +15,16 @@ Completing a `stay_in_touch` follow-up schedules the next one (`effects`), in it
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 
-from app.core import ids
 from app.core.db import Db, Row, utcnow
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict
 from app.core.etags import require_current
-from app.follow_ups.effects import next_stay_in_touch
+from app.core.lookups import InWorkspace
+from app.follow_ups.effects import next_stay_in_touch, thank_you
 from app.follow_ups.models import follow_ups
 from app.follow_ups.schemas import (
     DEFAULT_TITLES,
@@ -40,7 +40,6 @@ from app.follow_ups.service import (
     PENDING,
     A,
     S,
-    create_follow_up,
     invalid_field,
     load_row,
     to_follow_up,
@@ -50,9 +49,15 @@ from app.follow_ups.service import (
 # interview writes its thank-you follow-up), never the other way (tests/core/test_import_graph.py).
 from app.interviews.lifecycle import InterviewStatus
 from app.interviews.models import NO_INTERVIEW, interviews
-from app.workspaces.models import workspaces
 
 _c = follow_ups.c
+# The interview a thank-you note is recorded for.
+_interview = InWorkspace(
+    "int",
+    select(interviews.c.id, interviews.c.status, interviews.c.person_id, interviews.c.ended_at),
+    interviews,
+    NO_INTERVIEW,
+)
 
 
 async def _act(
@@ -140,7 +145,7 @@ async def record_thank_you(
     """Complete the interview's thank-you follow-up with how and when the note went out (one
     is made if none is pending). The interview's row lock makes a concurrent second note wait
     and then see the first."""
-    interview = await _load_interview(db, workspace_id, interview_id)
+    interview = await _interview.load(db, workspace_id, interview_id, lock=True)
     if interview["status"] != InterviewStatus.completed.value:
         raise Conflict(
             f"The interview is `{interview['status']}`; a thank-you note follows a completed "
@@ -163,35 +168,10 @@ async def record_thank_you(
             "The thank-you note for this interview is already recorded.",
             code="thank_you_already_sent",
         )
-    current = notes[0] if notes else await _thank_you_for(db, workspace_id, interview)
+    if notes:
+        current = notes[0]
+    else:  # none pending (dismissed or deleted): one due as completing the interview made it
+        title = DEFAULT_TITLES[FollowUpKind.thank_you]
+        current = await thank_you(db, workspace_id=workspace_id, interview=interview, title=title)
     completion = FollowUpComplete(completed_at=body.sent_at, channel=body.channel, notes=body.note)
     return to_follow_up(await _complete(db, current, completion))
-
-
-async def _load_interview(db: Db, workspace_id: str, interview_id: str) -> Row:
-    if not ids.is_valid(interview_id, "int"):
-        raise NotFound(NO_INTERVIEW)
-    return await db.one(
-        select(interviews.c.id, interviews.c.status, interviews.c.person_id, interviews.c.ended_at)
-        .where(interviews.c.workspace_id == workspace_id, interviews.c.id == interview_id)
-        .with_for_update(),
-        missing=NO_INTERVIEW,
-    )
-
-
-async def _thank_you_for(db: Db, workspace_id: str, interview: Row) -> Row:
-    """A thank-you follow-up for an interview that has none pending (it was dismissed or
-    deleted), due as completing the interview would have made it."""
-    hours = await db.scalar(
-        select(workspaces.c.thank_you_due_hours).where(workspaces.c.id == workspace_id)
-    )
-    ended_at: datetime | None = interview["ended_at"]
-    return await create_follow_up(
-        db,
-        workspace_id=workspace_id,
-        kind=FollowUpKind.thank_you.value,
-        title=DEFAULT_TITLES[FollowUpKind.thank_you],
-        due_at=None if ended_at is None else ended_at + timedelta(hours=hours),
-        person_id=interview["person_id"],
-        interview_id=interview["id"],
-    )

@@ -22,26 +22,33 @@ _c = follow_ups.c
 
 
 async def on_interview_completed(db: Db, *, workspace_id: str, interview: Row) -> None:
-    """What completing an interview causes, in its transaction: the thank-you note falls due
-    (48 hours after the end by default, the workspace's `thank_you_due_hours`), and the person
-    has now been interviewed and contacted. Referrals make their own follow-ups when recorded."""
-    hours = await db.scalar(
-        select(workspaces.c.thank_you_due_hours).where(workspaces.c.id == workspace_id)
-    )
-    ended_at: datetime = interview["ended_at"]
+    """What completing an interview causes, in its transaction: the person has now been
+    interviewed and contacted, and the thank-you note falls due. Referrals make their own
+    follow-ups when recorded."""
     person = await advance_person(
         db,
         workspace_id=workspace_id,
         person_id=interview["person_id"],
         stage=RelationshipStage.interviewed,
-        contacted_at=ended_at,
+        contacted_at=interview["ended_at"],
     )
-    await create_follow_up(
+    title = f"Thank {person['display_name']} for the conversation"
+    await thank_you(db, workspace_id=workspace_id, interview=interview, title=title)
+
+
+async def thank_you(db: Db, *, workspace_id: str, interview: Row, title: str) -> Row:
+    """The thank-you follow-up of a completed interview, due the workspace's
+    `thank_you_due_hours` (48 by default) after its end (with no due time if that is unknown)."""
+    hours = await db.scalar(
+        select(workspaces.c.thank_you_due_hours).where(workspaces.c.id == workspace_id)
+    )
+    ended_at: datetime | None = interview["ended_at"]
+    return await create_follow_up(
         db,
         workspace_id=workspace_id,
         kind=FollowUpKind.thank_you.value,
-        title=f"Thank {person['display_name']} for the conversation"[:200],
-        due_at=ended_at + timedelta(hours=hours),
+        title=title,
+        due_at=None if ended_at is None else ended_at + timedelta(hours=hours),
         person_id=interview["person_id"],
         interview_id=interview["id"],
     )
@@ -101,7 +108,7 @@ async def _stay_in_touch(
         db,
         workspace_id=workspace_id,
         kind=FollowUpKind.stay_in_touch.value,
-        title=f"Stay in touch with {name}"[:200],
+        title=f"Stay in touch with {name}",
         due_at=since + timedelta(days=every_days),
         person_id=person_id,
     )

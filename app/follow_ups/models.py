@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.columns import PrimaryId, Timestamp, Timestamps, WorkspaceId
 from app.core.db import Base, table_of
+from app.core.indexes import workspace_indexes
 
 
 class FollowUp(Base, Timestamps):
@@ -30,15 +31,11 @@ class FollowUp(Base, Timestamps):
     channel: Mapped[str | None] = mapped_column(String(16))
     on_time: Mapped[bool | None] = mapped_column(Boolean)
 
-    __table_args__ = (
-        Index("ix_follow_ups_workspace_id_id", "workspace_id", "id"),
-        Index("ix_follow_ups_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
-        Index(
-            "ix_follow_ups_workspace_id_status_due_at_id", "workspace_id", "status", "due_at", "id"
-        ),
-        Index("ix_follow_ups_workspace_id_due_at_id", "workspace_id", "due_at", "id"),
-        Index("ix_follow_ups_workspace_id_person_id", "workspace_id", "person_id"),
-        Index("ix_follow_ups_workspace_id_interview_id", "workspace_id", "interview_id"),
+    __table_args__ = workspace_indexes(
+        __tablename__,
+        sorts=("created_at", "due_at"),
+        filters=("person_id", "interview_id"),
+        more=[("status", "due_at", "id")],
     )
 
 

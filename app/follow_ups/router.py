@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Request
-from pydantic import Field
-from starlette.responses import Response
-
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core import routes
-from app.core.dependencies import WriteDb
-from app.core.pagination import DEFAULT_LIMIT
-from app.core.responses import item_response
-from app.core.schemas import UtcDatetime
 from app.follow_ups import actions, service
 from app.follow_ups.schemas import (
     FollowUp,
     FollowUpComplete,
     FollowUpCreate,
-    FollowUpKind,
+    FollowUpFilters,
     FollowUpList,
     FollowUpSnooze,
-    FollowUpStatus,
     FollowUpUpdate,
     ThankYouNote,
 )
@@ -38,35 +29,15 @@ Writer = Annotated[WorkspaceAccess, workspace_scope("follow_ups:write")]
 ThankYouWriter = Annotated[WorkspaceAccess, workspace_scope("interviews:write", "follow_ups:write")]
 FollowUpId = Annotated[str, routes.id_path("follow-up's", "fup")]
 InterviewId = Annotated[str, routes.id_path("interview's", "int", example=False)]
-_SORTS = ", ".join(f"`{name}`" for name in service.ORDERS)
 _TRANSITION_409 = routes.transition_conflict("follow-up's")
 
 
-class FollowUpQuery(routes.PageQuery):
-    status: FollowUpStatus | None = Field(
-        None, description="Only this status (snoozed follow-ups are `snoozed` until reopened)."
-    )
-    kind: FollowUpKind | None = Field(None, description="Only this kind.")
-    person_id: str | None = Field(
-        None, max_length=64, description="Only about this person (`per_…`)."
-    )
-    interview_id: str | None = Field(
-        None, max_length=64, description="Only from this interview (`int_…`)."
-    )
-    due_after: UtcDatetime | None = Field(
-        None, description="Only due at or after this instant (an offset is required)."
-    )
-    due_before: UtcDatetime | None = Field(
-        None, description="Only due before this instant (an offset is required)."
-    )
-    sort: str = Field(
+class FollowUpQuery(routes.PageQuery, orders=service.ORDERS, filters=FollowUpFilters):
+    sort: str = routes.sort_field(
+        service.ORDERS,
         service.DEFAULT_SORT,
-        max_length=32,
-        description=f"One of {_SORTS}; `-` sorts descending. Follow-ups without a due "
-        "time come last in either direction of the `due_at` sorts.",
+        "Follow-ups without a due time come last in either direction of the `due_at` sorts.",
     )
-    limit: routes.PageLimit = DEFAULT_LIMIT
-    cursor: routes.PageCursor = None
 
 
 follow_ups = routes.ItemRoutes(
@@ -80,12 +51,7 @@ follow_ups = routes.ItemRoutes(
     tags=["follow-ups"],
 )
 follow_ups.filtered_page(
-    "List follow-ups, filtered and sorted",
-    FollowUpList,
-    FollowUpQuery,
-    service.list_follow_ups,
-    filters=service.FollowUpFilters,
-    orders=service.ORDERS,
+    "List follow-ups, filtered and sorted", FollowUpList, FollowUpQuery, service.list_follow_ups
 )
 follow_ups.create("Create a follow-up", FollowUpCreate, service.create)
 follow_ups.get("Get a follow-up", service.get)
@@ -116,12 +82,19 @@ for _path, _summary, _act, _body, _takes in (
 # --- the thank-you note ------------------------------------------------------------------------
 
 
-@router.post(
-    "/interviews/{interview_id}/thank-you",
+interviews = follow_ups.like(
+    "interviews",
+    "/interviews/{interview_id}",
+    [InterviewId],
+    writer=ThankYouWriter,
     tags=["interviews"],
-    operation_id="interviews_thank_you",
-    response_model=FollowUp,
-    summary="Record the thank-you note sent after an interview",
+)
+interviews.action(
+    "thank-you",
+    "Record the thank-you note sent after an interview",
+    actions.record_thank_you,
+    body=ThankYouNote,
+    if_match=False,
     responses={
         409: {
             "description": "The interview is not completed (`interview_not_completed`), or its "
@@ -129,14 +102,3 @@ for _path, _summary, _act, _body, _takes in (
         }
     },
 )
-async def record_thank_you(
-    request: Request,
-    body: ThankYouNote,
-    access: ThankYouWriter,
-    interview_id: InterviewId,
-    db: WriteDb,
-) -> Response:
-    follow_up = await actions.record_thank_you(
-        db, workspace_id=access.workspace_id, interview_id=interview_id, body=body
-    )
-    return item_response(request, follow_up)

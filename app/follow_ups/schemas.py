@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from app.core.schemas import InputModel, ListPage, PatchModel, Resource, UtcDatetime, omittable
+from app.core.schemas import (
+    Filters,
+    InputModel,
+    ListPage,
+    PatchModel,
+    Resource,
+    UtcDatetime,
+    id_filter,
+    omittable,
+)
 
 MAX_NOTES = 10_000
 
@@ -173,3 +182,21 @@ class FollowUp(Resource):
 
 class FollowUpList(ListPage[FollowUp]):
     pass
+
+
+class FollowUpFilters(Filters):
+    """`GET …` filters of follow_ups."""
+
+    status: FollowUpStatus | None = Field(
+        default=None,
+        description="Only this status (snoozed follow-ups are `snoozed` until reopened).",
+    )
+    kind: FollowUpKind | None = Field(default=None, description="Only this kind.")
+    person_id: str | None = id_filter("Only about this person (`per_…`).")
+    interview_id: str | None = id_filter("Only from this interview (`int_…`).")
+    due_after: UtcDatetime | None = Field(
+        default=None, description="Only due at or after this instant (an offset is required)."
+    )
+    due_before: UtcDatetime | None = Field(
+        default=None, description="Only due before this instant (an offset is required)."
+    )

@@ -5,18 +5,19 @@ cause in `effects`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Table, delete, insert, select, update
 
 from app.core import ids
-from app.core.conditions import filter_conditions
 from app.core.db import Db, Row, column_values, utcnow
-from app.core.errors import FieldError, NotFound, ValidationFailed
+from app.core.errors import FieldError, ValidationFailed
 from app.core.etags import require_current
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.inserts import new_row
+from app.core.listing import filtered_list
+from app.core.lookups import InWorkspace
+from app.core.pagination import both_ways
 from app.core.transitions import StateMachine
 from app.follow_ups.models import follow_ups
 from app.follow_ups.schemas import (
@@ -24,7 +25,6 @@ from app.follow_ups.schemas import (
     FollowUp,
     FollowUpAction,
     FollowUpCreate,
-    FollowUpKind,
     FollowUpStatus,
 )
 
@@ -46,15 +46,15 @@ S = FollowUpStatus
 A = FollowUpAction
 
 
-TRANSITIONS: dict[FollowUpAction, tuple[frozenset[FollowUpStatus], FollowUpStatus]] = {
-    A.complete: (frozenset({S.open, S.snoozed}), S.done),
-    A.snooze: (frozenset({S.open, S.snoozed}), S.snoozed),
-    A.dismiss: (frozenset({S.open, S.snoozed}), S.dismissed),
-    A.reopen: (frozenset({S.done, S.snoozed, S.dismissed}), S.open),
-}
-
-
-MACHINE = StateMachine("a follow-up", TRANSITIONS)
+MACHINE = StateMachine(
+    "a follow-up",
+    {
+        A.complete: ({S.open, S.snoozed}, S.done),
+        A.snooze: ({S.open, S.snoozed}, S.snoozed),
+        A.dismiss: ({S.open, S.snoozed}, S.dismissed),
+        A.reopen: ({S.done, S.snoozed, S.dismissed}, S.open),
+    },
+)
 
 
 allowed_actions = MACHINE.allowed_actions
@@ -64,10 +64,8 @@ PENDING = (S.open.value, S.snoozed.value)
 
 ORDERS = {
     # Follow-ups without a due time come last in either direction.
-    "due_at": SortOrder("due_at", (_c.due_at, _c.id), nullable=True),
-    "-due_at": SortOrder("-due_at", (_c.due_at, _c.id), descending=True, nullable=True),
-    "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
-    "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
+    **both_ways("due_at", (_c.due_at, _c.id), nullable=True),
+    **both_ways("created_at", (_c.created_at, _c.id)),
 }
 
 
@@ -83,6 +81,15 @@ def invalid_field(pointer: str, detail: str, code: str) -> ValidationFailed:
     return ValidationFailed(detail, errors=[FieldError(pointer=pointer, detail=detail, code=code)])
 
 
+class About(TypedDict, total=False):
+    """What a new follow-up is about, and its notes: each None (NULL) unless given."""
+
+    person_id: str | None
+    interview_id: str | None
+    lead_id: str | None
+    notes: str | None
+
+
 async def create_follow_up(
     db: Db,
     *,
@@ -90,36 +97,21 @@ async def create_follow_up(
     kind: str,
     title: str,
     due_at: datetime | None,
-    person_id: str | None = None,
-    interview_id: str | None = None,
-    lead_id: str | None = None,
-    notes: str | None = None,
+    **about: Unpack[About],
 ) -> Row:
     """Insert an open follow-up in the caller's transaction (effects of a change are written
-    with it, never later) and return its row."""
-    now = utcnow()
-    return await db.one(
-        insert(follow_ups)
-        .values(
-            id=ids.new_id("fup"),
-            workspace_id=workspace_id,
-            kind=kind,
-            title=title,
-            notes=notes,
-            due_at=due_at,
-            person_id=person_id,
-            interview_id=interview_id,
-            lead_id=lead_id,
-            status="open",
-            snoozed_until=None,
-            completed_at=None,
-            channel=None,
-            on_time=None,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*follow_ups.c)
+    with it, never later) and return its row. The title is cut to the column's 200 characters
+    (automatic ones name people); the columns of later actions start NULL."""
+    values = new_row(
+        "fup",
+        workspace_id=workspace_id,
+        kind=kind,
+        title=title[:200],
+        due_at=due_at,
+        status="open",
+        **about,
     )
+    return await db.one(insert(follow_ups).values(values).returning(*follow_ups.c))
 
 
 # References in a body: (the foreign key column, id prefix, error code, what it is).
@@ -166,40 +158,19 @@ async def create(db: Db, *, workspace_id: str, body: FollowUpCreate) -> FollowUp
     return to_follow_up(row)
 
 
+_follow_up = InWorkspace("fup", select(*_c), follow_ups, _NO_FOLLOW_UP)
+
+
 async def load_row(db: Db, *, workspace_id: str, follow_up_id: str, lock: bool = False) -> Row:
-    if not ids.is_valid(follow_up_id, "fup"):
-        raise NotFound(_NO_FOLLOW_UP)
-    stmt = select(*_c).where(_c.workspace_id == workspace_id, _c.id == follow_up_id)
-    return await db.one(stmt.with_for_update() if lock else stmt, missing=_NO_FOLLOW_UP)
+    return await _follow_up.load(db, workspace_id, follow_up_id, lock=lock)
 
 
 async def get(db: Db, *, workspace_id: str, follow_up_id: str) -> FollowUp:
     return to_follow_up(await load_row(db, workspace_id=workspace_id, follow_up_id=follow_up_id))
 
 
-@dataclass(frozen=True, slots=True)
-class FollowUpFilters:
-    status: FollowUpStatus | None = None
-    kind: FollowUpKind | None = None
-    person_id: str | None = None
-    interview_id: str | None = None
-    due_after: datetime | None = None
-    due_before: datetime | None = None
-
-
-async def list_follow_ups(
-    db: Db,
-    *,
-    workspace_id: str,
-    filters: FollowUpFilters,
-    order: SortOrder,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[FollowUp], Page]:
-    conditions = filter_conditions(_c, filters, time=("due", _c.due_at))
-    stmt = select(*_c).where(_c.workspace_id == workspace_id, *conditions)
-    page = page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
-    return [to_follow_up(r) for r in page.rows], page
+# A page of follow-ups, filtered (`FollowUpFilters`) and sorted.
+list_follow_ups = filtered_list(follow_ups, to_follow_up, time=("due", _c.due_at))
 
 
 async def update_follow_up(

@@ -16,6 +16,7 @@ from app.follow_ups.service import to_follow_up
 from app.home.schemas import AGENDA_LIMIT, HomeAgenda
 from app.interviews import service as interviews_service
 from app.interviews.lifecycle import InterviewStatus
+from app.interviews.schemas import InterviewFilters
 from app.workspaces.models import workspaces
 
 
@@ -50,7 +51,7 @@ async def home_agenda(
         page = await interviews_service.list_interviews(
             db,
             workspace_id=workspace_id,
-            filters=interviews_service.InterviewFilters(
+            filters=InterviewFilters(
                 status=InterviewStatus.scheduled, scheduled_after=start, scheduled_before=end
             ),
             order=interviews_service.ORDERS["scheduled_at"],

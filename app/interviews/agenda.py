@@ -10,7 +10,9 @@ from app.core import ids, positions
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.etags import require_current
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.inserts import new_row
+from app.core.lookups import InWorkspace
+from app.core.pagination import Page, SortOrder, fetch_page
 from app.interviews.models import agenda_items, interviews
 from app.interviews.schemas import MAX_AGENDA_ITEMS, AgendaItem, AgendaItemCreate
 from app.interviews.service import NO_INTERVIEW, invalid_field
@@ -27,14 +29,12 @@ _item = select(*agenda_items.c).where(
 )
 
 
+_interview = InWorkspace("int", select(interviews.c.id), interviews, NO_INTERVIEW)
+
+
 async def _agenda_of(db: Db, workspace_id: str, interview_id: str, *, lock: bool) -> str:
     """The interview's id, checked (and locked for writes, so agenda changes queue)."""
-    if not ids.is_valid(interview_id, "int"):
-        raise NotFound(NO_INTERVIEW)
-    stmt = select(interviews.c.id).where(
-        interviews.c.workspace_id == workspace_id, interviews.c.id == interview_id
-    )
-    row = await db.one(stmt.with_for_update() if lock else stmt, missing=NO_INTERVIEW)
+    row = await _interview.load(db, workspace_id, interview_id, lock=lock)
     return str(row["id"])
 
 
@@ -66,24 +66,24 @@ def _agenda_full(adding: int, count: int) -> Conflict:
 
 
 async def list_agenda(
-    db: Db, workspace_id: str, interview_id: str, *, cursor: str | None, limit: int
+    db: Db, *, workspace_id: str, interview_id: str, cursor: str | None, limit: int
 ) -> tuple[list[AgendaItem], Page]:
     interview_id = await _agenda_of(db, workspace_id, interview_id, lock=False)
     stmt = select(*agenda_items.c).where(
         agenda_items.c.workspace_id == workspace_id, agenda_items.c.interview_id == interview_id
     )
-    page = page_of(await db.all(AGENDA_ORDER.apply(stmt, cursor, limit)), AGENDA_ORDER, limit)
+    page = await fetch_page(db, stmt, AGENDA_ORDER, cursor, limit)
     return [AgendaItem.model_validate(r) for r in page.rows], page
 
 
-async def get_item(db: Db, workspace_id: str, interview_id: str, item_id: str) -> AgendaItem:
+async def get_item(db: Db, *, workspace_id: str, interview_id: str, item_id: str) -> AgendaItem:
     if not ids.is_valid(interview_id, "int"):
         raise NotFound(NO_INTERVIEW)
     return AgendaItem.model_validate(await _load_item(db, workspace_id, interview_id, item_id))
 
 
 async def create_item(
-    db: Db, workspace_id: str, interview_id: str, body: AgendaItemCreate
+    db: Db, *, workspace_id: str, interview_id: str, body: AgendaItemCreate
 ) -> AgendaItem:
     interview_id = await _agenda_of(db, workspace_id, interview_id, lock=True)
     count = await _item_count(db, interview_id)
@@ -92,29 +92,22 @@ async def create_item(
     position = await positions.make_room(
         db, agenda_items, agenda_items.c.interview_id, interview_id, body.position, count
     )
-    now = utcnow()
-    row = await db.one(
-        insert(agenda_items)
-        .values(
-            id=ids.new_id("agi"),
-            interview_id=interview_id,
-            workspace_id=workspace_id,
-            position=position,
-            question_id=None,
-            text=body.text,
-            category=None if body.category is None else body.category.value,
-            answer=body.answer,
-            asked=body.asked,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*agenda_items.c)
+    content = column_values(body.model_dump(exclude={"position"}))
+    values = new_row(
+        "agi",
+        **content,
+        question_id=None,
+        interview_id=interview_id,
+        workspace_id=workspace_id,
+        position=position,
     )
+    row = await db.one(insert(agenda_items).values(values).returning(*agenda_items.c))
     return AgendaItem.model_validate(row)
 
 
 async def update_item(
     db: Db,
+    *,
     workspace_id: str,
     interview_id: str,
     item_id: str,
@@ -148,7 +141,7 @@ async def update_item(
 
 
 async def delete_item(
-    db: Db, workspace_id: str, interview_id: str, item_id: str, if_match: str | None
+    db: Db, *, workspace_id: str, interview_id: str, item_id: str, if_match: str | None
 ) -> None:
     interview_id = await _agenda_of(db, workspace_id, interview_id, lock=True)
     current = await _load_item(db, workspace_id, interview_id, item_id)
@@ -169,7 +162,7 @@ async def _whole_agenda(db: Db, interview_id: str) -> list[AgendaItem]:
 
 
 async def reorder_agenda(
-    db: Db, workspace_id: str, interview_id: str, item_ids: list[str]
+    db: Db, *, workspace_id: str, interview_id: str, item_ids: list[str]
 ) -> list[AgendaItem]:
     """Put every item in the given order; the list must name each item exactly once."""
     interview_id = await _agenda_of(db, workspace_id, interview_id, lock=True)
@@ -180,7 +173,7 @@ async def reorder_agenda(
 
 
 async def add_from_bank(
-    db: Db, workspace_id: str, interview_id: str, question_ids: list[str]
+    db: Db, *, workspace_id: str, interview_id: str, question_ids: list[str]
 ) -> list[AgendaItem]:
     """Append copies of bank questions: the text is a snapshot, later bank edits do not reach it."""
     interview_id = await _agenda_of(db, workspace_id, interview_id, lock=True)
@@ -190,21 +183,27 @@ async def add_from_bank(
         raise _agenda_full(len(chosen), count)
     now = utcnow()
     new_rows = [
-        {
-            "id": ids.new_id("agi"),
-            "interview_id": interview_id,
-            "workspace_id": workspace_id,
-            "position": count + offset,
-            "question_id": question["id"],
-            "text": question["text"],
-            "category": question["category"],
-            "answer": None,
-            "asked": False,
-            "created_at": now,
-            "updated_at": now,
-        }
+        new_row(
+            "agi",
+            now=now,
+            **_copied(question),
+            interview_id=interview_id,
+            workspace_id=workspace_id,
+            position=count + offset,
+        )
         for offset, question in enumerate(chosen, start=1)
     ]
     rows = await db.all(insert(agenda_items).values(new_rows).returning(*agenda_items.c))
     rows.sort(key=lambda r: r["position"])
     return [AgendaItem.model_validate(r) for r in rows]
+
+
+def _copied(question: dict[str, Any]) -> dict[str, Any]:
+    """An agenda item's content copied from a bank question: not yet asked, nor answered."""
+    return {
+        "question_id": question["id"],
+        "text": question["text"],
+        "category": question["category"],
+        "answer": None,
+        "asked": False,
+    }

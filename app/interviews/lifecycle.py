@@ -50,19 +50,19 @@ class InterviewAction(StrEnum):
 
 
 S = InterviewStatus
-TRANSITIONS: dict[InterviewAction, tuple[frozenset[InterviewStatus], InterviewStatus]] = {
-    InterviewAction.request: (frozenset({S.planned}), S.requested),
-    InterviewAction.schedule: (frozenset({S.planned, S.requested}), S.scheduled),
-    InterviewAction.reschedule: (frozenset({S.scheduled}), S.scheduled),
-    InterviewAction.complete: (frozenset({S.scheduled}), S.completed),
-    InterviewAction.decline: (frozenset({S.planned, S.requested}), S.declined),
-    InterviewAction.cancel: (frozenset({S.planned, S.requested, S.scheduled}), S.cancelled),
-    InterviewAction.no_show: (frozenset({S.scheduled}), S.no_show),
-}
-
-FINAL_STATUSES = frozenset({S.completed, S.declined, S.cancelled, S.no_show})
-
-
-MACHINE = StateMachine("an interview", TRANSITIONS)
+MACHINE = StateMachine(
+    "an interview",
+    {
+        InterviewAction.request: ({S.planned}, S.requested),
+        InterviewAction.schedule: ({S.planned, S.requested}, S.scheduled),
+        InterviewAction.reschedule: ({S.scheduled}, S.scheduled),
+        InterviewAction.complete: ({S.scheduled}, S.completed),
+        InterviewAction.decline: ({S.planned, S.requested}, S.declined),
+        InterviewAction.cancel: ({S.planned, S.requested, S.scheduled}, S.cancelled),
+        InterviewAction.no_show: ({S.scheduled}, S.no_show),
+    },
+)
 allowed_actions = MACHINE.allowed_actions
 next_status = MACHINE.next_status
+
+FINAL_STATUSES = frozenset({S.completed, S.declined, S.cancelled, S.no_show})

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.columns import PrimaryId, StoredDocumentColumns, Timestamp, Timestamps, WorkspaceId
 from app.core.db import Base, JSONDocument, table_of
+from app.core.indexes import workspace_indexes
 
 NO_INTERVIEW = "No interview has that id in this workspace."
 
@@ -47,13 +48,10 @@ class Interview(Base, Timestamps, StoredDocumentColumns):
     # Lower-cased text that `?q=` searches (field, role, notes, observations).
     search_text: Mapped[str] = mapped_column(Text)
 
-    __table_args__ = (
-        Index("ix_interviews_workspace_id_id", "workspace_id", "id"),
-        Index("ix_interviews_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
-        Index("ix_interviews_workspace_id_scheduled_at_id", "workspace_id", "scheduled_at", "id"),
-        Index("ix_interviews_workspace_id_status", "workspace_id", "status"),
-        Index("ix_interviews_workspace_id_person_id", "workspace_id", "person_id"),
-        Index("ix_interviews_workspace_id_organisation_id", "workspace_id", "organisation_id"),
+    __table_args__ = workspace_indexes(
+        __tablename__,
+        sorts=("created_at", "scheduled_at"),
+        filters=("status", "person_id", "organisation_id"),
     )
 
 

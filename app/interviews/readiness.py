@@ -155,7 +155,9 @@ def _referrer_permission(row: Row) -> ReadinessItem:
     return _item(ReadinessCheck.referrer_permission, label, True, detail)
 
 
-async def interview_readiness(db: Db, workspace_id: str, interview_id: str) -> InterviewReadiness:
+async def interview_readiness(
+    db: Db, *, workspace_id: str, interview_id: str
+) -> InterviewReadiness:
     """Two statements: the interview with its organisation, person and referrer; its agenda."""
     if not ids.is_valid(interview_id, "int"):
         raise NotFound(NO_INTERVIEW)
@@ -225,4 +227,7 @@ async def readiness(
     interview_id: Annotated[str, Path(description="The interview's id (`int_…`).")],
     db: SnapshotDb,
 ) -> Response:
-    return item_response(request, await interview_readiness(db, access.workspace_id, interview_id))
+    checklist = await interview_readiness(
+        db, workspace_id=access.workspace_id, interview_id=interview_id
+    )
+    return item_response(request, checklist)

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query, Request
-from starlette.responses import Response
+from fastapi import Query
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core import routes
 from app.core.db import Db
-from app.core.dependencies import ReadDb, SnapshotDb, WriteDb
-from app.core.pagination import resolve_sort
-from app.core.query import query_model
-from app.core.responses import item_response, json_response, rows_page_response
+from app.core.dependencies import SnapshotDb
 from app.interviews import agenda, service
 from app.interviews.lifecycle import InterviewAction
 from app.interviews.schemas import (
@@ -71,51 +67,27 @@ interviews = routes.ItemRoutes(
 # --- interviews ---------------------------------------------------------------------------------
 
 
-@router.get(
-    "",
-    operation_id="interviews_list",
-    response_model=InterviewList,
-    summary="List interviews, filtered and sorted",
+def _expanding(read: routes.Service) -> routes.Service:
+    """`read` taking `expand` as the query has it: parsed first (an unknown name is a 422)."""
+
+    async def call(db: Db, *, expand: str | None, **arguments: Any) -> Any:
+        return await read(db, **arguments, expand=service.parse_expand(expand))
+
+    return call
+
+
+interviews.filtered_page(
+    "List interviews, filtered and sorted",
+    InterviewList,
+    InterviewQuery,
+    _expanding(service.list_interviews),
+    orders=service.ORDERS,
+    rows=service.INTERVIEW_JSON,
 )
-async def list_interviews(
-    request: Request,
-    access: Reader,
-    db: ReadDb,
-    query: Annotated[InterviewQuery, query_model(InterviewQuery)],
-) -> Response:
-    page = await service.list_interviews(
-        db,
-        workspace_id=access.workspace_id,
-        filters=query.filters(service.InterviewFilters),
-        order=resolve_sort(query.sort, service.ORDERS),
-        cursor=query.cursor,
-        limit=query.limit,
-        expand=service.parse_expand(query.expand),
-    )
-    return rows_page_response(request, service.INTERVIEW_JSON, page)
-
-
 interviews.create("Plan an interview with a person", InterviewCreate, service.create_interview)
-
-
-@router.get(
-    "/{interview_id}",
-    operation_id="interviews_get",
-    response_model=Interview,
-    summary="Get an interview",
+interviews.get(
+    "Get an interview", _expanding(service.get_interview), query={"expand": (Expand, None)}
 )
-async def get_interview(
-    request: Request, access: Reader, interview_id: InterviewId, db: ReadDb, expand: Expand = None
-) -> Response:
-    interview = await service.get_interview(
-        db,
-        workspace_id=access.workspace_id,
-        interview_id=interview_id,
-        expand=service.parse_expand(expand),
-    )
-    return item_response(request, interview)
-
-
 interviews.update(
     "Update an interview (JSON Merge Patch; not its status)",
     InterviewUpdate,
@@ -131,7 +103,7 @@ def _transition(action: InterviewAction) -> routes.Service:
     them."""
 
     async def act(
-        db: Db, workspace_id: str, interview_id: str, body: Any = None, *, if_match: str | None
+        db: Db, *, workspace_id: str, interview_id: str, body: Any = None, if_match: str | None
     ) -> Interview:
         return await service.transition(
             db,
@@ -167,14 +139,8 @@ for _action, _summary, _body in (
 # --- agenda -------------------------------------------------------------------------------------
 
 
-agenda_items = routes.ItemRoutes(
-    router,
-    "agenda_items",
-    "/{interview_id}/agenda/{item_id}",
-    [InterviewId, ItemId],
-    model=AgendaItem,
-    reader=Reader,
-    writer=Writer,
+agenda_items = interviews.like(
+    "agenda_items", "/{interview_id}/agenda/{item_id}", [InterviewId, ItemId], model=AgendaItem
 )
 agenda_items.list_page(
     "List an interview's agenda in order", AgendaItemList, agenda.list_agenda, db=SnapshotDb
@@ -185,37 +151,27 @@ agenda_items.create(
     agenda.create_item,
     responses={409: {"description": "The agenda already has 100 items (`agenda_full`)."}},
 )
-
-
-@router.post(
-    "/{interview_id}/agenda/from-bank",
-    operation_id="agenda_items_from_bank",
-    status_code=201,
-    response_model=AgendaItemList,
-    summary="Append copies of question-bank questions to the agenda",
+agenda_items.action(
+    "from-bank",
+    "Append copies of question-bank questions to the agenda",
+    agenda.add_from_bank,
+    body=AgendaFromBank,
+    takes="question_ids",
+    created=True,
+    envelope=AgendaItemList,
+    collection=True,
+    access=FromBankWriter,
     responses={409: {"description": "The agenda would exceed 100 items (`agenda_full`)."}},
 )
-async def add_from_bank(
-    body: AgendaFromBank, access: FromBankWriter, interview_id: InterviewId, db: WriteDb
-) -> Response:
-    items = await agenda.add_from_bank(db, access.workspace_id, interview_id, body.question_ids)
-    payload = AgendaItemList(data=items, has_more=False, next_cursor=None)
-    return json_response(payload, 201)
-
-
-@router.post(
-    "/{interview_id}/agenda/reorder",
-    operation_id="agenda_items_reorder",
-    response_model=AgendaItemList,
-    summary="Reorder the whole agenda",
+agenda_items.action(
+    "reorder",
+    "Reorder the whole agenda",
+    agenda.reorder_agenda,
+    body=AgendaReorder,
+    takes="item_ids",
+    envelope=AgendaItemList,
+    collection=True,
 )
-async def reorder_agenda(
-    body: AgendaReorder, access: Writer, interview_id: InterviewId, db: WriteDb
-) -> Response:
-    items = await agenda.reorder_agenda(db, access.workspace_id, interview_id, body.item_ids)
-    return json_response(AgendaItemList(data=items, has_more=False, next_cursor=None))
-
-
 agenda_items.get("Get an agenda item", agenda.get_item)
 agenda_items.update(
     "Update or move an agenda item (JSON Merge Patch)", AgendaItemUpdate, agenda.update_item

@@ -7,32 +7,27 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import (
-    AfterValidator,
-    Field,
-    StrictBool,
-    computed_field,
-    field_validator,
-)
+from pydantic import AfterValidator, Field, StrictBool, computed_field
 from pydantic_core import PydanticCustomError
 
 from app.auth.families import Embed
-from app.core.pagination import DEFAULT_LIMIT
-from app.core.routes import PageCursor, PageLimit, PageQuery
+from app.core.routes import PageQuery
 from app.core.schemas import (
+    Filters,
     InputModel,
     ListPage,
     PatchModel,
     Resource,
     TimeZoneName,
     UtcDatetime,
+    not_null,
     omittable,
 )
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
 from app.organisations.schemas import Organisation
 from app.people.schemas import Person
 from app.questions.lint import QuestionWarning, lint_question
-from app.questions.schemas import QuestionCategory
+from app.questions.schemas import QuestionCategory, QuestionText
 
 DEFAULT_DURATION_MINUTES = 15  # the usual ask: "a coffee break"
 MAX_DURATION_MINUTES = 240
@@ -188,12 +183,7 @@ class InterviewUpdate(_InterviewFields, PatchModel):
     person_id: str = omittable(max_length=64, description=_DOCS["person_id"])
     duration_minutes: Duration = omittable(description=_DOCS["duration_minutes"])
 
-    @field_validator("person_id", "duration_minutes", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise PydanticCustomError("not_nullable", "This field cannot be null.")
-        return value
+    _not_null = not_null("person_id", "duration_minutes")
 
 
 class Interview(Resource):
@@ -294,11 +284,8 @@ class AgendaItemList(ListPage[AgendaItem]):
 class AgendaItemCreate(InputModel):
     """An ad hoc item; appended unless `position` says where to insert it."""
 
-    text: str = Field(
-        min_length=1,
-        max_length=1000,
-        description=_ITEM_DOCS["text"],
-        examples=["What does a typical week look like for you?"],
+    text: QuestionText = Field(
+        description=_ITEM_DOCS["text"], examples=["What does a typical week look like for you?"]
     )
     category: QuestionCategory | None = Field(default=None, description=_ITEM_DOCS["category"])
     answer: str | None = Field(default=None, max_length=_TEXT_MAX, description=_ITEM_DOCS["answer"])
@@ -314,7 +301,7 @@ class AgendaItemCreate(InputModel):
 class AgendaItemUpdate(PatchModel):
     """JSON Merge Patch; `position` moves the item (others shift to keep 1..n)."""
 
-    text: str = omittable(min_length=1, max_length=1000, description=_ITEM_DOCS["text"])
+    text: QuestionText = omittable(description=_ITEM_DOCS["text"])
     category: QuestionCategory | None = Field(default=None, description=_ITEM_DOCS["category"])
     answer: str | None = Field(default=None, max_length=_TEXT_MAX, description=_ITEM_DOCS["answer"])
     asked: StrictBool = omittable(description=_ITEM_DOCS["asked"])
@@ -322,12 +309,7 @@ class AgendaItemUpdate(PatchModel):
         ge=1, le=MAX_AGENDA_ITEMS, description="Move here; past the end means last."
     )
 
-    @field_validator("text", "asked", "position", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise PydanticCustomError("not_nullable", "This field cannot be null.")
-        return value
+    _not_null = not_null("text", "asked", "position")
 
 
 class AgendaReorder(InputModel):
@@ -347,29 +329,34 @@ class AgendaFromBank(InputModel):
     )
 
 
-class InterviewQuery(PageQuery):
-    """`GET …/interviews` query parameters (read with `app.core.query.query_model`)."""
+class InterviewFilters(Filters):
+    """`GET …/interviews` filters."""
 
-    status: InterviewStatus | None = Field(None, description="Only this status.")
+    status: InterviewStatus | None = Field(default=None, description="Only this status.")
     person_id: str | None = Field(
-        None, max_length=64, description="Only with this interviewee (`per_…`)."
+        default=None, max_length=64, description="Only with this interviewee (`per_…`)."
     )
     organisation_id: str | None = Field(
-        None, max_length=64, description="Only about this organisation (`org_…`)."
+        default=None, max_length=64, description="Only about this organisation (`org_…`)."
     )
     scheduled_after: UtcDatetime | None = Field(
-        None, description="Only scheduled at or after this instant (an offset is required)."
+        default=None, description="Only scheduled at or after this instant (an offset is required)."
     )
     scheduled_before: UtcDatetime | None = Field(
-        None, description="Only scheduled before this instant (an offset is required)."
+        default=None, description="Only scheduled before this instant (an offset is required)."
     )
     q: str | None = Field(
-        None,
+        default=None,
         min_length=1,
         max_length=200,
         description="Text search in career field, role, notes, observations, research "
         "notes and goals (case-insensitive).",
     )
+
+
+class InterviewQuery(PageQuery, filters=InterviewFilters):
+    """`GET …/interviews` query parameters (read with `app.core.query.query_model`)."""
+
     sort: str = Field(
         "created_at",
         max_length=32,
@@ -377,10 +364,8 @@ class InterviewQuery(PageQuery):
         "(unscheduled interviews last).",
     )
     expand: str | None = Field(
-        None,
+        default=None,
         max_length=100,
         description="Embed related objects: `person`, `organisation`, or both comma-separated.",
         examples=["person,organisation"],
     )
-    limit: PageLimit = DEFAULT_LIMIT
-    cursor: PageCursor = None

@@ -1,25 +1,28 @@
-"""Interviews (who, when, preparation, outcome) and their lifecycle actions; see `agenda.py`."""
+"""Interviews (who, when, preparation, outcome) and their lifecycle actions. What their reads
+select (`?expand=`) is in `expand.py`, their agendas in `agenda.py`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import FieldError, NotFound, ValidationFailed
 from app.core.etags import require_current
 from app.core.filters import check_range, like_pattern, matches_bound_query, search_text
-from app.core.pagination import Page, SortOrder, page_of, sort_keys
+from app.core.inserts import new_row
+from app.core.pagination import Page, SortOrder, both_ways, page_of, sort_keys
 from app.core.rows import RowJson
-from app.core.stored_documents import DOCUMENT_COLUMNS, StoredDocuments
+from app.core.stored_documents import StoredDocuments
 from app.follow_ups import effects as follow_ups_effects
 from app.interviews import lifecycle
+from app.interviews.expand import INTERVIEW_COLUMNS, ORGANISATION, PERSON, select_interviews
+from app.interviews.expand import parse_expand as parse_expand
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
 from app.interviews.models import NO_INTERVIEW as NO_INTERVIEW
 from app.interviews.models import interviews
@@ -27,102 +30,18 @@ from app.interviews.schemas import (
     Interview,
     InterviewComplete,
     InterviewCreate,
+    InterviewFilters,
     InterviewReflection,
     InterviewSchedule,
 )
 from app.organisations import service as organisations_service
-from app.organisations.models import organisations
-from app.organisations.service import ORGANISATION_DOCUMENTS
 from app.people.models import people
-from app.people.representation import PERSON_DOCUMENTS
 
 ORDERS = {
-    "created_at": SortOrder("created_at", (interviews.c.created_at, interviews.c.id)),
-    "-created_at": SortOrder(
-        "-created_at", (interviews.c.created_at, interviews.c.id), descending=True
-    ),
+    **both_ways("created_at", (interviews.c.created_at, interviews.c.id)),
     # Interviews not yet scheduled come last in either direction.
-    "scheduled_at": SortOrder(
-        "scheduled_at", (interviews.c.scheduled_at, interviews.c.id), nullable=True
-    ),
-    "-scheduled_at": SortOrder(
-        "-scheduled_at",
-        (interviews.c.scheduled_at, interviews.c.id),
-        descending=True,
-        nullable=True,
-    ),
+    **both_ways("scheduled_at", (interviews.c.scheduled_at, interviews.c.id), nullable=True),
 }
-
-EXPANDABLE = ("person", "organisation")
-
-
-# --- expand -----------------------------------------------------------------------------------
-
-_PERSON = "person__"
-_ORGANISATION = "organisation__"
-# What `Interview` shows (search_text, the longest column, only serves `?q=`; the stored
-# document is read by lists only).
-_interview_columns = [c for c in interviews.c if c.key not in ("search_text", *DOCUMENT_COLUMNS)]
-
-
-# The expanded objects come as their stored JSON (`doc`, app.core.rows) and their columns only
-# where none comes; their ids always (NULL tells a LEFT JOIN that found nothing).
-def _embedded(
-    documents: StoredDocuments, prefix: str, hidden: tuple[str, ...]
-) -> list[ColumnElement[Any]]:
-    shown = [c for c in documents.row_columns if c.key not in hidden]
-    return documents.columns(shown, ("id",), prefix)
-
-
-_person_columns = _embedded(PERSON_DOCUMENTS, _PERSON, ("search_text",))
-_organisation_columns = _embedded(
-    ORGANISATION_DOCUMENTS, _ORGANISATION, ("search_text", "name_key")
-)
-
-
-def parse_expand(value: str | None) -> frozenset[str]:
-    """`?expand=person,organisation`: the related objects to embed; an unknown one is a 422."""
-    if not value:
-        return frozenset()
-    wanted = {part.strip() for part in value.split(",") if part.strip()}
-    unknown = sorted(wanted - set(EXPANDABLE))
-    if unknown:
-        raise ValidationFailed(
-            f"Cannot expand {', '.join(f'`{u}`' for u in unknown)}.",
-            errors=[
-                FieldError(
-                    parameter="expand",
-                    detail=f"Allowed: {', '.join(EXPANDABLE)} (comma-separated).",
-                    code="invalid_expand",
-                )
-            ],
-        )
-    return frozenset(wanted)
-
-
-def _select(expand: frozenset[str], *, stored: bool = False) -> Select[Any]:
-    """Interviews of the workspace (bind parameter `workspace_id`), with the expanded objects
-    LEFT JOINed into the same row: the statement count stays constant whatever the page size.
-    `stored`: with the rows' stored documents (app.core.rows), for pages."""
-    workspace_id: Any = bindparam("workspace_id")
-    stmt = select(*(_stored_interview_columns if stored else _interview_columns))
-    source: Any = interviews
-    if "person" in expand:
-        stmt = stmt.add_columns(*_person_columns)
-        source = source.outerjoin(
-            people,
-            and_(people.c.id == interviews.c.person_id, people.c.workspace_id == workspace_id),
-        )
-    if "organisation" in expand:
-        stmt = stmt.add_columns(*_organisation_columns)
-        source = source.outerjoin(
-            organisations,
-            and_(
-                organisations.c.id == interviews.c.organisation_id,
-                organisations.c.workspace_id == workspace_id,
-            ),
-        )
-    return stmt.select_from(source).where(interviews.c.workspace_id == workspace_id)
 
 
 _ACTIONS = {status.value: lifecycle.allowed_actions(status) for status in InterviewStatus}
@@ -136,13 +55,13 @@ def _allowed_actions(row: Mapping[str, Any]) -> list[InterviewAction]:
 INTERVIEW_JSON = RowJson(
     Interview,
     computed={"allowed_actions": _allowed_actions},
-    embedded={"person": _PERSON, "organisation": _ORGANISATION},
+    embedded={"person": PERSON, "organisation": ORGANISATION},
 )
 # Stored as written, without expanded objects (a row as written has no embedded columns).
 INTERVIEW_DOCUMENTS = StoredDocuments(interviews, INTERVIEW_JSON)
 # A list page's rows bring their stored document, and their other columns only without one;
 # ids and sort keys always (the next cursor).
-_stored_interview_columns = INTERVIEW_DOCUMENTS.columns(_interview_columns, sort_keys(ORDERS))
+_stored_interview_columns = INTERVIEW_DOCUMENTS.columns(INTERVIEW_COLUMNS, sort_keys(ORDERS))
 
 
 def to_interview(row: Mapping[str, Any]) -> Interview:
@@ -162,7 +81,7 @@ async def _load(
 ) -> Row:
     if not ids.is_valid(interview_id, "int"):
         raise NotFound(NO_INTERVIEW)
-    stmt = _select(expand).where(interviews.c.id == interview_id)
+    stmt = select_interviews(expand).where(interviews.c.id == interview_id)
     if lock:
         stmt = stmt.with_for_update(of=interviews)
     return await db.one(stmt, {"workspace_id": workspace_id}, missing=NO_INTERVIEW)
@@ -172,16 +91,6 @@ async def get_interview(
     db: Db, *, workspace_id: str, interview_id: str, expand: frozenset[str] = frozenset()
 ) -> Interview:
     return to_interview(await _load(db, workspace_id, interview_id, expand=expand))
-
-
-@dataclass(frozen=True, slots=True)
-class InterviewFilters:
-    status: InterviewStatus | None = None
-    person_id: str | None = None
-    organisation_id: str | None = None
-    scheduled_after: datetime | None = None
-    scheduled_before: datetime | None = None
-    q: str | None = None
 
 
 async def list_interviews(
@@ -209,7 +118,7 @@ async def list_interviews(
     return page_of(await db.records(stmt, params | keyset), order, limit)
 
 
-_FILTERS = ("status", "person_id", "organisation_id", "scheduled_after", "scheduled_before", "q")
+_FILTERS = tuple(InterviewFilters.model_fields)
 
 
 @lru_cache(maxsize=256)
@@ -226,7 +135,8 @@ def _list_statement(
         "scheduled_before": c.scheduled_at < bindparam("scheduled_before"),
         "q": matches_bound_query(c.search_text, "q"),
     }
-    stmt = _select(expand, stored=True).where(*(conditions[f] for f in filters))
+    stmt = select_interviews(expand, _stored_interview_columns)
+    stmt = stmt.where(*(conditions[f] for f in filters))
     return order.shaped(stmt, after)
 
 
@@ -279,6 +189,15 @@ def _stored_reflection(reflection: dict[str, Any] | None) -> dict[str, Any] | No
     return cleaned or None
 
 
+# A new interview is planned: not yet scheduled, started nor ended.
+_PLANNED: dict[str, Any] = {
+    "status": InterviewStatus.planned.value,
+    "scheduled_at": None,
+    "started_at": None,
+    "ended_at": None,
+}
+
+
 async def create_interview(db: Db, *, workspace_id: str, body: InterviewCreate) -> Interview:
     person = await _person(db, workspace_id, body.person_id)
     values = body.model_dump(mode="json")
@@ -289,22 +208,12 @@ async def create_interview(db: Db, *, workspace_id: str, body: InterviewCreate) 
             db, workspace_id=workspace_id, organisation_id=body.organisation_id
         )
     values["reflection"] = _stored_reflection(values["reflection"])
-    now = utcnow()
-    values.update(
-        id=ids.new_id("int"),
-        workspace_id=workspace_id,
-        status=InterviewStatus.planned.value,
-        scheduled_at=None,
-        started_at=None,
-        ended_at=None,
-        created_at=now,
-        updated_at=now,
-    )
+    values = new_row("int", **values, **_PLANNED, workspace_id=workspace_id)
     values["search_text"] = _search_text(values)
     row = await db.one(
         insert(interviews)
         .values(**INTERVIEW_DOCUMENTS.written(values))
-        .returning(*_interview_columns)
+        .returning(*INTERVIEW_COLUMNS)
     )
     return to_interview(row)
 
@@ -350,7 +259,7 @@ async def update_interview(
         update(interviews)
         .where(interviews.c.id == current["id"])
         .values(**INTERVIEW_DOCUMENTS.written({**current, **values}, values))
-        .returning(*_interview_columns)
+        .returning(*INTERVIEW_COLUMNS)
     )
     return to_interview(row)
 
@@ -391,7 +300,7 @@ async def transition(
         update(interviews)
         .where(interviews.c.id == current["id"])
         .values(**INTERVIEW_DOCUMENTS.written({**current, **values}, values))
-        .returning(*_interview_columns)
+        .returning(*INTERVIEW_COLUMNS)
     )
     if action == InterviewAction.complete:
         # The thank-you note and the person's progress, in this same transaction.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.columns import PrimaryId, Timestamps, WorkspaceId
 from app.core.db import Base, table_of
+from app.core.indexes import workspace_indexes
 
 
 class Lead(Base, Timestamps):
@@ -28,12 +29,10 @@ class Lead(Base, Timestamps):
     url: Mapped[str | None] = mapped_column(String(2048))
     notes: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (
-        Index("ix_leads_workspace_id_id", "workspace_id", "id"),
-        Index("ix_leads_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
-        Index("ix_leads_workspace_id_status", "workspace_id", "status"),
-        Index("ix_leads_workspace_id_organisation_id", "workspace_id", "organisation_id"),
-        Index("ix_leads_workspace_id_source_person_id", "workspace_id", "source_person_id"),
+    __table_args__ = workspace_indexes(
+        __tablename__,
+        sorts=("created_at",),
+        filters=("status", "organisation_id", "source_person_id"),
     )
 
 

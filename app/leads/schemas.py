@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from app.core.schemas import InputModel, ListPage, PatchModel, Resource, UtcDatetime, omittable
+from app.core.schemas import (
+    Filters,
+    InputModel,
+    ListPage,
+    PatchModel,
+    Resource,
+    UtcDatetime,
+    id_filter,
+    omittable,
+)
 from app.people.schemas import HttpUrl
 
 TITLE_MAX = 200
@@ -101,3 +110,11 @@ class Lead(Resource):
 
 class LeadList(ListPage[Lead]):
     pass
+
+
+class LeadFilters(Filters):
+    """`GET …/leads` filters; None means "any"."""
+
+    status: LeadStatus | None = Field(default=None, description="Only leads at this status.")
+    organisation_id: str | None = id_filter("Only leads at this organisation (`org_…`).")
+    source_person_id: str | None = id_filter("Only leads this person (`per_…`) was the source of.")

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
 from app.core import ids
-from app.core.conditions import filter_conditions
-from app.core.db import Db, Row, column_values, utcnow
-from app.core.errors import FieldError, NotFound, ValidationFailed
+from app.core.db import Db, column_values, utcnow
+from app.core.errors import FieldError, ValidationFailed
 from app.core.etags import require_current
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.inserts import new_row
+from app.core.listing import filtered_list
+from app.core.lookups import InWorkspace
+from app.core.pagination import both_ways
 from app.follow_ups.service import create_follow_up
 from app.interviews.models import interviews
 from app.leads.models import leads
-from app.leads.schemas import Lead, LeadCreate, LeadStatus
+from app.leads.schemas import Lead, LeadCreate
 from app.organisations import service as organisations_service
 from app.people import service as people_service
 
@@ -25,49 +26,21 @@ _NO_LEAD = "No lead has that id in this workspace."
 _c = leads.c
 
 ORDERS = {
-    "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
-    "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
-    "updated_at": SortOrder("updated_at", (_c.updated_at, _c.id)),
-    "-updated_at": SortOrder("-updated_at", (_c.updated_at, _c.id), descending=True),
+    **both_ways("created_at", (_c.created_at, _c.id)),
+    **both_ways("updated_at", (_c.updated_at, _c.id)),
 }
 DEFAULT_SORT = "created_at"
 
 
-@dataclass(frozen=True, slots=True)
-class LeadFilters:
-    """`GET …/leads` filters; None means "any"."""
-
-    status: LeadStatus | None = None
-    organisation_id: str | None = None
-    source_person_id: str | None = None
-
-
-async def _load(db: Db, workspace_id: str, lead_id: str, *, lock: bool = False) -> Row:
-    if not ids.is_valid(lead_id, "led"):
-        raise NotFound(_NO_LEAD)
-    stmt = select(*leads.c).where(_c.workspace_id == workspace_id, _c.id == lead_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return await db.one(stmt, missing=_NO_LEAD)
+_lead = InWorkspace("led", select(*leads.c), leads, _NO_LEAD)
 
 
 async def get_lead(db: Db, *, workspace_id: str, lead_id: str) -> Lead:
-    return Lead.model_validate(await _load(db, workspace_id, lead_id))
+    return Lead.model_validate(await _lead.load(db, workspace_id, lead_id))
 
 
-async def list_leads(
-    db: Db,
-    *,
-    workspace_id: str,
-    filters: LeadFilters,
-    order: SortOrder,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Lead], Page]:
-    conditions = [_c.workspace_id == workspace_id, *filter_conditions(_c, filters)]
-    stmt = order.apply(select(*leads.c).where(*conditions), cursor, limit)
-    page = page_of(await db.all(stmt), order, limit)
-    return [Lead.model_validate(r) for r in page.rows], page
+# A page of leads, filtered (`LeadFilters`) and sorted.
+list_leads = filtered_list(leads, Lead.model_validate)
 
 
 async def _interview_person(db: Db, workspace_id: str, interview_id: str) -> str:
@@ -118,24 +91,14 @@ async def create_lead(db: Db, *, workspace_id: str, body: LeadCreate) -> Lead:
     if fields["source_person_id"] is None and "source_person_id" not in body.model_fields_set:
         # A lead that came up in an interview came from the person interviewed.
         fields["source_person_id"] = interviewee
-    now = utcnow()
-    row = await db.one(
-        insert(leads)
-        .values(
-            id=ids.new_id("led"),
-            workspace_id=workspace_id,
-            **column_values(fields),
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*leads.c)
-    )
+    values = new_row("led", workspace_id=workspace_id, **column_values(fields))
+    row = await db.one(insert(leads).values(values).returning(*leads.c))
     if body.follow_up_due_at is not None:
         await create_follow_up(
             db,
             workspace_id=workspace_id,
             kind="act_on_lead",
-            title=f"Act on lead: {row['title']}"[:200],
+            title=f"Act on lead: {row['title']}",
             due_at=body.follow_up_due_at,
             person_id=row["source_person_id"],
             interview_id=row["source_interview_id"],
@@ -147,7 +110,7 @@ async def create_lead(db: Db, *, workspace_id: str, body: LeadCreate) -> Lead:
 async def update_lead(
     db: Db, *, workspace_id: str, lead_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Lead:
-    current = await _load(db, workspace_id, lead_id, lock=True)
+    current = await _lead.load(db, workspace_id, lead_id, lock=True)
     require_current(if_match, Lead.model_validate(current))
     if not changes:
         return Lead.model_validate(current)
@@ -163,6 +126,6 @@ async def update_lead(
 
 async def delete_lead(db: Db, *, workspace_id: str, lead_id: str, if_match: str | None) -> None:
     """Delete a lead; its follow-ups go with it (they are about nothing else)."""
-    current = await _load(db, workspace_id, lead_id, lock=True)
+    current = await _lead.load(db, workspace_id, lead_id, lock=True)
     require_current(if_match, Lead.model_validate(current))
     await db.execute(delete(leads).where(_c.workspace_id == workspace_id, _c.id == lead_id))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.columns import PrimaryId, StoredDocumentColumns, Timestamps, WorkspaceId
 from app.core.db import Base, JSONDocument, table_of
+from app.core.indexes import workspace_indexes
 
 
 class Organisation(Base, Timestamps, StoredDocumentColumns):
@@ -36,17 +37,12 @@ class Organisation(Base, Timestamps, StoredDocumentColumns):
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "name_key"),
-        Index("ix_organisations_workspace_id_id", "workspace_id", "id"),
-        Index("ix_organisations_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
-        Index("ix_organisations_workspace_id_updated_at_id", "workspace_id", "updated_at", "id"),
-        Index(
-            "ix_organisations_workspace_id_is_target_target_rank",
-            "workspace_id",
-            "is_target",
-            "target_rank",
+        *workspace_indexes(
+            __tablename__,
+            sorts=("created_at", "updated_at", "target_rank"),
+            filters=("industry",),
+            more=[("is_target", "target_rank")],
         ),
-        Index("ix_organisations_workspace_id_industry", "workspace_id", "industry"),
-        Index("ix_organisations_workspace_id_target_rank_id", "workspace_id", "target_rank", "id"),
     )
 
 

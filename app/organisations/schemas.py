@@ -8,7 +8,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AnyHttpUrl, Field, UrlConstraints
 
 from app.core.filters import normalise_tags
-from app.core.schemas import InputModel, ListPage, PatchModel, Resource, omittable
+from app.core.schemas import (
+    Filters,
+    InputModel,
+    ListPage,
+    PatchModel,
+    Resource,
+    omittable,
+)
 
 NAME_MAX = 200
 SHORT_TEXT_MAX = 200
@@ -98,54 +105,9 @@ class Organisation(Resource):
     tags: list[str] = Field(description=_DESCRIPTIONS["tags"])
 
 
-class OrganisationCreate(InputModel):
-    name: str = Field(
-        min_length=1,
-        max_length=NAME_MAX,
-        description=_DESCRIPTIONS["name"],
-        examples=["Northwind Energy"],
-    )
-    website: Website | None = Field(
-        default=None, description=_DESCRIPTIONS["website"], examples=["https://northwind.example/"]
-    )
-    industry: str | None = Field(
-        default=None,
-        max_length=SHORT_TEXT_MAX,
-        description=_DESCRIPTIONS["industry"],
-        examples=["Renewable energy"],
-    )
-    size: OrganisationSize | None = Field(default=None, description=_DESCRIPTIONS["size"])
-    location: str | None = Field(
-        default=None,
-        max_length=SHORT_TEXT_MAX,
-        description=_DESCRIPTIONS["location"],
-        examples=["Leeds, UK"],
-    )
-    is_target: bool = Field(default=False, description=_DESCRIPTIONS["is_target"])
-    target_rank: int | None = Field(
-        default=None, ge=1, le=RANK_MAX, description=_DESCRIPTIONS["target_rank"], examples=[1]
-    )
-    why_interested: str | None = _note(
-        description=_DESCRIPTIONS["why_interested"],
-        examples=["They build the grid storage I studied in my thesis."],
-    )
-    culture: str | None = _note(description=_DESCRIPTIONS["culture"])
-    strengths: str | None = _note(description=_DESCRIPTIONS["strengths"])
-    recent_news: str | None = _note(description=_DESCRIPTIONS["recent_news"])
-    competitors: str | None = _note(description=_DESCRIPTIONS["competitors"])
-    position_in_field: str | None = _note(description=_DESCRIPTIONS["position_in_field"])
-    notes: str | None = _note(description=_DESCRIPTIONS["notes"])
-    tags: Tags = Field(
-        default_factory=list,
-        max_length=TAGS_MAX,
-        description=_DESCRIPTIONS["tags"],
-        examples=[["energy", "top-10"]],
-    )
-
-
-class OrganisationUpdate(PatchModel):
-    """A JSON Merge Patch: absent fields stay; `null` clears any field but `name` and
-    `is_target`. Clearing `is_target` (false) also clears `target_rank`."""
+class _OrganisationFields(InputModel):
+    """The fields create and update share, in their order, as an update takes them: each may be
+    left out. `OrganisationCreate` requires `name` and gives the defaults and the examples."""
 
     name: str = omittable(min_length=1, max_length=NAME_MAX, description=_DESCRIPTIONS["name"])
     website: Website | None = Field(default=None, description=_DESCRIPTIONS["website"])
@@ -170,5 +132,70 @@ class OrganisationUpdate(PatchModel):
     tags: Tags = omittable(max_length=TAGS_MAX, description=_DESCRIPTIONS["tags"])
 
 
+class OrganisationCreate(_OrganisationFields):
+    # What a new organisation takes that a patch does not: `name` required, the defaults, and
+    # the examples.
+    name: str = Field(
+        min_length=1,
+        max_length=NAME_MAX,
+        description=_DESCRIPTIONS["name"],
+        examples=["Northwind Energy"],
+    )
+    website: Website | None = Field(
+        default=None, description=_DESCRIPTIONS["website"], examples=["https://northwind.example/"]
+    )
+    industry: str | None = Field(
+        default=None,
+        max_length=SHORT_TEXT_MAX,
+        description=_DESCRIPTIONS["industry"],
+        examples=["Renewable energy"],
+    )
+    location: str | None = Field(
+        default=None,
+        max_length=SHORT_TEXT_MAX,
+        description=_DESCRIPTIONS["location"],
+        examples=["Leeds, UK"],
+    )
+    is_target: bool = Field(default=False, description=_DESCRIPTIONS["is_target"])
+    target_rank: int | None = Field(
+        default=None, ge=1, le=RANK_MAX, description=_DESCRIPTIONS["target_rank"], examples=[1]
+    )
+    why_interested: str | None = _note(
+        description=_DESCRIPTIONS["why_interested"],
+        examples=["They build the grid storage I studied in my thesis."],
+    )
+    tags: Tags = Field(
+        default_factory=list,
+        max_length=TAGS_MAX,
+        description=_DESCRIPTIONS["tags"],
+        examples=[["energy", "top-10"]],
+    )
+
+
+class OrganisationUpdate(_OrganisationFields, PatchModel):
+    """A JSON Merge Patch: absent fields stay; `null` clears any field but `name` and
+    `is_target`. Clearing `is_target` (false) also clears `target_rank`."""
+
+
 class OrganisationList(ListPage[Organisation]):
     pass
+
+
+class OrganisationFilters(Filters):
+    """`GET …/organisations` filters; None means "any"."""
+
+    is_target: bool | None = Field(
+        default=None, description="Only organisations on (or off) the target list."
+    )
+    industry: str | None = Field(
+        default=None, max_length=SHORT_TEXT_MAX, description="Only this industry (exact match)."
+    )
+    tag: str | None = Field(
+        default=None, max_length=TAG_MAX, description="Only organisations with this tag."
+    )
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Text search, ignoring case, in the name, industry, location, "
+        "`why_interested`, research notes and notes.",
+    )

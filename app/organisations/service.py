@@ -2,49 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from app.core import ids
 from app.core.db import ConstraintViolation, Db, Row, utcnow
-from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.errors import Conflict, FieldError, ValidationFailed
 from app.core.etags import require_current
-from app.core.filters import bound_filters, search_text
-from app.core.pagination import Page, SortOrder, list_statements, page_of
+from app.core.filters import search_text
+from app.core.inserts import new_row
+from app.core.lookups import InWorkspace
+from app.core.pagination import KeysetList, Page, SortOrder, both_ways
 from app.core.rows import RowJson
 from app.core.stored_documents import StoredDocuments
 from app.organisations.models import organisations
-from app.organisations.schemas import Organisation, OrganisationCreate
+from app.organisations.schemas import Organisation, OrganisationCreate, OrganisationFilters
 
 _NO_ORGANISATION = "No organisation has that id in this workspace."
 
 _c = organisations.c
 ORDERS = {
-    "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
-    "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
-    "updated_at": SortOrder("updated_at", (_c.updated_at, _c.id)),
-    "-updated_at": SortOrder("-updated_at", (_c.updated_at, _c.id), descending=True),
-    "name": SortOrder("name", (_c.name_key, _c.id)),
-    "-name": SortOrder("-name", (_c.name_key, _c.id), descending=True),
+    **both_ways("created_at", (_c.created_at, _c.id)),
+    **both_ways("updated_at", (_c.updated_at, _c.id)),
+    **both_ways("name", (_c.name_key, _c.id)),
     # Unranked organisations come last in either direction.
-    "target_rank": SortOrder("target_rank", (_c.target_rank, _c.id), nullable=True),
-    "-target_rank": SortOrder(
-        "-target_rank", (_c.target_rank, _c.id), descending=True, nullable=True
-    ),
+    **both_ways("target_rank", (_c.target_rank, _c.id), nullable=True),
 }
 DEFAULT_SORT = "created_at"
-
-
-@dataclass(frozen=True, slots=True)
-class OrganisationFilters:
-    """`GET …/organisations` filters; None means "any"."""
-
-    is_target: bool | None = None
-    industry: str | None = None
-    tag: str | None = None
-    q: str | None = None
 
 
 # The JSON an organisation is shown as, stored with each write (`doc`, see app.core.rows).
@@ -52,22 +37,12 @@ ORGANISATION_JSON = RowJson(Organisation)
 ORGANISATION_DOCUMENTS = StoredDocuments(organisations, ORGANISATION_JSON)
 # Every column but the stored document, which only interview pages' embeds read.
 _columns = ORGANISATION_DOCUMENTS.row_columns
-_organisation = select(*_columns).where(
-    _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("organisation_id")
-)
-
-
-async def _load(db: Db, workspace_id: str, organisation_id: str, *, lock: bool = False) -> Row:
-    if not ids.is_valid(organisation_id, "org"):
-        raise NotFound(_NO_ORGANISATION)
-    stmt = _organisation.with_for_update() if lock else _organisation
-    params = {"workspace_id": workspace_id, "organisation_id": organisation_id}
-    return await db.one(stmt, params, missing=_NO_ORGANISATION)
+_organisation = InWorkspace("org", select(*_columns), organisations, _NO_ORGANISATION)
 
 
 async def get_organisation(db: Db, *, workspace_id: str, organisation_id: str) -> Organisation:
     """The organisation, or NotFound (also for a malformed id or another workspace's)."""
-    return Organisation.model_validate(await _load(db, workspace_id, organisation_id))
+    return Organisation.model_validate(await _organisation.load(db, workspace_id, organisation_id))
 
 
 async def ensure_exists(
@@ -99,19 +74,12 @@ async def list_organisations(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Organisation], Page]:
-    after, params = order.keyset(cursor, limit)
-    present, values = bound_filters(db.dialect_name, filters, _FILTERS)
-    stmt = _list_statement(db.dialect_name, order, after, present)
-    params = {**params, **values, "workspace_id": workspace_id}
-    page = page_of(await db.records(stmt, params), order, limit)
+    page = await _list.page(db, workspace_id, filters, order, cursor, limit)
     return [Organisation.model_validate(dict(r)) for r in page.rows], page
 
 
-_FILTERS = ("is_target", "industry", "tag", "q")
-
-
 # One statement per shape, built and compiled once.
-_list_statement = list_statements(_columns, _c)
+_list = KeysetList(_columns, _c, OrganisationFilters)
 
 
 def _name_taken() -> Conflict:
@@ -188,8 +156,7 @@ async def create_organisation(
         raise _rank_without_target()
     values.update(_derived(values))
     await _ensure_name_free(db, workspace_id, values["name_key"])
-    now = utcnow()
-    values.update(id=ids.new_id("org"), workspace_id=workspace_id, created_at=now, updated_at=now)
+    values = new_row("org", **values, workspace_id=workspace_id)
     stmt = (
         insert(organisations).values(**ORGANISATION_DOCUMENTS.written(values)).returning(*_columns)
     )
@@ -222,7 +189,7 @@ async def update_organisation(
     changes: dict[str, Any],
     if_match: str | None,
 ) -> Organisation:
-    current = await _load(db, workspace_id, organisation_id, lock=True)
+    current = await _organisation.load(db, workspace_id, organisation_id, lock=True)
     require_current(if_match, Organisation.model_validate(current))
     changes = _apply_target_rule(current, _storable(changes))
     if all(current[field] == value for field, value in changes.items()):
@@ -250,7 +217,7 @@ async def delete_organisation(
 ) -> None:
     """Delete it; people and interviews that referred to it keep existing, with no organisation
     (the foreign keys are ON DELETE SET NULL)."""
-    current = await _load(db, workspace_id, organisation_id, lock=True)
+    current = await _organisation.load(db, workspace_id, organisation_id, lock=True)
     require_current(if_match, Organisation.model_validate(current))
     await db.execute(
         delete(organisations).where(_c.workspace_id == workspace_id, _c.id == organisation_id)

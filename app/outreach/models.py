@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.columns import PrimaryId, Timestamp, Timestamps, WorkspaceId
 from app.core.db import Base, table_of
+from app.core.indexes import workspace_indexes
 
 
 class Outreach(Base, Timestamps):
@@ -33,12 +34,8 @@ class Outreach(Base, Timestamps):
     )
     notes: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (
-        Index("ix_outreach_workspace_id_id", "workspace_id", "id"),
-        Index("ix_outreach_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
-        Index("ix_outreach_workspace_id_sent_at_id", "workspace_id", "sent_at", "id"),
-        Index("ix_outreach_workspace_id_person_id", "workspace_id", "person_id"),
-        Index("ix_outreach_workspace_id_status", "workspace_id", "status"),
+    __table_args__ = workspace_indexes(
+        __tablename__, sorts=("created_at", "sent_at"), filters=("person_id", "status")
     )
 
 

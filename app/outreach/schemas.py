@@ -6,16 +6,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, StrictBool, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, StrictBool
 
 from app.core.schemas import (
+    Filters,
     InputModel,
     ListPage,
     PatchModel,
     Resource,
     TimeZoneName,
     UtcDatetime,
+    id_filter,
+    not_null,
     omittable,
 )
 from app.interviews.schemas import Duration, InterviewFormat, MeetingUrl
@@ -149,12 +151,7 @@ class OutreachUpdate(_OutreachFields, PatchModel):
     channel: OutreachChannel = omittable(description=_DOCS["channel"])
     interview_id: str | None = Field(default=None, max_length=64, description=_DOCS["interview_id"])
 
-    @field_validator("channel", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise PydanticCustomError("not_nullable", "This field cannot be null.")
-        return value
+    _not_null = not_null("channel")
 
 
 class OutreachSend(InputModel):
@@ -209,3 +206,18 @@ INTERVIEW_FIELDS = (
     "timezone",
     "duration_minutes",
 )
+
+
+class OutreachFilters(Filters):
+    """`GET …` filters of outreach."""
+
+    person_id: str | None = id_filter("Only to this person (`per_…`).")
+    status: OutreachStatus | None = Field(default=None, description="Only this status.")
+    channel: OutreachChannel | None = Field(default=None, description="Only this channel.")
+    strategy: OutreachStrategy | None = Field(default=None, description="Only this strategy.")
+    sent_after: UtcDatetime | None = Field(
+        default=None, description="Only sent at or after this instant (an offset is required)."
+    )
+    sent_before: UtcDatetime | None = Field(
+        default=None, description="Only sent before this instant (an offset is required)."
+    )

@@ -20,7 +20,6 @@ Recording a sent outreach moves the person's `relationship_stage` up to `contact
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -28,11 +27,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from app.core import ids
-from app.core.conditions import filter_conditions
 from app.core.db import Db, Row, utcnow
-from app.core.errors import FieldError, NotFound, ValidationFailed
+from app.core.errors import FieldError, ValidationFailed
 from app.core.etags import require_current
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.inserts import new_row
+from app.core.listing import filtered_list
+from app.core.lookups import InWorkspace
+from app.core.pagination import both_ways
 from app.core.transitions import StateMachine
 from app.interviews import service as interviews_service
 from app.interviews.lifecycle import InterviewAction
@@ -44,11 +45,9 @@ from app.outreach.schemas import (
     Outreach,
     OutreachAccept,
     OutreachAction,
-    OutreachChannel,
     OutreachCreate,
     OutreachInitialStatus,
     OutreachStatus,
-    OutreachStrategy,
 )
 from app.people import service as people_service
 from app.people.progress import advance_person
@@ -60,22 +59,22 @@ _c = outreach.c
 
 S = OutreachStatus
 A = OutreachAction
-TRANSITIONS: dict[OutreachAction, tuple[frozenset[OutreachStatus], OutreachStatus]] = {
-    A.send: (frozenset({S.draft}), S.sent),
-    A.accept: (frozenset({S.sent, S.no_response}), S.accepted),
-    A.decline: (frozenset({S.sent, S.no_response}), S.declined),
-    A.no_response: (frozenset({S.sent}), S.no_response),
-}
-MACHINE = StateMachine("an outreach", TRANSITIONS)
+MACHINE = StateMachine(
+    "an outreach",
+    {
+        A.send: ({S.draft}, S.sent),
+        A.accept: ({S.sent, S.no_response}, S.accepted),
+        A.decline: ({S.sent, S.no_response}, S.declined),
+        A.no_response: ({S.sent}, S.no_response),
+    },
+)
 allowed_actions = MACHINE.allowed_actions
 next_status = MACHINE.next_status
 
 ORDERS = {
-    "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
-    "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
+    **both_ways("created_at", (_c.created_at, _c.id)),
     # Drafts (never sent) come last in either direction.
-    "sent_at": SortOrder("sent_at", (_c.sent_at, _c.id), nullable=True),
-    "-sent_at": SortOrder("-sent_at", (_c.sent_at, _c.id), descending=True, nullable=True),
+    **both_ways("sent_at", (_c.sent_at, _c.id), nullable=True),
 }
 
 
@@ -89,43 +88,18 @@ def _invalid(pointer: str, detail: str, code: str) -> ValidationFailed:
     return ValidationFailed(detail, errors=[FieldError(pointer=pointer, detail=detail, code=code)])
 
 
-async def _load(db: Db, workspace_id: str, outreach_id: str, *, lock: bool = False) -> Row:
-    if not ids.is_valid(outreach_id, "out"):
-        raise NotFound(_NO_OUTREACH)
-    stmt = select(*_c).where(_c.workspace_id == workspace_id, _c.id == outreach_id)
-    return await db.one(stmt.with_for_update() if lock else stmt, missing=_NO_OUTREACH)
+_outreach = InWorkspace("out", select(*_c), outreach, _NO_OUTREACH)
 
 
 # --- reads --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OutreachFilters:
-    person_id: str | None = None
-    status: OutreachStatus | None = None
-    channel: OutreachChannel | None = None
-    strategy: OutreachStrategy | None = None
-    sent_after: datetime | None = None
-    sent_before: datetime | None = None
-
-
-async def list_outreach(
-    db: Db,
-    *,
-    workspace_id: str,
-    filters: OutreachFilters,
-    order: SortOrder,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Outreach], Page]:
-    conditions = filter_conditions(_c, filters, time=("sent", _c.sent_at))
-    stmt = select(*_c).where(_c.workspace_id == workspace_id, *conditions)
-    page = page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
-    return [_to_outreach(r) for r in page.rows], page
+# A page of outreach, filtered (`OutreachFilters`) and sorted.
+list_outreach = filtered_list(outreach, _to_outreach, time=("sent", _c.sent_at))
 
 
 async def get_outreach(db: Db, *, workspace_id: str, outreach_id: str) -> Outreach:
-    return _to_outreach(await _load(db, workspace_id, outreach_id))
+    return _to_outreach(await _outreach.load(db, workspace_id, outreach_id))
 
 
 # --- create, update, delete ---------------------------------------------------------------------
@@ -181,21 +155,15 @@ async def create_outreach(db: Db, *, workspace_id: str, body: OutreachCreate) ->
         )
     now = utcnow()
     sent_at = (body.sent_at or now) if sent else None
-    row = await db.one(
-        insert(outreach)
-        .values(
-            **values,
-            id=ids.new_id("out"),
-            workspace_id=workspace_id,
-            status=body.status.value,
-            sent_at=sent_at,
-            responded_at=None,
-            interview_id=None,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*_c)
+    values = new_row(
+        "out",
+        now=now,
+        **values,
+        workspace_id=workspace_id,
+        status=body.status.value,
+        sent_at=sent_at,
     )
+    row = await db.one(insert(outreach).values(values).returning(*_c))
     if sent_at is not None:
         await advance_person(
             db,
@@ -221,7 +189,7 @@ async def _save(db: Db, current: Row, **values: Any) -> Outreach:
 async def update_outreach(
     db: Db, *, workspace_id: str, outreach_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Outreach:
-    current = await _load(db, workspace_id, outreach_id, lock=True)
+    current = await _outreach.load(db, workspace_id, outreach_id, lock=True)
     require_current(if_match, _to_outreach(current))
     if not changes:
         return _to_outreach(current)
@@ -234,7 +202,7 @@ async def delete_outreach(
     db: Db, *, workspace_id: str, outreach_id: str, if_match: str | None
 ) -> None:
     """Delete the record only: the person's stage and last contact stay (they never go back)."""
-    current = await _load(db, workspace_id, outreach_id, lock=True)
+    current = await _outreach.load(db, workspace_id, outreach_id, lock=True)
     require_current(if_match, _to_outreach(current))
     await db.execute(delete(outreach).where(_c.id == current["id"]))
 
@@ -245,7 +213,7 @@ async def delete_outreach(
 async def _begin(
     db: Db, workspace_id: str, outreach_id: str, action: OutreachAction, if_match: str | None
 ) -> tuple[Row, OutreachStatus]:
-    current = await _load(db, workspace_id, outreach_id, lock=True)
+    current = await _outreach.load(db, workspace_id, outreach_id, lock=True)
     require_current(if_match, _to_outreach(current))
     return current, next_status(OutreachStatus(current["status"]), action)
 

@@ -7,6 +7,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.columns import PrimaryId, StoredDocumentColumns, Timestamp, Timestamps, WorkspaceId
 from app.core.db import Base, JSONDocument, table_of
+from app.core.indexes import workspace_indexes
+
+
+def _postgresql_gin(name: str, column: str, ops: str) -> Index:
+    """A GIN index on `column` with operator class `ops`, which only PostgreSQL has."""
+    return Index(
+        name,
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: ops},
+        info={"postgresql_only": True},
+    )
 
 
 class Person(Base, Timestamps, StoredDocumentColumns):
@@ -42,41 +54,17 @@ class Person(Base, Timestamps, StoredDocumentColumns):
     # Lower-cased text that `?q=` searches (names, emails, job title, notes).
     search_text: Mapped[str] = mapped_column(Text)
 
-    # One index per keyset sort (workspace, sort key, id) and per filter.
     __table_args__ = (
-        Index("ix_people_workspace_id_id", "workspace_id", "id"),
-        Index("ix_people_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
-        Index("ix_people_workspace_id_updated_at_id", "workspace_id", "updated_at", "id"),
-        Index("ix_people_workspace_id_family_name_id", "workspace_id", "family_name", "id"),
-        Index(
-            "ix_people_workspace_id_last_contacted_at_id", "workspace_id", "last_contacted_at", "id"
+        *workspace_indexes(
+            __tablename__,
+            sorts=("created_at", "updated_at", "family_name", "last_contacted_at"),
+            filters=("relationship_stage", "source", "referred_by_id"),
+            more=[("organisation_id", "created_at", "id")],
         ),
-        Index(
-            "ix_people_workspace_id_organisation_id_created_at_id",
-            "workspace_id",
-            "organisation_id",
-            "created_at",
-            "id",
-        ),
-        Index("ix_people_workspace_id_relationship_stage", "workspace_id", "relationship_stage"),
-        Index("ix_people_workspace_id_source", "workspace_id", "source"),
-        Index("ix_people_workspace_id_referred_by_id", "workspace_id", "referred_by_id"),
         # PostgreSQL only (migration 0006): `?tag=` (jsonb containment) and `?q=` (substring
         # search, pg_trgm) stay index lookups in a workspace of a million people.
-        Index(
-            "ix_people_tags",
-            "tags",
-            postgresql_using="gin",
-            postgresql_ops={"tags": "jsonb_path_ops"},
-            info={"postgresql_only": True},
-        ),
-        Index(
-            "ix_people_search_text_trgm",
-            "search_text",
-            postgresql_using="gin",
-            postgresql_ops={"search_text": "gin_trgm_ops"},
-            info={"postgresql_only": True},
-        ),
+        _postgresql_gin("ix_people_tags", "tags", "jsonb_path_ops"),
+        _postgresql_gin("ix_people_search_text_trgm", "search_text", "gin_trgm_ops"),
     )
 
 

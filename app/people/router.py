@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request
-from pydantic import BaseModel, Field
-from starlette.responses import Response
+from fastapi import Query
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core import routes
-from app.core.dependencies import IfMatch, ReadDb, SnapshotDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT, resolve_sort
-from app.core.query import query_model
-from app.core.responses import no_content, rows_page_response
+from app.core.dependencies import SnapshotDb
 from app.organisations.router import OrganisationId
 from app.people import service
 from app.people.schemas import (
     Person,
     PersonCreate,
+    PersonFilters,
     PersonList,
-    PersonSource,
     PersonUpdate,
-    RelationshipStage,
 )
 
 router = routes.workspace_router(tag="people")
@@ -32,99 +26,31 @@ router = routes.workspace_router(tag="people")
 PeopleReader = Annotated[WorkspaceAccess, workspace_scope("people:read")]
 PeopleWriter = Annotated[WorkspaceAccess, workspace_scope("people:write")]
 PersonId = Annotated[str, routes.id_path("person's", "per")]
-_SORTS = ", ".join(f"`{name}`" for name in service.ORDERS)
+Cascade = Annotated[
+    bool, Query(description="Also delete the person's interviews (otherwise refused with 409).")
+]
 
 
-class PeopleQuery(BaseModel):
+class PeopleQuery(
+    routes.PageQuery,
+    paging_first=True,
+    orders=service.ORDERS,
+    filters=PersonFilters,
+    without=("organisation_id",),
+):
     """The query parameters both people lists share: paging, sort and filters (one model, so
-    FastAPI validates them in one step)."""
+    FastAPI validates them in one step), not the organisation."""
 
-    limit: routes.PageLimit = DEFAULT_LIMIT
-    cursor: routes.PageCursor = None
-    sort: str = Field(
+    sort: str = routes.sort_field(
+        service.ORDERS,
         service.DEFAULT_SORT,
-        max_length=32,
-        description=f"One of {_SORTS}; `-` sorts descending. People without a family "
-        "name, or never contacted, come last in either direction of those sorts.",
-    )
-    relationship_stage: RelationshipStage | None = Field(
-        None, description="Only people at this stage."
-    )
-    source: PersonSource | None = Field(None, description="Only people from this source.")
-    tag: str | None = Field(None, max_length=50, description="Only people with this tag.")
-    referred_by_id: str | None = Field(
-        None, max_length=64, description="Only people this person (`per_…`) referred."
-    )
-    q: str | None = Field(
-        None,
-        max_length=200,
-        description="Text search, ignoring case, in the names, email addresses, job "
-        "title and notes.",
-    )
-
-    def filters(self, organisation_id: str | None = None) -> service.PersonFilters:
-        return service.PersonFilters(
-            organisation_id=organisation_id,
-            relationship_stage=self.relationship_stage,
-            source=self.source,
-            tag=self.tag,
-            referred_by_id=self.referred_by_id,
-            q=self.q,
-        )
-
-
-class AllPeopleQuery(PeopleQuery):
-    organisation_id: str | None = Field(
-        None, max_length=64, description="Only people at this organisation (`org_…`)."
+        "People without a family name, or never contacted, come last in either direction of "
+        "those sorts.",
     )
 
 
-@router.get(
-    "/people",
-    operation_id="people_list",
-    response_model=PersonList,
-    summary="List people, filtered and sorted",
-)
-async def list_people(
-    request: Request,
-    access: PeopleReader,
-    query: Annotated[AllPeopleQuery, query_model(AllPeopleQuery)],
-    db: ReadDb,
-) -> Response:
-    page = await service.list_people(
-        db,
-        workspace_id=access.workspace_id,
-        filters=query.filters(query.organisation_id),
-        order=resolve_sort(query.sort, service.ORDERS),
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return rows_page_response(request, service.PERSON_JSON, page)
-
-
-@router.get(
-    "/organisations/{organisation_id}/people",
-    operation_id="people_list_by_organisation",
-    response_model=PersonList,
-    summary="List the people at one organisation, filtered and sorted",
-)
-async def list_people_by_organisation(
-    request: Request,
-    access: PeopleReader,
-    organisation_id: OrganisationId,
-    query: Annotated[PeopleQuery, query_model(PeopleQuery)],
-    db: SnapshotDb,
-) -> Response:
-    page = await service.list_people_of_organisation(
-        db,
-        workspace_id=access.workspace_id,
-        organisation_id=organisation_id,
-        filters=query.filters(),
-        order=resolve_sort(query.sort, service.ORDERS),
-        cursor=query.cursor,
-        limit=query.limit,
-    )
-    return rows_page_response(request, service.PERSON_JSON, page)
+class AllPeopleQuery(PeopleQuery, filters=PersonFilters):
+    """Both lists' parameters, then the organisation (the other list's path names it)."""
 
 
 # Their services answer rows, written as people by `PERSON_JSON` (app.core.rows).
@@ -138,17 +64,33 @@ people = routes.ItemRoutes(
     writer=PeopleWriter,
     rows=service.PERSON_JSON,
 )
+at_organisation = people.like(
+    "people", "/organisations/{organisation_id}/people/{person_id}", [OrganisationId, PersonId]
+)
+# The query is read before the database is taken (a bad one opens no snapshot).
+people.filtered_page(
+    "List people, filtered and sorted",
+    PersonList,
+    AllPeopleQuery,
+    service.list_people,
+    query_first=True,
+)
+at_organisation.filtered_page(
+    "List the people at one organisation, filtered and sorted",
+    PersonList,
+    PeopleQuery,
+    service.list_people_of_organisation,
+    verb="list_by_organisation",
+    db=SnapshotDb,
+    query_first=True,
+)
 people.create("Create a person", PersonCreate, service.create_person)
 people.get("Get a person", service.get_person)
 people.update("Change a person (JSON Merge Patch)", PersonUpdate, service.update_person)
-
-
-@router.delete(
-    "/people/{person_id}",
-    operation_id="people_delete",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a person (and, with `cascade=true`, their interviews)",
+people.delete(
+    "Delete a person (and, with `cascade=true`, their interviews)",
+    service.delete_person,
+    query={"cascade": (Cascade, False)},
     responses={
         409: {
             "description": "The person has interviews and `cascade` is not true "
@@ -156,21 +98,3 @@ people.update("Change a person (JSON Merge Patch)", PersonUpdate, service.update
         }
     },
 )
-async def delete_person(
-    access: PeopleWriter,
-    person_id: PersonId,
-    db: WriteDb,
-    if_match: IfMatch = None,
-    cascade: Annotated[
-        bool,
-        Query(description="Also delete the person's interviews (otherwise refused with 409)."),
-    ] = False,
-) -> Response:
-    await service.delete_person(
-        db,
-        workspace_id=access.workspace_id,
-        person_id=person_id,
-        if_match=if_match,
-        cascade=cascade,
-    )
-    return no_content()

@@ -20,7 +20,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.core.filters import normalise_tags
-from app.core.schemas import InputModel, ListPage, PatchModel, Resource, UtcDatetime, omittable
+from app.core.schemas import (
+    Filters,
+    InputModel,
+    ListPage,
+    PatchModel,
+    Resource,
+    UtcDatetime,
+    id_filter,
+    omittable,
+)
 
 
 class PersonSource(StrEnum):
@@ -209,73 +218,9 @@ _FIELD_DOCS = {
 }
 
 
-class PersonCreate(InputModel):
-    """At least one of `given_name`, `family_name` and `display_name` is required."""
-
-    given_name: Name | None = Field(
-        default=None, description=_FIELD_DOCS["given_name"], examples=["Ada"]
-    )
-    family_name: Name | None = Field(
-        default=None, description=_FIELD_DOCS["family_name"], examples=["Lovelace"]
-    )
-    display_name: DisplayName | None = Field(
-        default=None, description=_FIELD_DOCS["display_name"], examples=["Ada Lovelace"]
-    )
-    emails: list[PersonEmailInput] = Field(
-        default_factory=list, max_length=MAX_EMAILS, description=_FIELD_DOCS["emails"]
-    )
-    phones: list[PersonPhoneInput] = Field(
-        default_factory=list, max_length=MAX_PHONES, description=_FIELD_DOCS["phones"]
-    )
-    job_title: ShortText | None = Field(
-        default=None, description=_FIELD_DOCS["job_title"], examples=["Data engineer"]
-    )
-    organisation_id: str | None = Field(
-        default=None, max_length=64, description=_FIELD_DOCS["organisation_id"]
-    )
-    location: ShortText | None = Field(
-        default=None, description=_FIELD_DOCS["location"], examples=["Leeds, UK"]
-    )
-    linkedin_url: LinkedInUrl | None = Field(default=None, description=_FIELD_DOCS["linkedin_url"])
-    profile_urls: list[ProfileUrlInput] = Field(
-        default_factory=list,
-        max_length=MAX_PROFILE_URLS,
-        description=_FIELD_DOCS["profile_urls"],
-    )
-    source: PersonSource | None = Field(default=None, description=_FIELD_DOCS["source"])
-    referred_by_id: str | None = Field(
-        default=None, max_length=64, description=_FIELD_DOCS["referred_by_id"]
-    )
-    relationship_stage: RelationshipStage = Field(
-        default=RelationshipStage.identified, description=_FIELD_DOCS["relationship_stage"]
-    )
-    tags: list[Tag] = Field(
-        default_factory=list,
-        max_length=MAX_TAGS,
-        description=_FIELD_DOCS["tags"],
-        examples=[["data", "warm"]],
-    )
-    notes: Notes | None = Field(default=None, description=_FIELD_DOCS["notes"])
-    may_use_name_as_referral: StrictBool | None = Field(
-        default=None, description=_FIELD_DOCS["may_use_name_as_referral"]
-    )
-    open_to_follow_up: StrictBool | None = Field(
-        default=None, description=_FIELD_DOCS["open_to_follow_up"]
-    )
-    last_contacted_at: UtcDatetime | None = Field(
-        default=None, description=_FIELD_DOCS["last_contacted_at"]
-    )
-    stay_in_touch_every_days: Days | None = Field(
-        default=None, description=_FIELD_DOCS["stay_in_touch_every_days"]
-    )
-
-    _one_primary = field_validator("emails", "phones")(with_one_primary)
-    _normalised_tags = field_validator("tags")(_tags)
-
-
-class PersonUpdate(PatchModel):
-    """JSON Merge Patch: absent fields stay; `null` clears a nullable field. Setting
-    `display_name` to null derives it again from the names."""
+class _PersonFields(InputModel):
+    """The fields create and update share, in their order, as an update takes them: each may be
+    left out. `PersonCreate` gives a new person's defaults and the examples."""
 
     given_name: Name | None = Field(default=None, description=_FIELD_DOCS["given_name"])
     family_name: Name | None = Field(default=None, description=_FIELD_DOCS["family_name"])
@@ -322,6 +267,52 @@ class PersonUpdate(PatchModel):
     _normalised_tags = field_validator("tags")(_tags)
 
 
+class PersonCreate(_PersonFields):
+    """At least one of `given_name`, `family_name` and `display_name` is required."""
+
+    # What a new person takes that a patch does not: the defaults, and the examples.
+    given_name: Name | None = Field(
+        default=None, description=_FIELD_DOCS["given_name"], examples=["Ada"]
+    )
+    family_name: Name | None = Field(
+        default=None, description=_FIELD_DOCS["family_name"], examples=["Lovelace"]
+    )
+    display_name: DisplayName | None = Field(
+        default=None, description=_FIELD_DOCS["display_name"], examples=["Ada Lovelace"]
+    )
+    emails: list[PersonEmailInput] = Field(
+        default_factory=list, max_length=MAX_EMAILS, description=_FIELD_DOCS["emails"]
+    )
+    phones: list[PersonPhoneInput] = Field(
+        default_factory=list, max_length=MAX_PHONES, description=_FIELD_DOCS["phones"]
+    )
+    job_title: ShortText | None = Field(
+        default=None, description=_FIELD_DOCS["job_title"], examples=["Data engineer"]
+    )
+    location: ShortText | None = Field(
+        default=None, description=_FIELD_DOCS["location"], examples=["Leeds, UK"]
+    )
+    profile_urls: list[ProfileUrlInput] = Field(
+        default_factory=list,
+        max_length=MAX_PROFILE_URLS,
+        description=_FIELD_DOCS["profile_urls"],
+    )
+    relationship_stage: RelationshipStage = Field(
+        default=RelationshipStage.identified, description=_FIELD_DOCS["relationship_stage"]
+    )
+    tags: list[Tag] = Field(
+        default_factory=list,
+        max_length=MAX_TAGS,
+        description=_FIELD_DOCS["tags"],
+        examples=[["data", "warm"]],
+    )
+
+
+class PersonUpdate(_PersonFields, PatchModel):
+    """JSON Merge Patch: absent fields stay; `null` clears a nullable field. Setting
+    `display_name` to null derives it again from the names."""
+
+
 class Person(Resource):
     object: Literal["person"] = "person"
     workspace_id: str
@@ -352,3 +343,21 @@ class Person(Resource):
 
 class PersonList(ListPage[Person]):
     pass
+
+
+class PersonFilters(Filters):
+    """`GET …/people` filters; None means "any"."""
+
+    relationship_stage: RelationshipStage | None = Field(
+        default=None, description="Only people at this stage."
+    )
+    source: PersonSource | None = Field(default=None, description="Only people from this source.")
+    tag: str | None = Field(default=None, max_length=50, description="Only people with this tag.")
+    referred_by_id: str | None = id_filter("Only people this person (`per_…`) referred.")
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Text search, ignoring case, in the names, email addresses, job "
+        "title and notes.",
+    )
+    organisation_id: str | None = id_filter("Only people at this organisation (`org_…`).")

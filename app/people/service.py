@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
-from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.errors import Conflict, FieldError, ValidationFailed
 from app.core.etags import require_current
-from app.core.filters import (
-    bound_filters,
-    search_text,
-)
-from app.core.pagination import Page, SortOrder, list_statements, page_of, sort_keys
+from app.core.filters import search_text
+from app.core.inserts import new_row
+from app.core.lookups import InWorkspace
+from app.core.pagination import KeysetList, Page, SortOrder, both_ways, sort_keys
 from app.follow_ups import effects as follow_ups_effects
 from app.interviews.models import interviews
 from app.organisations import service as organisations_service
 from app.people.models import people
 from app.people.representation import PERSON_COLUMNS, PERSON_DOCUMENTS
 from app.people.representation import PERSON_JSON as PERSON_JSON
-from app.people.schemas import PersonCreate, PersonSource, RelationshipStage
+from app.people.schemas import PersonCreate, PersonFilters
 from app.workspaces.models import workspaces
 
 _NO_PERSON = "No person has that id in this workspace."
@@ -30,23 +28,12 @@ _NO_PERSON = "No person has that id in this workspace."
 _c = people.c
 # Responses are built from rows (app.core.rows): `PERSON_JSON`, the columns `Person` shows.
 _columns = PERSON_COLUMNS
-_person = select(*_columns).where(
-    _c.workspace_id == bindparam("workspace_id"), _c.id == bindparam("person_id")
-)
-
-
-async def _load(db: Db, workspace_id: str, person_id: str, *, lock: bool = False) -> Row:
-    if not ids.is_valid(person_id, "per"):
-        raise NotFound(_NO_PERSON)
-    stmt = _person.with_for_update() if lock else _person
-    return await db.one(
-        stmt, {"workspace_id": workspace_id, "person_id": person_id}, missing=_NO_PERSON
-    )
+_person = InWorkspace("per", select(*_columns), people, _NO_PERSON)
 
 
 async def get_person(db: Db, *, workspace_id: str, person_id: str) -> Row:
     """The person's row, the fields of `Person` (serialise with `PERSON_JSON`)."""
-    return await _load(db, workspace_id, person_id)
+    return await _person.load(db, workspace_id, person_id)
 
 
 async def ensure_exists(
@@ -72,44 +59,19 @@ async def ensure_exists(
 
 
 ORDERS = {
-    "created_at": SortOrder("created_at", (_c.created_at, _c.id)),
-    "-created_at": SortOrder("-created_at", (_c.created_at, _c.id), descending=True),
-    "updated_at": SortOrder("updated_at", (_c.updated_at, _c.id)),
-    "-updated_at": SortOrder("-updated_at", (_c.updated_at, _c.id), descending=True),
+    **both_ways("created_at", (_c.created_at, _c.id)),
+    **both_ways("updated_at", (_c.updated_at, _c.id)),
     # People without a family name, or never contacted, come last in either direction.
-    "family_name": SortOrder("family_name", (_c.family_name, _c.id), nullable=True),
-    "-family_name": SortOrder(
-        "-family_name", (_c.family_name, _c.id), descending=True, nullable=True
-    ),
-    "last_contacted_at": SortOrder(
-        "last_contacted_at", (_c.last_contacted_at, _c.id), nullable=True
-    ),
-    "-last_contacted_at": SortOrder(
-        "-last_contacted_at", (_c.last_contacted_at, _c.id), descending=True, nullable=True
-    ),
+    **both_ways("family_name", (_c.family_name, _c.id), nullable=True),
+    **both_ways("last_contacted_at", (_c.last_contacted_at, _c.id), nullable=True),
 }
 DEFAULT_SORT = "created_at"
-
-
-@dataclass(frozen=True, slots=True)
-class PersonFilters:
-    """`GET …/people` filters; None means "any"."""
-
-    organisation_id: str | None = None
-    relationship_stage: RelationshipStage | None = None
-    source: PersonSource | None = None
-    tag: str | None = None
-    referred_by_id: str | None = None
-    q: str | None = None
-
-
-_FILTERS = tuple(PersonFilters.__dataclass_fields__)
 
 
 # One statement per shape, built and compiled once. Rows bring their stored JSON (`doc`) when
 # this code wrote it, and their other columns only where none comes; the sort keys always, for
 # the next cursor.
-_list_statement = list_statements(PERSON_DOCUMENTS.columns(_columns, sort_keys(ORDERS)), _c)
+_list = KeysetList(PERSON_DOCUMENTS.columns(_columns, sort_keys(ORDERS)), _c, PersonFilters)
 
 
 async def list_people(
@@ -122,11 +84,7 @@ async def list_people(
     limit: int,
 ) -> Page:
     """A page of people (rows of `Person` fields), filtered and sorted."""
-    after, params = order.keyset(cursor, limit)
-    present, values = bound_filters(db.dialect_name, filters, _FILTERS)
-    stmt = _list_statement(db.dialect_name, order, after, present)
-    params = {**params, **values, "workspace_id": workspace_id}
-    return page_of(await db.records(stmt, params), order, limit)
+    return await _list.page(db, workspace_id, filters, order, cursor, limit)
 
 
 async def list_people_of_organisation(
@@ -143,7 +101,7 @@ async def list_people_of_organisation(
     await organisations_service.get_organisation(
         db, workspace_id=workspace_id, organisation_id=organisation_id
     )
-    filters = replace(filters, organisation_id=organisation_id)
+    filters = filters.model_copy(update={"organisation_id": organisation_id})
     return await list_people(
         db, workspace_id=workspace_id, filters=filters, order=order, cursor=cursor, limit=limit
     )
@@ -262,18 +220,9 @@ async def create_person(db: Db, *, workspace_id: str, body: PersonCreate) -> Row
         fields["display_name"] = derived_display_name(fields["given_name"], fields["family_name"])
     if not fields["display_name"]:
         raise _name_required()
-    person_id = ids.new_id("per")
-    await _check_references(db, workspace_id, person_id, fields)
-    now = utcnow()
-    values = {
-        **column_values(fields),
-        "id": person_id,
-        "workspace_id": workspace_id,
-        "search_text": _search_text(fields),
-        "created_at": now,
-        "updated_at": now,
-    }
-    values = PERSON_DOCUMENTS.written(values)
+    person = new_row("per", **column_values(fields), workspace_id=workspace_id)
+    await _check_references(db, workspace_id, person["id"], fields)
+    values = PERSON_DOCUMENTS.written({**person, "search_text": _search_text(fields)})
     await db.execute(_insert_person, values)
     await _keep_in_touch(db, values)
     return values
@@ -308,7 +257,7 @@ def _merged_display_name(current: Row, changes: dict[str, Any]) -> str:
 async def update_person(
     db: Db, *, workspace_id: str, person_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Row:
-    current = await _load(db, workspace_id, person_id, lock=True)
+    current = await _person.load(db, workspace_id, person_id, lock=True)
     require_current(if_match, PERSON_JSON.json(current))
     if not changes:
         return current
@@ -339,7 +288,7 @@ async def delete_person(
 ) -> None:
     """Delete a person; their interviews go too only when the client asked (`cascade`). The
     row lock makes a concurrent new interview for this person wait, so none slips through."""
-    current = await _load(db, workspace_id, person_id, lock=True)
+    current = await _person.load(db, workspace_id, person_id, lock=True)
     require_current(if_match, PERSON_JSON.json(current))
     if not cascade:
         interview = await db.first(

@@ -54,6 +54,25 @@ class QuestionWarning(BaseModel):
 
 # --- the rules ----------------------------------------------------------------------------------
 
+
+def _found(patterns: list[re.Pattern[str]], advice: str) -> Callable[[str], str | None]:
+    """A rule giving `advice` when one of `patterns` occurs in the text."""
+
+    def check(text: str) -> str | None:
+        return advice if any(p.search(text) for p in patterns) else None
+
+    return check
+
+
+def _asked(test: Callable[[str], bool], advice: str) -> Callable[[str], str | None]:
+    """A rule giving `advice` when one of the text's questions passes `test`."""
+
+    def check(text: str) -> str | None:
+        return advice if any(test(s) for s in _question_sentences(text)) else None
+
+    return check
+
+
 _ORG = (
     r"(?:company|organi[sz]ation|firm|business|employer|agency|start-?up|charity|corporation|"
     r"enterprise|institution|studio|brand)"
@@ -77,6 +96,12 @@ _JOB_REQUEST = [
         r"\b(?:pass|forward|send|hand)\s+(?:on\s+)?my\s+(?:cv|r[eé]sum[eé])\b",
     )
 ]
+
+_asks_for_job = _found(
+    _JOB_REQUEST,
+    "It asks for a job, a position or an interview. An informational interview is research, "
+    "never a request for a job: ask about the work instead.",
+)
 
 # Yes/no questions open with an auxiliary verb. Some requests for a story open the same way
 # ("could you tell me…", "would you describe…") but are open in substance.
@@ -124,6 +149,12 @@ _ON_THE_WEBSITE = [
     )
 ]
 
+_answerable_from_website = _found(
+    _ON_THE_WEBSITE,
+    "The organisation's website probably answers this; research it beforehand and ask about "
+    "the person's own experience.",
+)
+
 
 def _normalise(text: str) -> str:
     """Lower case, typographic apostrophes straightened, runs of white space collapsed."""
@@ -144,40 +175,20 @@ def _is_closed(sentence: str) -> bool:
     )
 
 
-def _asks_for_job(text: str) -> str | None:
-    if any(p.search(text) for p in _JOB_REQUEST):
-        return (
-            "It asks for a job, a position or an interview. An informational interview is "
-            "research, never a request for a job: ask about the work instead."
-        )
-    return None
+def _is_leading(sentence: str) -> bool:
+    return any(p.search(sentence) for p in _LEADING)
 
 
-def _closed_question(text: str) -> str | None:
-    if any(_is_closed(s) for s in _question_sentences(text)):
-        return (
-            "A yes/no question is a dead end: ask what, how or why, or invite a story "
-            "(\u201cwhat was it like when…\u201d)."
-        )
-    return None
-
-
-def _leading_question(text: str) -> str | None:
-    if any(any(p.search(s) for p in _LEADING) for s in _question_sentences(text)):
-        return (
-            "It suggests the answer you expect; ask neutrally so that you hear what the "
-            "person really thinks."
-        )
-    return None
-
-
-def _answerable_from_website(text: str) -> str | None:
-    if any(p.search(text) for p in _ON_THE_WEBSITE):
-        return (
-            "The organisation's website probably answers this; research it beforehand and ask "
-            "about the person's own experience."
-        )
-    return None
+_closed_question = _asked(
+    _is_closed,
+    "A yes/no question is a dead end: ask what, how or why, or invite a story "
+    "(\u201cwhat was it like when…\u201d).",
+)
+_leading_question = _asked(
+    _is_leading,
+    "It suggests the answer you expect; ask neutrally so that you hear what the person really "
+    "thinks.",
+)
 
 
 def _multiple_questions(text: str) -> str | None:
@@ -251,7 +262,7 @@ BankId = Annotated[
 ]
 
 
-async def lint_bank(db: Db, workspace_id: str, bank_id: str) -> QuestionBankLint:
+async def lint_bank(db: Db, *, workspace_id: str, bank_id: str) -> QuestionBankLint:
     """One statement: the bank (when the workspace can see it) joined to its questions."""
     if not ids.is_valid(bank_id, "qbk"):
         raise NotFound(_NO_BANK)
@@ -302,4 +313,6 @@ async def lint(
     bank_id: BankId,
     db: ReadDb,
 ) -> Response:
-    return item_response(request, await lint_bank(db, access.workspace_id, bank_id))
+    return item_response(
+        request, await lint_bank(db, workspace_id=access.workspace_id, bank_id=bank_id)
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.columns import PrimaryId, Timestamps
+from app.core.columns import PrimaryId, Timestamps, WorkspaceId
 from app.core.db import Base, table_of
+from app.core.indexes import workspace_indexes
 
 
 class QuestionBank(Base, Timestamps):
@@ -14,14 +15,12 @@ class QuestionBank(Base, Timestamps):
 
     id: Mapped[PrimaryId]
     # NULL for the built-in bank, which every workspace can read and copy but not change.
-    workspace_id: Mapped[str | None] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE")
-    )
+    workspace_id: Mapped[WorkspaceId | None]
     builtin: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_question_banks_workspace_id_id", "workspace_id", "id"),)
+    __table_args__ = workspace_indexes(__tablename__)
 
 
 class Question(Base, Timestamps):
@@ -29,9 +28,7 @@ class Question(Base, Timestamps):
 
     id: Mapped[PrimaryId]
     bank_id: Mapped[str] = mapped_column(ForeignKey("question_banks.id", ondelete="CASCADE"))
-    workspace_id: Mapped[str | None] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE")
-    )
+    workspace_id: Mapped[WorkspaceId | None]
     text: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(32))
     # Dense, 1-based order within the bank.

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from pydantic import Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import CurrentCaller, workspace_scope
 from app.core import routes
-from app.core.dependencies import SnapshotDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT
+from app.core.dependencies import SnapshotDb
 from app.core.responses import item_response
 from app.core.routing import CheckedRoute
 from app.questions import service
@@ -56,13 +55,7 @@ _READ_ONLY: dict[int | str, dict[str, Any]] = {
 }
 
 
-# The body of a copy is optional: without one the copy keeps the original's name.
-_NO_COPY_OPTIONS = QuestionBankCopy()
-
-
-class BankQuery(routes.PageQuery):
-    limit: routes.PageLimit = DEFAULT_LIMIT
-    cursor: routes.PageCursor = None
+class BankQuery(routes.PageQuery, paging_first=True, orders=service.BANK_ORDERS):
     sort: str = Field(
         "created_at",
         max_length=20,
@@ -74,9 +67,7 @@ class BankQuery(routes.PageQuery):
     )
 
 
-class QuestionQuery(routes.PageQuery):
-    limit: routes.PageLimit = DEFAULT_LIMIT
-    cursor: routes.PageCursor = None
+class QuestionQuery(routes.PageQuery, paging_first=True, orders=service.QUESTION_ORDERS):
     sort: str = Field("position", max_length=20, description="`position` (default) or `-position`.")
     category: QuestionCategory | None = Field(None, description="Only questions of this category.")
 
@@ -90,26 +81,18 @@ banks = routes.ItemRoutes(
     reader=QuestionsReader,
     writer=QuestionsWriter,
 )
-questions = routes.ItemRoutes(
-    router,
-    "questions",
-    QUESTION,
-    [BankId, QuestionId],
-    model=Question,
-    reader=QuestionsReader,
-    writer=QuestionsWriter,
-)
+questions = banks.like("questions", QUESTION, [BankId, QuestionId], model=Question)
 
 
-@router.get(
+@banks.route(
+    "GET",
     "/v1/question-banks/builtin",
-    operation_id="question_banks_get_builtin",
     response_model=QuestionBankWithQuestions,
     summary="Get the built-in bank with all its questions",
     description='The read-only bank every workspace shares: "Informational interview '
     'essentials". Copy it into a workspace (`question_banks_copy`) to change it.',
 )
-async def get_builtin_bank(request: Request, caller: CurrentCaller, db: SnapshotDb) -> Response:
+async def get_builtin(request: Request, caller: CurrentCaller, db: SnapshotDb) -> Response:
     return item_response(request, await service.builtin_bank(db))
 
 
@@ -118,27 +101,13 @@ banks.filtered_page(
     QuestionBankList,
     BankQuery,
     service.list_banks,
-    orders=service.BANK_ORDERS,
 )
-
-
-@router.post(
-    BANKS,
-    operation_id="question_banks_create",
-    status_code=201,
-    response_model=QuestionBank,
-    summary="Create an empty question bank",
+banks.create(
+    "Create an empty question bank",
+    QuestionBankCreate,
+    service.create_bank,
+    takes=("name", "description"),
 )
-async def create_bank(
-    request: Request, body: QuestionBankCreate, access: QuestionsWriter, db: WriteDb
-) -> Response:
-    bank = await service.create_bank(
-        db, workspace_id=access.workspace_id, name=body.name, description=body.description
-    )
-    location = BANK.format(workspace_id=access.workspace_id, bank_id=bank.id)
-    return item_response(request, bank, status=201, location=location)
-
-
 banks.get("Get a question bank (the workspace's or the built-in one)", service.get_bank)
 banks.update(
     "Rename or describe a question bank",
@@ -153,75 +122,42 @@ banks.delete(
     "question is cleared.",
     responses=_READ_ONLY,
 )
-
-
-@router.post(
-    BANK + "/copy",
-    operation_id="question_banks_copy",
-    status_code=201,
-    response_model=QuestionBank,
-    summary="Copy a bank (the built-in one or the workspace's) with its questions",
+banks.action(
+    "copy",
+    "Copy a bank (the built-in one or the workspace's) with its questions",
+    service.copy_bank,
+    body=QuestionBankCopy,
+    optional=True,
+    takes="name",
+    created=True,
     description="The copy belongs to this workspace; its questions keep their order and get "
     "new ids.",
 )
-async def copy_bank(
-    request: Request,
-    access: QuestionsWriter,
-    bank_id: BankId,
-    db: WriteDb,
-    body: Annotated[QuestionBankCopy, Body()] = _NO_COPY_OPTIONS,
-) -> Response:
-    bank = await service.copy_bank(
-        db, workspace_id=access.workspace_id, bank_id=bank_id, name=body.name
-    )
-    location = BANK.format(workspace_id=access.workspace_id, bank_id=bank.id)
-    return item_response(request, bank, status=201, location=location)
-
-
 questions.filtered_page(
     "List a bank's questions in order",
     QuestionList,
     QuestionQuery,
     service.list_questions,
-    orders=service.QUESTION_ORDERS,
     db=SnapshotDb,
 )
-
-
-@router.post(
-    QUESTIONS,
-    operation_id="questions_create",
-    status_code=201,
-    response_model=Question,
-    summary="Add a question, at the end or at a position",
+questions.create(
+    "Add a question, at the end or at a position",
+    QuestionCreate,
+    service.create_question,
+    takes=("text", "category", "position", "notes"),
     responses={
         **_READ_ONLY,
         409: {"description": f"The bank already holds {MAX_QUESTIONS_PER_BANK} (`bank_full`)."},
     },
 )
-async def create_question(
-    request: Request, body: QuestionCreate, access: QuestionsWriter, bank_id: BankId, db: WriteDb
-) -> Response:
-    question = await service.create_question(
-        db,
-        workspace_id=access.workspace_id,
-        bank_id=bank_id,
-        text=body.text,
-        category=body.category,
-        position=body.position,
-        notes=body.notes,
-    )
-    location = QUESTION.format(
-        workspace_id=access.workspace_id, bank_id=bank_id, question_id=question.id
-    )
-    return item_response(request, question, status=201, location=location)
-
-
-@router.post(
-    QUESTIONS + "/reorder",
-    operation_id="questions_reorder",
+questions.action(
+    "reorder",
+    "Put all of a bank's questions in a new order",
+    service.reorder_questions,
+    body=QuestionReorder,
+    takes="question_ids",
+    collection=True,
     response_model=QuestionBankWithQuestions,
-    summary="Put all of a bank's questions in a new order",
     description="`question_ids` lists every question of the bank exactly once; anything else "
     "is 422 `reorder_mismatch` and nothing moves. Answers the bank with its questions in the "
     "new order.",
@@ -230,15 +166,6 @@ async def create_question(
         422: {"description": "Invalid input (`validation_failed`, `reorder_mismatch`)."},
     },
 )
-async def reorder_questions(
-    request: Request, body: QuestionReorder, access: QuestionsWriter, bank_id: BankId, db: WriteDb
-) -> Response:
-    bank = await service.reorder_questions(
-        db, workspace_id=access.workspace_id, bank_id=bank_id, question_ids=body.question_ids
-    )
-    return item_response(request, bank)
-
-
 questions.get("Get a question", service.get_question, db=SnapshotDb)
 questions.update(
     "Edit a question or move it to another position",

@@ -32,6 +32,9 @@ class QuestionCategory(StrEnum):
 # Banks stay small enough to reorder in one request and to copy in one statement.
 MAX_QUESTIONS_PER_BANK = 500
 
+# A question's wording, in a bank or on an interview's agenda (which copies the bank's).
+QuestionText = Annotated[str, Field(min_length=1, max_length=1000)]
+
 BANK_NAME = "A short name for the bank."
 BANK_DESCRIPTION = "What the bank is for: the field, the kind of person, the stage."
 QUESTION_TEXT = "The question as you would ask it: open-ended, never a request for a job."
@@ -106,9 +109,7 @@ class QuestionBankList(ListPage[QuestionBank]):
 
 
 class QuestionCreate(InputModel):
-    text: str = Field(
-        min_length=1,
-        max_length=1000,
+    text: QuestionText = Field(
         description=QUESTION_TEXT,
         examples=["What does a good week in this role look like for you?"],
     )
@@ -124,7 +125,7 @@ class QuestionCreate(InputModel):
 
 
 class QuestionUpdate(PatchModel):
-    text: str = omittable(min_length=1, max_length=1000, description=QUESTION_TEXT)
+    text: QuestionText = omittable(description=QUESTION_TEXT)
     category: QuestionCategory = omittable()
     position: int = omittable(
         ge=1,

@@ -10,7 +10,8 @@ from sqlalchemy import ColumnElement, Integer, func, literal_column, select
 from app.core import ids
 from app.core.db import Db, Row
 from app.core.errors import NotFound
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.lookups import InWorkspace
+from app.core.pagination import Page, SortOrder, fetch_page
 from app.organisations.models import organisations
 from app.people.models import people
 from app.referrals.schemas import (
@@ -35,18 +36,12 @@ _p = people.c
 _node_columns = (_p.id, _p.display_name, _p.relationship_stage, _p.organisation_id)
 
 
-async def _person_node(db: Db, workspace_id: str, person_id: str) -> Row:
-    if not ids.is_valid(person_id, "per"):
-        raise NotFound(_NO_PERSON)
-    return await db.one(
-        select(*_node_columns).where(_p.workspace_id == workspace_id, _p.id == person_id),
-        missing=_NO_PERSON,
-    )
+_person_node = InWorkspace("per", select(*_node_columns), people, _NO_PERSON)
 
 
 async def referral_tree(db: Db, *, workspace_id: str, person_id: str, depth: int) -> ReferralTree:
     """The people reached through this one, `depth` levels down: one query per level."""
-    root = await _person_node(db, workspace_id, person_id)
+    root = await _person_node.load(db, workspace_id, person_id)
     children: dict[str, list[Row]] = {}
     level = [root["id"]]
     remaining = MAX_TREE_NODES
@@ -143,14 +138,10 @@ async def network(
         .scalar_subquery()
         .label("referred_count")
     )
-    stmt = NETWORK_ORDER.apply(
-        select(*_node_columns, _p.referred_by_id, referred_count).where(
-            _p.workspace_id == workspace_id
-        ),
-        cursor,
-        limit,
+    stmt = select(*_node_columns, _p.referred_by_id, referred_count).where(
+        _p.workspace_id == workspace_id
     )
-    page = page_of(await db.all(stmt), NETWORK_ORDER, limit)
+    page = await fetch_page(db, stmt, NETWORK_ORDER, cursor, limit)
     nodes: list[NetworkNode] = []
     edges: list[NetworkEdge] = []
     for row in page.rows:

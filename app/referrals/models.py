@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.columns import PrimaryId, Timestamps, WorkspaceId
 from app.core.db import Base, table_of
+from app.core.indexes import workspace_indexes
 
 
 class Referral(Base, Timestamps):
@@ -27,9 +28,7 @@ class Referral(Base, Timestamps):
 
     __table_args__ = (
         UniqueConstraint("interview_id", "person_id"),
-        Index("ix_referrals_workspace_id_id", "workspace_id", "id"),
-        Index("ix_referrals_workspace_id_referrer_id", "workspace_id", "referrer_id"),
-        Index("ix_referrals_workspace_id_person_id", "workspace_id", "person_id"),
+        *workspace_indexes(__tablename__, filters=("referrer_id", "person_id")),
     )
 
 

@@ -10,9 +10,9 @@ from starlette.responses import Response
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core import routes
-from app.core.dependencies import ReadDb, SnapshotDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.responses import item_response, json_response, list_response, page_response
+from app.core.dependencies import SnapshotDb, WriteDb
+from app.core.pagination import Cursor
+from app.core.responses import json_response, list_response
 from app.referrals import graph, service
 from app.referrals.schemas import (
     Network,
@@ -33,6 +33,15 @@ Writer = Annotated[WorkspaceAccess, workspace_scope("people:write")]
 InterviewId = Annotated[str, routes.id_path("interview's", "int", example=False)]
 PersonId = Annotated[str, routes.id_path("person's", "per", example=False)]
 ReferralId = Annotated[str, routes.id_path("referral's", "ref", example=False)]
+Depth = Annotated[int, Query(ge=1, le=5, description="Levels of referrals below the person, 1–5.")]
+NetworkLimit = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=graph.MAX_NETWORK_LIMIT,
+        description=f"People per page, 1–{graph.MAX_NETWORK_LIMIT}.",
+    ),
+]
 referrals = routes.ItemRoutes(
     router,
     "referrals",
@@ -42,11 +51,14 @@ referrals = routes.ItemRoutes(
     reader=Reader,
     writer=Writer,
 )
+# The referrals seen from the interview they were given in, and from a person.
+interview = referrals.like("referrals", "/interviews/{interview_id}", [InterviewId])
+person = referrals.like("referrals", "/people/{person_id}", [PersonId], model=ReferralTree)
 
 
-@router.post(
+@interview.route(
+    "POST",
     "/interviews/{interview_id}/referrals",
-    operation_id="referrals_create",
     status_code=201,
     response_model=ReferralList,
     summary="Record the names an interviewee gave (all or none)",
@@ -57,7 +69,7 @@ referrals = routes.ItemRoutes(
         }
     },
 )
-async def create_referrals(
+async def create(
     body: ReferralBatchCreate, access: Writer, interview_id: InterviewId, db: WriteDb
 ) -> Response:
     created = await service.create_referrals(
@@ -66,86 +78,48 @@ async def create_referrals(
     return json_response(ReferralList(data=created, has_more=False, next_cursor=None), 201)
 
 
-@router.get(
-    "/interviews/{interview_id}/referrals",
-    operation_id="referrals_list",
-    response_model=ReferralList,
-    summary="List the referrals given in an interview",
+interview.list_page(
+    "List the referrals given in an interview",
+    ReferralList,
+    service.list_referrals,
+    below="referrals",
+    db=SnapshotDb,
 )
-async def list_referrals(
-    request: Request,
-    access: Reader,
-    interview_id: InterviewId,
-    db: SnapshotDb,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Response:
-    data, page = await service.list_referrals(
-        db, workspace_id=access.workspace_id, interview_id=interview_id, cursor=cursor, limit=limit
-    )
-    return page_response(request, ReferralList, data, page)
-
-
 referrals.get("Get a referral", service.get_referral)
 referrals.delete(
     "Delete a referral record (the person and the follow-up stay)", service.delete_referral
 )
-
-
-@router.get(
-    "/people/{person_id}/referrals",
-    operation_id="referrals_tree",
-    response_model=ReferralTree,
-    summary="The tree of people reached through a person",
+person.view(
+    "referrals",
+    "tree",
+    "The tree of people reached through a person",
+    graph.referral_tree,
+    db=SnapshotDb,
+    query={"depth": (Depth, 2)},
 )
-async def referral_tree(
-    request: Request,
-    access: Reader,
-    person_id: PersonId,
-    db: SnapshotDb,
-    depth: Annotated[
-        int, Query(ge=1, le=5, description="Levels of referrals below the person, 1–5.")
-    ] = 2,
-) -> Response:
-    tree = await graph.referral_tree(
-        db, workspace_id=access.workspace_id, person_id=person_id, depth=depth
-    )
-    return item_response(request, tree)
-
-
-@router.get(
-    "/people/{person_id}/referral-path",
-    operation_id="referrals_path",
+person.view(
+    "referral-path",
+    "path",
+    "The chain of referrals from a first-degree contact to a person",
+    graph.referral_path,
     response_model=ReferralPath,
-    summary="The chain of referrals from a first-degree contact to a person",
 )
-async def referral_path(
-    request: Request, access: Reader, person_id: PersonId, db: ReadDb
-) -> Response:
-    return item_response(
-        request,
-        await graph.referral_path(db, workspace_id=access.workspace_id, person_id=person_id),
-    )
 
 
-@router.get(
+network = routes.Operations(router, "network")
+
+
+@network.route(
+    "GET",
     "/network",
-    operation_id="network_get",
     response_model=Network,
     summary="The workspace's network of people, organisations and referrals, a page at a time",
 )
-async def get_network(
+async def get(
     request: Request,
     access: NetworkReader,
     db: SnapshotDb,
-    limit: Annotated[
-        int,
-        Query(
-            ge=1,
-            le=graph.MAX_NETWORK_LIMIT,
-            description=f"People per page, 1–{graph.MAX_NETWORK_LIMIT}.",
-        ),
-    ] = graph.DEFAULT_NETWORK_LIMIT,
+    limit: NetworkLimit = graph.DEFAULT_NETWORK_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
     nodes, edges, page = await graph.network(

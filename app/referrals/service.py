@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
-from app.core import ids
 from app.core.db import Db, Row, utcnow
-from app.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.core.errors import Conflict, FieldError, ValidationFailed
 from app.core.etags import require_current
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.inserts import new_row
+from app.core.lookups import InWorkspace
+from app.core.pagination import Page, SortOrder, fetch_page
 from app.follow_ups.models import follow_ups
 from app.follow_ups.service import create_follow_up
 from app.interviews import service as interviews_service
@@ -205,32 +206,25 @@ async def create_referrals(
 async def _insert(
     db: Db, workspace_id: str, interview_id: str, referrer: Row, person: Row, item: ReferralCreate
 ) -> Referral:
-    now = utcnow()
-    title = f"Contact {person['display_name']} (referred by {referrer['display_name']})"
+    values = new_row(
+        "ref",
+        workspace_id=workspace_id,
+        interview_id=interview_id,
+        referrer_id=referrer["id"],
+        person_id=person["id"],
+        may_use_referrer_name=item.may_use_referrer_name,
+        notes=item.notes,
+    )
     follow_up = await create_follow_up(
         db,
         workspace_id=workspace_id,
         kind="contact_referral",
-        title=title[:200],
-        due_at=now + CONTACT_REFERRAL_AFTER,
+        title=f"Contact {person['display_name']} (referred by {referrer['display_name']})",
+        due_at=values["created_at"] + CONTACT_REFERRAL_AFTER,
         person_id=person["id"],
         interview_id=interview_id,
     )
-    row = await db.one(
-        insert(referrals)
-        .values(
-            id=ids.new_id("ref"),
-            workspace_id=workspace_id,
-            interview_id=interview_id,
-            referrer_id=referrer["id"],
-            person_id=person["id"],
-            may_use_referrer_name=item.may_use_referrer_name,
-            notes=item.notes,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*_r)
-    )
+    row = await db.one(insert(referrals).values(values).returning(*_r))
     return Referral.model_validate({**row, "follow_up_id": follow_up["id"]})
 
 
@@ -238,34 +232,24 @@ async def list_referrals(
     db: Db, *, workspace_id: str, interview_id: str, cursor: str | None, limit: int
 ) -> tuple[list[Referral], Page]:
     await interviews_service.get_interview(db, workspace_id=workspace_id, interview_id=interview_id)
-    stmt = ORDER.apply(
-        select(*_referral_columns).where(
-            _r.workspace_id == workspace_id, _r.interview_id == interview_id
-        ),
-        cursor,
-        limit,
+    stmt = select(*_referral_columns).where(
+        _r.workspace_id == workspace_id, _r.interview_id == interview_id
     )
-    page = page_of(await db.all(stmt), ORDER, limit)
+    page = await fetch_page(db, stmt, ORDER, cursor, limit)
     return [Referral.model_validate(r) for r in page.rows], page
 
 
-async def _load(db: Db, workspace_id: str, referral_id: str) -> Row:
-    if not ids.is_valid(referral_id, "ref"):
-        raise NotFound(_NO_REFERRAL)
-    return await db.one(
-        select(*_referral_columns).where(_r.workspace_id == workspace_id, _r.id == referral_id),
-        missing=_NO_REFERRAL,
-    )
+_referral = InWorkspace("ref", select(*_referral_columns), referrals, _NO_REFERRAL)
 
 
 async def get_referral(db: Db, *, workspace_id: str, referral_id: str) -> Referral:
-    return Referral.model_validate(await _load(db, workspace_id, referral_id))
+    return Referral.model_validate(await _referral.load(db, workspace_id, referral_id))
 
 
 async def delete_referral(
     db: Db, *, workspace_id: str, referral_id: str, if_match: str | None
 ) -> None:
     """Forget the record only: the person, their referrer and the follow-up stay."""
-    current = await _load(db, workspace_id, referral_id)
+    current = await _referral.load(db, workspace_id, referral_id)
     require_current(if_match, Referral.model_validate(current))
     await db.execute(delete(referrals).where(_r.workspace_id == workspace_id, _r.id == referral_id))

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Request
+from fastapi import Body
 from pydantic import Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core import routes
-from app.core.dependencies import ReadDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT
-from app.core.responses import item_response, json_response
+from app.core.dependencies import ReadDb
+from app.core.responses import json_response
 from app.templates import service
 from app.templates.render import PLACEHOLDERS
 from app.templates.schemas import (
     Template,
     TemplateCopy,
     TemplateCreate,
-    TemplateKind,
+    TemplateFilters,
     TemplateList,
     TemplateRendering,
     TemplateRenderRequest,
@@ -43,26 +42,19 @@ _READ_ONLY: dict[int | str, dict[str, Any]] = {
         "(`builtin_read_only`)."
     }
 }
-_NO_COPY_OPTIONS = TemplateCopy()
 _PLACEHOLDER_LIST = "\n".join(
     f"- `{{{{{name}}}}}`: {meaning}" for name, meaning in PLACEHOLDERS.items()
 )
 _NO_RENDER_OPTIONS = TemplateRenderRequest()
 
 
-class TemplateQuery(routes.PageQuery):
-    kind: TemplateKind | None = Field(None, description="Only this kind.")
-    builtin: bool | None = Field(
-        None, description="Only built-in templates (true) or only the workspace's (false)."
-    )
+class TemplateQuery(routes.PageQuery, orders=service.ORDERS, filters=TemplateFilters):
     sort: str = Field(
         "created_at",
         max_length=20,
         description="`created_at`, `-created_at`, `name` or `-name`; built-in templates "
         "come first in every order.",
     )
-    limit: routes.PageLimit = DEFAULT_LIMIT
-    cursor: routes.PageCursor = None
 
 
 templates = routes.ItemRoutes(
@@ -79,8 +71,6 @@ templates.filtered_page(
     TemplateList,
     TemplateQuery,
     service.list_templates,
-    filters=service.TemplateFilters,
-    orders=service.ORDERS,
 )
 templates.create(
     "Create a template",
@@ -102,39 +92,27 @@ templates.delete(
     description="Outreach written from it keeps its text; its `template_id` is cleared.",
     responses=_READ_ONLY,
 )
-
-
-@router.post(
-    "/{template_id}/copy",
-    operation_id="templates_copy",
-    status_code=201,
-    response_model=Template,
-    summary="Copy a template (a built-in one or the workspace's) into the workspace",
+templates.action(
+    "copy",
+    "Copy a template (a built-in one or the workspace's) into the workspace",
+    service.copy_template,
+    body=TemplateCopy,
+    optional=True,
+    takes="name",
+    created=True,
 )
-async def copy_template(
-    request: Request,
-    access: Writer,
-    template_id: TemplateId,
-    db: WriteDb,
-    body: Annotated[TemplateCopy, Body()] = _NO_COPY_OPTIONS,
-) -> Response:
-    template = await service.copy_template(
-        db, workspace_id=access.workspace_id, template_id=template_id, name=body.name
-    )
-    location = f"/v1/workspaces/{access.workspace_id}/templates/{template.id}"
-    return item_response(request, template, status=201, location=location)
 
 
-@router.post(
+@templates.route(
+    "POST",
     "/{template_id}/render",
-    operation_id="templates_render",
     response_model=TemplateRendering,
     summary="Fill a template's placeholders for a person and/or an interview",
     description="Nothing is sent or stored. Unknown placeholders and placeholders without a "
     "value are left as written and listed; `complete` is true only when there are none. Only "
     "the listed fields are readable: rendering evaluates nothing.\n\n" + _PLACEHOLDER_LIST,
 )
-async def render_template(
+async def render(
     access: Reader,
     template_id: TemplateId,
     db: ReadDb,

@@ -5,10 +5,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, Field
 
-from app.core.schemas import InputModel, ListPage, PatchModel, Resource, omittable
+from app.core.schemas import (
+    Filters,
+    InputModel,
+    ListPage,
+    PatchModel,
+    Resource,
+    not_null,
+    omittable,
+)
 
 
 class TemplateKind(StrEnum):
@@ -87,12 +94,7 @@ class TemplateUpdate(PatchModel):
     subject: str | None = Field(default=None, max_length=SUBJECT_MAX, description=_DOCS["subject"])
     body: str = omittable(min_length=1, max_length=BODY_MAX, description=_DOCS["body"])
 
-    @field_validator("kind", "name", "body", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise PydanticCustomError("not_nullable", "This field cannot be null.")
-        return value
+    _not_null = not_null("kind", "name", "body")
 
 
 class TemplateCopy(InputModel):
@@ -139,3 +141,12 @@ class TemplateRendering(BaseModel):
         examples=[["interview.scheduled_at"]],
     )
     complete: bool = Field(description="True when no placeholder is unknown or unfilled.")
+
+
+class TemplateFilters(Filters):
+    """`GET …/templates` filters; None means "any"."""
+
+    kind: TemplateKind | None = Field(default=None, description="Only this kind.")
+    builtin: bool | None = Field(
+        default=None, description="Only built-in templates (true) or only the workspace's (false)."
+    )

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, delete, insert, or_, select, update
+from sqlalchemy import Select, delete, insert, select, update
 
 from app.api_keys.models import api_keys
 from app.auth.models import users
 from app.core import ids
-from app.core.db import Db, Row, utcnow
+from app.core.builtins import builtin_first, visible
+from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from app.core.etags import require_current
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.inserts import new_row
+from app.core.pagination import Page, SortOrder, fetch_page
 from app.interviews.models import interviews
 from app.organisations.models import organisations
 from app.people.models import people
@@ -25,7 +26,7 @@ from app.templates.models import templates
 from app.templates.schemas import (
     Template,
     TemplateCreate,
-    TemplateKind,
+    TemplateFilters,
     TemplateRendering,
     TemplateRenderRequest,
 )
@@ -34,18 +35,10 @@ from app.workspaces.models import workspaces
 _NO_TEMPLATE = "No template has that id in this workspace."
 
 _c = templates.c
-# Built-in templates lead every list, whichever way it is sorted (as built-in question banks
-# do): they rank lowest ascending and highest descending, so the keyset stays one tuple.
-_rank_ascending = case((_c.builtin.is_(True), 0), else_=1).label("rank")
-_rank_descending = case((_c.builtin.is_(True), 1), else_=0).label("rank")
-
+# Built-in templates lead every list, whichever way it is sorted (as built-in question banks do).
 ORDERS = {
-    "created_at": SortOrder("created_at", (_rank_ascending, _c.created_at, _c.id)),
-    "-created_at": SortOrder(
-        "-created_at", (_rank_descending, _c.created_at, _c.id), descending=True
-    ),
-    "name": SortOrder("name", (_rank_ascending, _c.name, _c.id)),
-    "-name": SortOrder("-name", (_rank_descending, _c.name, _c.id), descending=True),
+    **builtin_first("created_at", templates, _c.created_at),
+    **builtin_first("name", templates, _c.name),
 }
 
 
@@ -54,11 +47,6 @@ def _read_only() -> Forbidden:
         "Built-in templates are read-only; copy one into your workspace to change it.",
         code="builtin_read_only",
     )
-
-
-def _visible(workspace_id: str) -> ColumnElement[bool]:
-    """The workspace's own templates and the built-in ones."""
-    return or_(_c.workspace_id == workspace_id, _c.builtin.is_(True))
 
 
 def to_template(row: Mapping[str, Any]) -> Template:
@@ -71,7 +59,7 @@ def to_template(row: Mapping[str, Any]) -> Template:
 async def _load(db: Db, workspace_id: str, template_id: str) -> Row:
     if not ids.is_valid(template_id, "tpl"):
         raise NotFound(_NO_TEMPLATE)
-    stmt = select(*_c).where(_c.id == template_id, _visible(workspace_id))
+    stmt = select(*_c).where(_c.id == template_id, visible(templates, workspace_id))
     return await db.one(stmt, missing=_NO_TEMPLATE)
 
 
@@ -91,7 +79,7 @@ async def ensure_visible(db: Db, *, workspace_id: str, template_id: str, pointer
     """422 `template_not_found` at `pointer` unless the workspace can see the template (its
     own or a built-in one): for bodies that refer to a template."""
     found = ids.is_valid(template_id, "tpl") and (
-        await db.first(select(_c.id).where(_c.id == template_id, _visible(workspace_id)))
+        await db.first(select(_c.id).where(_c.id == template_id, visible(templates, workspace_id)))
         is not None
     )
     if not found:
@@ -130,12 +118,6 @@ def _check_placeholders(values: dict[str, Any]) -> None:
 # --- reads --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateFilters:
-    kind: TemplateKind | None = None
-    builtin: bool | None = None
-
-
 async def list_templates(
     db: Db,
     *,
@@ -145,16 +127,11 @@ async def list_templates(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Template], Page]:
-    if filters.builtin is None:
-        visible = _visible(workspace_id)
-    elif filters.builtin:
-        visible = _c.builtin.is_(True)
-    else:
-        visible = _c.workspace_id == workspace_id
-    stmt: Select[Any] = select(*_c, order.columns[0]).where(visible)
+    shown = visible(templates, workspace_id, filters.builtin)
+    stmt: Select[Any] = select(*_c, order.columns[0]).where(shown)
     if filters.kind is not None:
         stmt = stmt.where(_c.kind == filters.kind.value)
-    page = page_of(await db.all(order.apply(stmt, cursor, limit)), order, limit)
+    page = await fetch_page(db, stmt, order, cursor, limit)
     return [to_template(r) for r in page.rows], page
 
 
@@ -165,31 +142,15 @@ async def get_template(db: Db, *, workspace_id: str, template_id: str) -> Templa
 # --- writes -------------------------------------------------------------------------------------
 
 
-async def _insert(
-    db: Db, workspace_id: str, kind: str, name: str, subject: str | None, body: str
-) -> Template:
-    now = utcnow()
-    row = await db.one(
-        insert(templates)
-        .values(
-            id=ids.new_id("tpl"),
-            workspace_id=workspace_id,
-            builtin=False,
-            kind=kind,
-            name=name,
-            subject=subject,
-            body=body,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*_c)
-    )
-    return to_template(row)
+async def _insert(db: Db, workspace_id: str, content: dict[str, Any]) -> Template:
+    """A new template of the workspace: `content` is its kind, name, subject and body."""
+    values = new_row("tpl", workspace_id=workspace_id, builtin=False, **content)
+    return to_template(await db.one(insert(templates).values(values).returning(*_c)))
 
 
 async def create_template(db: Db, *, workspace_id: str, body: TemplateCreate) -> Template:
     _check_placeholders({"subject": body.subject, "body": body.body})
-    return await _insert(db, workspace_id, body.kind.value, body.name, body.subject, body.body)
+    return await _insert(db, workspace_id, column_values(body.model_dump()))
 
 
 async def update_template(
@@ -226,14 +187,8 @@ async def copy_template(
 ) -> Template:
     """A copy in the workspace of a built-in template or one of its own, under a new id."""
     source = await _load(db, workspace_id, template_id)
-    return await _insert(
-        db,
-        workspace_id,
-        source["kind"],
-        name or source["name"],
-        source["subject"],
-        source["body"],
-    )
+    content = {key: source[key] for key in ("kind", "subject", "body")}
+    return await _insert(db, workspace_id, {**content, "name": name or source["name"]})
 
 
 # --- rendering ----------------------------------------------------------------------------------

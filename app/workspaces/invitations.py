@@ -6,17 +6,19 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 
 from app.auth.models import users
 from app.auth.scopes import Role
 from app.core import ids
 from app.core.db import ConstraintViolation, Db, Row, utcnow
 from app.core.errors import Conflict, NotFound
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.inserts import new_row
+from app.core.lookups import InWorkspace
+from app.core.pagination import Page, SortOrder, fetch_page
 from app.workspaces.models import invitation_is_open, invitations, memberships, workspaces
 from app.workspaces.schemas import Invitation, InvitationStatus, Inviter, Member
-from app.workspaces.service import _lock_owners, get_member
+from app.workspaces.service import _lock_owners, add_member, get_member
 
 # Pending invitations a workspace may have at once: a seeker invites a few coaches, not a crowd.
 MAX_PENDING_PER_WORKSPACE = 100
@@ -37,10 +39,7 @@ _invitations = (
     .join(workspaces, workspaces.c.id == invitations.c.workspace_id)
     .join(_inviters, _inviters.c.id == invitations.c.invited_by)
 )
-_in_workspace = _invitations.where(
-    invitations.c.workspace_id == bindparam("workspace_id"),
-    invitations.c.id == bindparam("invitation_id"),
-)
+_invitation = InWorkspace("inv", _invitations, invitations, _NO_INVITATION)
 
 
 def _email_key_of(user_id: str) -> ColumnElement[str]:
@@ -144,37 +143,25 @@ async def create_invitation(
             .values(revoked_at=now, updated_at=now)
         )
     await _ensure_room(db, workspace_id, now)
-    invitation_id = ids.new_id("inv")
+    invitation = new_row(
+        "inv",
+        now=now,
+        workspace_id=workspace_id,
+        email=email,
+        email_key=email_key,
+        role=role.value,
+        invited_by=acting_user_id,
+        expires_at=now + ttl,
+    )
     try:
-        await db.execute(
-            insert(invitations).values(
-                id=invitation_id,
-                workspace_id=workspace_id,
-                email=email,
-                email_key=email_key,
-                role=role.value,
-                invited_by=acting_user_id,
-                created_at=now,
-                updated_at=now,
-                expires_at=now + ttl,
-            )
-        )
+        await db.execute(insert(invitations).values(invitation))
     except ConstraintViolation as exc:  # the net under the owner locks
         raise _already_invited(None) from exc
-    return await get_invitation(db, workspace_id=workspace_id, invitation_id=invitation_id)
-
-
-async def _load(db: Db, workspace_id: str, invitation_id: str, *, lock: bool = False) -> Row:
-    if not ids.is_valid(invitation_id, "inv"):
-        raise NotFound(_NO_INVITATION)
-    stmt = _in_workspace.with_for_update(of=invitations) if lock else _in_workspace
-    return await db.one(
-        stmt, {"workspace_id": workspace_id, "invitation_id": invitation_id}, missing=_NO_INVITATION
-    )
+    return await get_invitation(db, workspace_id=workspace_id, invitation_id=invitation["id"])
 
 
 async def get_invitation(db: Db, *, workspace_id: str, invitation_id: str) -> Invitation:
-    return _shown(await _load(db, workspace_id, invitation_id), utcnow())
+    return _shown(await _invitation.load(db, workspace_id, invitation_id), utcnow())
 
 
 def _with_status(status: InvitationStatus, now: datetime) -> ColumnElement[bool]:
@@ -204,8 +191,7 @@ async def list_invitations(
     stmt = _invitations.where(invitations.c.workspace_id == workspace_id)
     if status is not None:
         stmt = stmt.where(_with_status(status, now))
-    rows = await db.all(INVITATION_ORDER.apply(stmt, cursor, limit))
-    page = page_of(rows, INVITATION_ORDER, limit)
+    page = await fetch_page(db, stmt, INVITATION_ORDER, cursor, limit)
     return [_shown(r, now) for r in page.rows], page
 
 
@@ -214,7 +200,7 @@ async def revoke_invitation(
 ) -> Invitation:
     """Revoke a pending (or expired) invitation; revoking it again changes nothing."""
     await _lock_owners(db, workspace_id, acting_user_id)
-    row = await _load(db, workspace_id, invitation_id, lock=True)
+    row = await _invitation.load(db, workspace_id, invitation_id, lock=True)
     now = utcnow()
     status = status_of(row, now)
     if status in (InvitationStatus.accepted, InvitationStatus.declined):
@@ -240,8 +226,7 @@ async def list_my_invitations(
     account existed), in the order they were sent."""
     now = utcnow()
     stmt = _invitations.where(invitations.c.email_key == _email_key_of(user_id), _pending(now))
-    rows = await db.all(INVITATION_ORDER.apply(stmt, cursor, limit))
-    page = page_of(rows, INVITATION_ORDER, limit)
+    page = await fetch_page(db, stmt, INVITATION_ORDER, cursor, limit)
     return [_shown(r, now) for r in page.rows], page
 
 
@@ -275,17 +260,9 @@ async def accept_invitation(db: Db, *, user_id: str, invitation_id: str) -> Memb
             code="already_member",
             member_id=existing["id"],
         )
-    member_id = ids.new_id("mem")
     try:
-        await db.execute(
-            insert(memberships).values(
-                id=member_id,
-                workspace_id=workspace_id,
-                user_id=user_id,
-                role=row["role"],
-                created_at=now,
-                updated_at=now,
-            )
+        member_id = await add_member(
+            db, workspace_id=workspace_id, user_id=user_id, role=row["role"], now=now
         )
     except ConstraintViolation as exc:  # a concurrent acceptance of another invitation
         raise Conflict(

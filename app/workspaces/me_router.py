@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from fastapi import APIRouter
 
 from app.auth.dependencies import CurrentUser, user_id_of
 from app.core import routes
-from app.core.dependencies import ReadDb, WriteDb
-from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
-from app.core.responses import item_response, page_response
 from app.core.routing import CheckedRoute
-from app.core.schemas import ListPage
 from app.workspaces import invitations, service
-from app.workspaces.router import forget_roles
+from app.workspaces.router import MemberId, forget_roles, members
 from app.workspaces.schemas import Invitation, InvitationList, Member, MembershipList
 
 router = APIRouter(route_class=CheckedRoute, prefix="/v1/me")
@@ -28,80 +23,57 @@ _NOT_YOURS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _own_page(list_model: type[ListPage[Any]], lister: routes.Service) -> routes.Endpoint:
-    """A page of the caller's own records: `lister(db, user_id=, cursor=, limit=)`."""
-
-    async def endpoint(
-        request: Request,
-        caller: CurrentUser,
-        db: ReadDb,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
-    ) -> Response:
-        data, page = await lister(db, user_id=user_id_of(caller), cursor=cursor, limit=limit)
-        return page_response(request, list_model, data, page)
-
-    return endpoint
+def _the_user(call: routes.Call) -> dict[str, Any]:
+    """The records are the calling user's own."""
+    return {"user_id": user_id_of(call.access)}
 
 
-router.add_api_route(
-    "/invitations",
-    _own_page(InvitationList, invitations.list_my_invitations),
-    methods=["GET"],
+def _joined(call: routes.Call, member: Member) -> None:
+    # This process may remember the caller as "not a member" of the workspace.
+    forget_roles(call.request, call.db, member.workspace_id)
+
+
+mine = routes.ItemRoutes(
+    router,
+    "me_invitations",
+    "/invitations/{invitation_id}",
+    [InvitationId],
+    model=Invitation,
+    reader=CurrentUser,
+    writer=CurrentUser,
     tags=["invitations"],
-    operation_id="me_invitations_list",
-    response_model=InvitationList,
-    summary="List the pending invitations to the caller's email",
+    owner=_the_user,
 )
-
-
-@router.post(
-    "/invitations/{invitation_id}/accept",
-    tags=["invitations"],
-    operation_id="me_invitations_accept",
-    status_code=201,
+mine.list_page(
+    "List the pending invitations to the caller's email",
+    InvitationList,
+    invitations.list_my_invitations,
+)
+mine.action(
+    "accept",
+    "Accept an invitation: become a member with its role",
+    invitations.accept_invitation,
+    created=True,
+    location=members.location_of,
+    after=_joined,
     response_model=Member,
-    summary="Accept an invitation: become a member with its role",
     responses={
         **_NOT_YOURS,
         409: {"description": "The caller is a member of that workspace (`already_member`)."},
     },
 )
-async def accept_invitation(
-    request: Request, caller: CurrentUser, invitation_id: InvitationId, db: WriteDb
-) -> Response:
-    member = await invitations.accept_invitation(
-        db, user_id=user_id_of(caller), invitation_id=invitation_id
-    )
-    # This process may remember the caller as "not a member" of the workspace.
-    forget_roles(request, db, member.workspace_id)
-    location = f"/v1/workspaces/{member.workspace_id}/members/{member.id}"
-    return item_response(request, member, status=201, location=location)
-
-
-@router.post(
-    "/invitations/{invitation_id}/decline",
-    tags=["invitations"],
-    operation_id="me_invitations_decline",
-    response_model=Invitation,
-    summary="Decline an invitation (idempotent)",
+mine.action(
+    "decline",
+    "Decline an invitation (idempotent)",
+    invitations.decline_invitation,
+    if_match=False,
     responses=_NOT_YOURS,
 )
-async def decline_invitation(
-    request: Request, caller: CurrentUser, invitation_id: InvitationId, db: WriteDb
-) -> Response:
-    invitation = await invitations.decline_invitation(
-        db, user_id=user_id_of(caller), invitation_id=invitation_id
-    )
-    return item_response(request, invitation)
 
-
-router.add_api_route(
-    "/memberships",
-    _own_page(MembershipList, service.list_memberships),
-    methods=["GET"],
-    tags=["me"],
-    operation_id="me_memberships_list",
-    response_model=MembershipList,
-    summary="List the caller's memberships: each workspace with the caller's role",
+# Only the list: each membership is a member of its workspace (`members`).
+memberships = mine.like("me_memberships", "/memberships/{member_id}", [MemberId], tags=["me"])
+memberships.list_page(
+    "List the caller's memberships: each workspace with the caller's role",
+    MembershipList,
+    service.list_memberships,
 )

@@ -3,11 +3,17 @@ is invited to."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, and_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.auth.models import EmailAddress
 from app.core.columns import PrimaryId, Timestamp, Timestamps, WorkspaceId
 from app.core.db import Base, table_of
+
+# A member's, or an invitation's, role: a value of app.auth.scopes.Role.
+RoleName = Annotated[str, mapped_column(String(16))]
 
 
 class Workspace(Base, Timestamps):
@@ -29,7 +35,7 @@ class Membership(Base, Timestamps):
     id: Mapped[PrimaryId]
     workspace_id: Mapped[WorkspaceId]
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[RoleName]
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "user_id"),
@@ -49,10 +55,10 @@ class Invitation(Base):
 
     id: Mapped[PrimaryId]
     workspace_id: Mapped[WorkspaceId]
-    email: Mapped[str] = mapped_column(String(320))
+    email: Mapped[EmailAddress]
     # Lowercased: the invitee is whoever holds the account with this email, whatever its case.
-    email_key: Mapped[str] = mapped_column(String(320))
-    role: Mapped[str] = mapped_column(String(16))
+    email_key: Mapped[EmailAddress]
+    role: Mapped[RoleName]
     invited_by: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]

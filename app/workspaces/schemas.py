@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
@@ -18,23 +18,32 @@ WorkspaceName = Field(min_length=1, max_length=200, examples=["Ada's career chan
 DEFAULT_THANK_YOU_DUE_HOURS = 48
 DEFAULT_INTERVIEW_GOAL = 12
 
-_SETTINGS_DOCS = {
-    "thank_you_due_hours": (
-        "Hours after an interview ends that its thank-you note is due (1–720, default 48)."
+# The workspace's settings, each described once for the workspace and its update.
+ThankYouDueHours = Annotated[
+    int,
+    Field(
+        description="Hours after an interview ends that its thank-you note is due (1–720, "
+        "default 48)."
     ),
-    "interview_goal": "How many completed interviews the seeker aims for (1–1000, default 12).",
-    "timezone": (
+]
+InterviewGoal = Annotated[
+    int,
+    Field(description="How many completed interviews the seeker aims for (1–1000, default 12)."),
+]
+# Stored as any text; a change must name a known zone (`TimeZoneName`).
+_TIMEZONE = Field(
+    description=(
         'The seeker\'s IANA time zone: what "today" means on the home agenda; null means UTC.'
-    ),
-}
+    )
+)
 
 
 class Workspace(Resource):
     object: Literal["workspace"] = "workspace"
     name: str
-    thank_you_due_hours: int = Field(description=_SETTINGS_DOCS["thank_you_due_hours"])
-    interview_goal: int = Field(description=_SETTINGS_DOCS["interview_goal"])
-    timezone: str | None = Field(description=_SETTINGS_DOCS["timezone"])
+    thank_you_due_hours: ThankYouDueHours
+    interview_goal: InterviewGoal
+    timezone: Annotated[str | None, _TIMEZONE]
 
 
 class WorkspaceCreate(InputModel):
@@ -45,13 +54,9 @@ class WorkspaceUpdate(PatchModel):
     """Owners rename the workspace and change its settings (JSON Merge Patch)."""
 
     name: str = omittable(min_length=1, max_length=200)
-    thank_you_due_hours: int = omittable(
-        ge=1, le=720, description=_SETTINGS_DOCS["thank_you_due_hours"], examples=[24]
-    )
-    interview_goal: int = omittable(
-        ge=1, le=1000, description=_SETTINGS_DOCS["interview_goal"], examples=[12]
-    )
-    timezone: TimeZoneName | None = Field(default=None, description=_SETTINGS_DOCS["timezone"])
+    thank_you_due_hours: ThankYouDueHours = omittable(ge=1, le=720, examples=[24])
+    interview_goal: InterviewGoal = omittable(ge=1, le=1000, examples=[12])
+    timezone: Annotated[TimeZoneName | None, _TIMEZONE] = None
 
 
 class WorkspaceList(ListPage[Workspace]):

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from pydantic import BaseModel
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 
 from app.api_keys.models import api_keys
 from app.auth.models import users
 from app.auth.scopes import Role
-from app.core import ids
 from app.core.db import Db, Row, utcnow
-from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.errors import Conflict, Forbidden
 from app.core.etags import require_current
-from app.core.pagination import Page, SortOrder, page_of
+from app.core.inserts import new_row
+from app.core.lookups import InWorkspace
+from app.core.pagination import Page, SortOrder, fetch_page
 from app.workspaces.models import invitation_is_open, invitations, memberships, workspaces
 from app.workspaces.schemas import (
     DEFAULT_INTERVIEW_GOAL,
@@ -22,6 +25,8 @@ from app.workspaces.schemas import (
     Membership,
     Workspace,
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 _NO_WORKSPACE = "No workspace has that id."
 _NO_MEMBER = "No member has that id in this workspace."
@@ -32,30 +37,26 @@ MEMBER_ORDER = SortOrder("id", (memberships.c.id,))
 
 async def create_workspace(db: Db, *, owner_id: str, name: str) -> Workspace:
     now = utcnow()
-    row = await db.one(
-        insert(workspaces)
-        .values(
-            id=ids.new_id("wsp"),
-            name=name,
-            thank_you_due_hours=DEFAULT_THANK_YOU_DUE_HOURS,
-            interview_goal=DEFAULT_INTERVIEW_GOAL,
-            timezone=None,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*workspaces.c)
+    workspace = new_row(
+        "wsp",
+        now=now,
+        name=name,
+        thank_you_due_hours=DEFAULT_THANK_YOU_DUE_HOURS,
+        interview_goal=DEFAULT_INTERVIEW_GOAL,
+        timezone=None,
     )
-    await db.execute(
-        insert(memberships).values(
-            id=ids.new_id("mem"),
-            workspace_id=row["id"],
-            user_id=owner_id,
-            role=Role.owner.value,
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    row = await db.one(insert(workspaces).values(workspace).returning(*workspaces.c))
+    await add_member(db, workspace_id=row["id"], user_id=owner_id, role=Role.owner.value, now=now)
     return Workspace.model_validate(row)
+
+
+async def add_member(db: Db, *, workspace_id: str, user_id: str, role: str, now: datetime) -> str:
+    """Make `user_id` a member with `role`; returns the membership's id. (The unique
+    workspace-and-user pair refuses a second membership: ConstraintViolation.)"""
+    membership = new_row("mem", now=now, workspace_id=workspace_id, user_id=user_id, role=role)
+    await db.execute(insert(memberships).values(membership))
+    member_id: str = membership["id"]
+    return member_id
 
 
 _workspace = select(*workspaces.c).where(workspaces.c.id == bindparam("workspace_id"))
@@ -64,6 +65,14 @@ _workspace = select(*workspaces.c).where(workspaces.c.id == bindparam("workspace
 async def get_workspace(db: Db, *, workspace_id: str) -> Workspace:
     row = await db.one(_workspace, {"workspace_id": workspace_id}, missing=_NO_WORKSPACE)
     return Workspace.model_validate(row)
+
+
+async def _page(
+    db: Db, stmt: Select[Any], order: SortOrder, model: type[M], cursor: str | None, limit: int
+) -> tuple[list[M], Page]:
+    """One page of `stmt`'s rows in `order`, each as `model`."""
+    page = await fetch_page(db, stmt, order, cursor, limit)
+    return [model.model_validate(r) for r in page.rows], page
 
 
 async def list_workspaces(
@@ -77,8 +86,7 @@ async def list_workspaces(
         )
     else:
         stmt = stmt.where(workspaces.c.id == only_id)
-    page = page_of(await db.all(WORKSPACE_ORDER.apply(stmt, cursor, limit)), WORKSPACE_ORDER, limit)
-    return [Workspace.model_validate(r) for r in page.rows], page
+    return await _page(db, stmt, WORKSPACE_ORDER, Workspace, cursor, limit)
 
 
 _memberships_of_user = select(
@@ -96,8 +104,7 @@ async def list_memberships(
 ) -> tuple[list[Membership], Page]:
     """A user's own memberships, in the order they joined, with each workspace's name."""
     stmt = _memberships_of_user.where(memberships.c.user_id == user_id)
-    page = page_of(await db.all(MEMBER_ORDER.apply(stmt, cursor, limit)), MEMBER_ORDER, limit)
-    return [Membership.model_validate(r) for r in page.rows], page
+    return await _page(db, stmt, MEMBER_ORDER, Membership, cursor, limit)
 
 
 async def update_workspace(
@@ -129,31 +136,18 @@ _member_columns = (
     memberships.c.updated_at,
 )
 _members = select(*_member_columns).join(users, users.c.id == memberships.c.user_id)
-_member = _members.where(
-    memberships.c.workspace_id == bindparam("workspace_id"),
-    memberships.c.id == bindparam("member_id"),
-)
+_member = InWorkspace("mem", _members, memberships, _NO_MEMBER)
 
 
 async def list_members(
     db: Db, *, workspace_id: str, cursor: str | None, limit: int
 ) -> tuple[list[Member], Page]:
     stmt = _members.where(memberships.c.workspace_id == workspace_id)
-    page = page_of(await db.all(MEMBER_ORDER.apply(stmt, cursor, limit)), MEMBER_ORDER, limit)
-    return [Member.model_validate(r) for r in page.rows], page
-
-
-async def _load_member(db: Db, workspace_id: str, member_id: str, *, lock: bool = False) -> Row:
-    if not ids.is_valid(member_id, "mem"):
-        raise NotFound(_NO_MEMBER)
-    stmt = _member.with_for_update(of=memberships) if lock else _member
-    return await db.one(
-        stmt, {"workspace_id": workspace_id, "member_id": member_id}, missing=_NO_MEMBER
-    )
+    return await _page(db, stmt, MEMBER_ORDER, Member, cursor, limit)
 
 
 async def get_member(db: Db, *, workspace_id: str, member_id: str) -> Member:
-    return Member.model_validate(await _load_member(db, workspace_id, member_id))
+    return Member.model_validate(await _member.load(db, workspace_id, member_id))
 
 
 _owners = (
@@ -184,7 +178,7 @@ async def _lock_for_change(
     """Lock the owner rows, then the member's, always in that order; returns the member and
     how many owners there are."""
     owners = await _lock_owners(db, workspace_id, acting_user_id)
-    member = await _load_member(db, workspace_id, member_id, lock=True)
+    member = await _member.load(db, workspace_id, member_id, lock=True)
     return member, len(owners)
 
 

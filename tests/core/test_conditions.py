@@ -3,7 +3,6 @@ equal to its column, in the dataclass's order, and a time range, after included 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -11,6 +10,7 @@ import pytest
 from sqlalchemy import Column, DateTime, MetaData, String, Table
 from sqlalchemy.dialects import sqlite
 
+from app.core import schemas
 from app.core.conditions import filter_conditions
 from app.core.errors import ValidationFailed
 
@@ -29,8 +29,7 @@ class Status(StrEnum):
     open = "open"
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(schemas.Filters):
     status: Status | None = None
     person_id: str | None = None
     due_after: datetime | None = None

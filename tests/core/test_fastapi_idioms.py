@@ -156,8 +156,10 @@ def _owner_access(owner: Account) -> Callable[..., Any]:
         of the override itself (and overridden too)."""
         cache = caller_cache(request)
         signing_key = request.app.state.signing_key
-        caller = await resolve_caller(db, f"Bearer {owner.access_token}", signing_key, cache)
-        return await workspace_access(db, caller, workspace_id, cache)
+        caller = await resolve_caller(
+            db, authorization=f"Bearer {owner.access_token}", signing_key=signing_key, cache=cache
+        )
+        return await workspace_access(db, caller=caller, workspace_id=workspace_id, cache=cache)
 
     return as_owner
 

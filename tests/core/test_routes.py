@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import column
 from starlette.responses import Response
 
@@ -23,7 +23,7 @@ from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, SortOrder, r
 from app.core.query import query_model
 from app.core.responses import item_response, no_content, page_response
 from app.core.routing import CheckedRoute
-from app.core.schemas import ListPage, PatchModel
+from app.core.schemas import Filters, ListPage, PatchModel
 from tests.conftest import DATABASE_URL, client_for
 
 
@@ -72,8 +72,7 @@ class ThingQuery(routes.PageQuery):
     cursor: routes.PageCursor = None
 
 
-@dataclass(frozen=True)
-class ThingFilters:
+class ThingFilters(Filters):
     colour: str | None = None
 
 
@@ -423,3 +422,41 @@ def test_ids_and_conflicts_are_described_alike() -> None:
         "The thing's status does not allow"
         in routes.transition_conflict("thing's")[409]["description"]
     )
+
+
+class Shade(Filters):
+    """Filters of a stand-in list: the query models below take their fields from it."""
+
+    colour: str | None = Field(default=None, max_length=20, description="Only this colour.")
+    size: int | None = Field(default=None, ge=1, description="Only this size.")
+    owner_id: str | None = routes.id_filter("Only this owner's.")
+
+
+def test_a_query_model_takes_the_fields_of_its_filters_in_the_documented_order() -> None:
+    class After(routes.PageQuery, orders=ORDERS, filters=Shade):
+        sort: str = Field("name")
+
+    class First(routes.PageQuery, paging_first=True, filters=Shade, without=("owner_id",)):
+        sort: str = Field("name")
+
+    class All(First, filters=Shade):
+        pass
+
+    assert list(After.model_fields) == ["colour", "size", "owner_id", "sort", "limit", "cursor"]
+    assert list(First.model_fields) == ["limit", "cursor", "sort", "colour", "size"]
+    assert list(All.model_fields) == ["limit", "cursor", "sort", "colour", "size", "owner_id"]
+    assert After.ORDERS is ORDERS
+    assert After.FILTERS is Shade
+    assert All.FILTERS is Shade
+    # The fields keep their limits and descriptions.
+    schema = After.model_json_schema()["properties"]
+    assert schema["colour"]["description"] == "Only this colour."
+    assert schema["owner_id"]["anyOf"][0]["maxLength"] == 64
+    with pytest.raises(ValidationError):
+        After(size=0)
+    with pytest.raises(ValidationError):
+        First(colour="x" * 21)
+    query = All(colour="red", owner_id="own_1", limit=3)
+    assert query.filters(Shade) == Shade(colour="red", owner_id="own_1")
+    # A filter the query leaves out keeps its default.
+    assert First(size=2).filters(Shade) == Shade(size=2)
