@@ -267,7 +267,7 @@ class ItemRoutes(Operations):
         as the model `filters` (by default, the query's own), its other fields by their
         names (without `filters`, every filter). With `query_first`, the query is read before
         `db` is taken. The page's rows are written by `rows` (else the family's), if any."""
-        arguments = page_arguments(orders or query.ORDERS, filters or query.FILTERS)
+        arguments = page_arguments(query, orders or query.ORDERS, filters or query.FILTERS)
         read = Param(
             "query", Annotated[query, query_model(query)], gives=arguments, early=query_first
         )

@@ -132,22 +132,23 @@ def endpoint(
 
 
 def page_arguments(
-    orders: dict[str, SortOrder], filters: type[BaseModel] | None
+    query: type[PageQuery], orders: dict[str, SortOrder], filters: type[BaseModel] | None
 ) -> Callable[[PageQuery], dict[str, Any]]:
-    """A list's arguments from its query: the allow-listed sort as `order`, the page, the
-    filters model `filters` of the fields it has, and every other field by its name."""
+    """A list's arguments from its query (a `query`): the allow-listed sort as `order`, the
+    page, the filters model `filters` of the fields it has, and every other field by its name.
+    Which field goes where is settled here, once per route."""
     if not orders:
         raise ValueError("a filtered list needs its sort orders")
     in_filters = frozenset() if filters is None else frozenset(filters.model_fields)
+    others = tuple(name for name in query.model_fields if name not in _PAGING | in_filters)
+    make_filters = None if filters is None else query.filters_of(filters)
 
-    def arguments(query: PageQuery) -> dict[str, Any]:
-        named: dict[str, Any] = {}
-        if filters is not None:
-            named["filters"] = query.filters(filters)
-        for name in type(query).model_fields.keys() - _PAGING - in_filters:
-            named[name] = getattr(query, name)
-        order = resolve_sort(query.sort, orders)
-        return {**named, "order": order, "cursor": query.cursor, "limit": query.limit}
+    def arguments(parsed: PageQuery) -> dict[str, Any]:
+        named = {name: getattr(parsed, name) for name in others}
+        if make_filters is not None:
+            named["filters"] = make_filters(parsed)
+        order = resolve_sort(parsed.sort, orders)
+        return {**named, "order": order, "cursor": parsed.cursor, "limit": parsed.limit}
 
     return arguments
 

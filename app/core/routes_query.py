@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from copy import copy
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
@@ -87,9 +87,19 @@ class PageQuery(BaseModel):
         else:
             cls.__annotations__ = {**taken, **own, **paging}
 
+    @classmethod
+    def filters_of(cls, kind: type[B]) -> Callable[[PageQuery], B]:
+        """What makes the service's filters model of a query: the fields of the same names
+        (those the query does not have keep their defaults), taken as they are, validated with
+        the query. The names are settled once, here."""
+        names = tuple(name for name in kind.model_fields if name in cls.model_fields)
+        blank = kind.model_construct()
+
+        def make(query: PageQuery) -> B:
+            return blank.model_copy(update={name: getattr(query, name) for name in names})
+
+        return make
+
     def filters(self, kind: type[B]) -> B:
-        """The service's filters model, from the fields of the same names (those the query does
-        not have keep their defaults); already validated, so not again."""
-        present = type(self).model_fields
-        values = {name: getattr(self, name) for name in kind.model_fields if name in present}
-        return kind.model_construct(**values)
+        """The service's filters model of this query (`filters_of`)."""
+        return type(self).filters_of(kind)(self)
