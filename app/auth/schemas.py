@@ -38,15 +38,21 @@ class User(Resource):
     name: str
 
 
+# The grants `POST /v1/auth/token` serves (docs/api.md), an enum in the document.
+GRANT_TYPES = ("password", "refresh_token")
+
+
 class TokenRequest(StrictInput):
     """OAuth2 token request (form-encoded): `password` or `refresh_token` grant."""
 
-    # Any string, so that another grant is answered as RFC 6749 §5.2 says (400
-    # `unsupported_grant_type`) rather than as a validation error.
+    # Any string to the validator, so that another grant is answered as RFC 6749 §5.2 says
+    # (400 `unsupported_grant_type`) rather than as a validation error; the document lists the
+    # grants served.
     grant_type: str = Field(
         max_length=100,
         description="`password` or `refresh_token`; another is 400 `unsupported_grant_type`.",
-        examples=["password", "refresh_token"],
+        examples=list(GRANT_TYPES),
+        json_schema_extra={"enum": list(GRANT_TYPES)},
     )
     username: str | None = Field(
         default=None, max_length=320, description="Email (password grant)."

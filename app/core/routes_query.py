@@ -29,11 +29,16 @@ _PAGING: dict[str, tuple[Any, Any]] = {
 
 
 def sort_field(orders: Mapping[str, SortOrder], default: str, more: str = "") -> Any:
-    """The `sort` of a list allow-listing `orders` (each a name and its `-` reverse),
-    described by their names, then by `more`."""
+    """The `sort` of a list allow-listing `orders` (each a name and its `-` reverse), an enum of
+    their names in the document, described by them, then by `more`. The route refuses another
+    value itself (`resolve_sort`: 422 `invalid_sort`)."""
+    if default not in orders:
+        raise ValueError(f"the default sort {default!r} is not one of {list(orders)}")
     names = ", ".join(f"`{name}`" for name in orders)
     description = " ".join([f"One of {names}; `-` sorts descending.", *([more] if more else [])])
-    return Field(default, max_length=32, description=description)
+    return Field(
+        default, max_length=32, description=description, json_schema_extra={"enum": list(orders)}
+    )
 
 
 class PageQuery(BaseModel):

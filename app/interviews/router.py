@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import Field
 
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
@@ -23,8 +24,8 @@ from app.interviews.schemas import (
     Interview,
     InterviewComplete,
     InterviewCreate,
+    InterviewFilters,
     InterviewList,
-    InterviewQuery,
     InterviewSchedule,
     InterviewUpdate,
 )
@@ -64,6 +65,20 @@ interviews = routes.ItemRoutes(
 )
 
 
+class InterviewQuery(routes.PageQuery, orders=service.ORDERS, filters=InterviewFilters):
+    """`GET …/interviews` query parameters (read with `app.core.query.query_model`)."""
+
+    sort: str = routes.sort_field(
+        service.ORDERS, "created_at", "Unscheduled interviews come last by `scheduled_at`."
+    )
+    expand: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Embed related objects: `person`, `organisation`, or both comma-separated.",
+        examples=["person,organisation"],
+    )
+
+
 # --- interviews ---------------------------------------------------------------------------------
 
 
@@ -81,7 +96,6 @@ interviews.filtered_page(
     InterviewList,
     InterviewQuery,
     _expanding(service.list_interviews),
-    orders=service.ORDERS,
     rows=service.INTERVIEW_JSON,
 )
 interviews.create("Plan an interview with a person", InterviewCreate, service.create_interview)

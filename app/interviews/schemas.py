@@ -11,7 +11,6 @@ from pydantic import AfterValidator, Field, StrictBool, computed_field
 from pydantic_core import PydanticCustomError
 
 from app.auth.families import Embed
-from app.core.routes import PageQuery
 from app.core.schemas import (
     Filters,
     InputModel,
@@ -351,21 +350,4 @@ class InterviewFilters(Filters):
         max_length=200,
         description="Text search in career field, role, notes, observations, research "
         "notes and goals (case-insensitive).",
-    )
-
-
-class InterviewQuery(PageQuery, filters=InterviewFilters):
-    """`GET …/interviews` query parameters (read with `app.core.query.query_model`)."""
-
-    sort: str = Field(
-        "created_at",
-        max_length=32,
-        description="`created_at`, `-created_at`, `scheduled_at` or `-scheduled_at` "
-        "(unscheduled interviews last).",
-    )
-    expand: str | None = Field(
-        default=None,
-        max_length=100,
-        description="Embed related objects: `person`, `organisation`, or both comma-separated.",
-        examples=["person,organisation"],
     )

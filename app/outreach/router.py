@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
-
 from app.auth.caller import WorkspaceAccess
 from app.auth.dependencies import workspace_scope
 from app.core import routes
@@ -31,11 +29,7 @@ _TRANSITION_409 = routes.transition_conflict("outreach's")
 
 
 class OutreachQuery(routes.PageQuery, orders=service.ORDERS, filters=OutreachFilters):
-    sort: str = Field(
-        "created_at",
-        max_length=20,
-        description="`created_at`, `-created_at`, `sent_at` or `-sent_at` (drafts last).",
-    )
+    sort: str = routes.sort_field(service.ORDERS, "created_at", "Drafts come last by `sent_at`.")
 
 
 async def _may_create_interview(call: routes.Call) -> None:

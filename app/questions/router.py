@@ -56,11 +56,8 @@ _READ_ONLY: dict[int | str, dict[str, Any]] = {
 
 
 class BankQuery(routes.PageQuery, paging_first=True, orders=service.BANK_ORDERS):
-    sort: str = Field(
-        "created_at",
-        max_length=20,
-        description="`created_at`, `-created_at`, `name` or `-name`; the built-in bank "
-        "comes first in every order.",
+    sort: str = routes.sort_field(
+        service.BANK_ORDERS, "created_at", "The built-in bank comes first in every order."
     )
     builtin: bool | None = Field(
         None, description="Only the built-in bank (true) or only the workspace's banks (false)."
@@ -68,7 +65,7 @@ class BankQuery(routes.PageQuery, paging_first=True, orders=service.BANK_ORDERS)
 
 
 class QuestionQuery(routes.PageQuery, paging_first=True, orders=service.QUESTION_ORDERS):
-    sort: str = Field("position", max_length=20, description="`position` (default) or `-position`.")
+    sort: str = routes.sort_field(service.QUESTION_ORDERS, "position")
     category: QuestionCategory | None = Field(None, description="Only questions of this category.")
 
 

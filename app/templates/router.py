@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Body
-from pydantic import Field
 from starlette.responses import Response
 
 from app.auth.caller import WorkspaceAccess
@@ -49,11 +48,8 @@ _NO_RENDER_OPTIONS = TemplateRenderRequest()
 
 
 class TemplateQuery(routes.PageQuery, orders=service.ORDERS, filters=TemplateFilters):
-    sort: str = Field(
-        "created_at",
-        max_length=20,
-        description="`created_at`, `-created_at`, `name` or `-name`; built-in templates "
-        "come first in every order.",
+    sort: str = routes.sort_field(
+        service.ORDERS, "created_at", "Built-in templates come first in every order."
     )
 
 
