@@ -11,9 +11,10 @@ from fastapi import Request
 from fastapi._body_limit import wrap_app_with_body_limit
 from fastapi.routing import APIRoute, request_response
 from starlette.datastructures import URLPath
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.handlers import Handler, asgi, lean_handler
 from app.core.query import query_names, reject_nul, reject_unknown
@@ -93,6 +94,28 @@ class _Node:
         self.ends: list[int] = []
 
 
+# Scope keys the table's `matches` leaves for its `handle`: the path's methods for a 405, or a
+# HEAD to serve with the GET route.
+_ALLOW = "rapport.allow"
+_HEAD = "rapport.head"
+
+
+def _no_body(send: Send) -> Send:
+    """`send` for a HEAD: the GET's status and headers (its `Content-Length` too), no body."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_head
+
+
+def _literal_segments(route: BaseRoute) -> int:
+    template = getattr(route, "path_format", None) or ""
+    return sum(1 for segment in template.split("/") if "{" not in segment)
+
+
 class RouteTable(BaseRoute):
     """The application's routes as one route that finds a path's candidates by its segments.
 
@@ -100,12 +123,22 @@ class RouteTable(BaseRoute):
     paid for a test against each before it. The table walks a tree of the templates' segments
     (a literal segment, or any segment for a `{parameter}`) to the few routes whose shape fits
     the path, and tries those, in their original order, with their own `matches`: the first
-    full match wins, else the first partial one (a known path with another method: 405), as
-    in Starlette's router. Routes whose parameter may span segments (`{…:path}`) and routes
-    without a template are tried for every path."""
+    full match wins, else the first partial one (a known path with another method), as in
+    Starlette's router. Routes whose parameter may span segments (`{…:path}`) and routes
+    without a template are tried for every path.
+
+    Beyond Starlette's router: a `HEAD` is served by the path's `GET` route, with its status
+    and headers and no body; and a 405 lists in `Allow` every method of the path (Starlette's
+    lists those of the first route that matched the path only). And of the routes whose
+    template fits a path, only those with the most literal segments serve it
+    (`…/questions/reorder` is not a question's path: a GET there is a 405, not a 404).
+
+    `_candidates`, the tree walk, precedes every step, so that a path no template fits costs
+    one walk."""
 
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         self.routes = list(routes)
+        self._literals = [_literal_segments(route) for route in self.routes]
         self._root = _Node()
         self._everywhere: list[int] = []
         for index, route in enumerate(self.routes):
@@ -155,34 +188,63 @@ class RouteTable(BaseRoute):
         if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
             path = path[len(root) :]
         candidates = self._candidates(path)
+        if len(candidates) > 1:
+            candidates = self._most_literal(candidates, scope)
         method = scope.get("method")
+        # A HEAD is served by the GET route, without the body (`handle`).
+        head = method == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
         # Only a route that takes the method can match fully: those are tried first, in order.
         # The others are tried only when none does, for the first partial match (a 405).
         for index in candidates:
             route = self.routes[index]
             methods = getattr(route, "methods", None)
-            if methods and method not in methods:
+            if methods and scope["method"] not in methods:
                 continue
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 self._selected = route
                 child_scope["route"] = route
+                if head:
+                    child_scope[_HEAD] = True
                 return match, child_scope
         partial: tuple[BaseRoute, Scope] | None = None
+        allowed: set[str] = set()
         for index in candidates:
             route = self.routes[index]
             match, child_scope = route.matches(scope)
             if match is Match.PARTIAL:
-                partial = (route, child_scope)
-                break
+                partial = partial or (route, child_scope)
+                allowed |= getattr(route, "methods", None) or set()
         if partial is not None:
             self._selected = partial[0]
-            partial[1]["route"] = partial[0]
+            if "GET" in allowed:
+                allowed.add("HEAD")
+            partial[1].update(route=partial[0], **{_ALLOW: ", ".join(sorted(allowed))})
             return Match.PARTIAL, partial[1]
         self._selected = None
         return Match.NONE, {}
 
+    def _most_literal(self, candidates: list[int], scope: Scope) -> list[int]:
+        """Of the candidates whose template fits the path, those with the most literal segments
+        (in their order); the others do not serve it, whatever the method."""
+        counts = sorted({self._literals[index] for index in candidates}, reverse=True)
+        if len(counts) == 1:
+            return candidates
+        for count in counts:
+            level = [index for index in candidates if self._literals[index] == count]
+            if any(self.routes[index].matches(scope)[0] is not Match.NONE for index in level):
+                return level
+        return candidates
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allow = scope.get(_ALLOW)
+        if allow is not None:
+            raise HTTPException(status_code=405, headers={"Allow": allow})
+        if scope.get(_HEAD):
+            await scope["route"].handle({**scope, "method": "GET"}, receive, _no_body(send))
+            return
         await scope["route"].handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:

@@ -1,4 +1,6 @@
-"""The route table finds the route Starlette's one-by-one search would have found."""
+"""The route table finds the route Starlette's one-by-one search would have found, with its
+two rules: a path is served by the routes that fit it with the most literal segments, and a HEAD
+by the GET route."""
 
 from __future__ import annotations
 
@@ -13,8 +15,20 @@ from starlette.routing import Match, NoMatchFound
 from app.core.routing import CheckedRoute, RouteTable
 
 
+def _literals(route: Any) -> int:
+    return sum(1 for part in (route.path_format or "").split("/") if "{" not in part)
+
+
 def _linear(routes: list[Any], scope: dict[str, Any]) -> tuple[Match, Any]:
-    """Starlette's router: the first full match, else the first partial one."""
+    """Starlette's router (the first full match, else the first partial one) with the table's
+    two rules: only the fitting routes with the most literal segments serve a path, and a HEAD
+    is served by the GET route."""
+    fitting = [route for route in routes if route.matches(scope)[0] is not Match.NONE]
+    if fitting:
+        most = max(_literals(route) for route in fitting)
+        routes = [route for route in routes if _literals(route) >= most]
+    if scope["method"] == "HEAD":
+        scope = {**scope, "method": "GET"}
     partial = None
     for route in routes:
         match, _ = route.matches(scope)
@@ -55,7 +69,8 @@ def _router() -> APIRouter:
     async def endpoint() -> dict[str, str]:
         return {}
 
-    # Declared in this order: the parameter route first shadows the literal one.
+    # Declared in this order: in Starlette the parameter route would shadow the literal one;
+    # here the literal one serves its path.
     router.add_api_route("/things/{thing_id}", endpoint, methods=["GET"], name="thing")
     router.add_api_route("/things/special", endpoint, methods=["GET", "POST"], name="special")
     router.add_api_route("/files/{rest:path}", endpoint, methods=["GET"], name="files")
@@ -66,9 +81,11 @@ def _router() -> APIRouter:
 @pytest.mark.parametrize(
     ("method", "path", "root_path", "expected"),
     [
-        ("GET", "/things/special", "", "/things/{thing_id}"),
+        ("GET", "/things/special", "", "/things/special"),
         ("POST", "/things/special", "", "/things/special"),
-        ("DELETE", "/things/special", "", "/things/{thing_id}"),
+        ("DELETE", "/things/special", "", "/things/special"),
+        ("HEAD", "/things/7", "", "/things/{thing_id}"),
+        ("HEAD", "/things", "", "/things"),
         ("GET", "/files/a/b/c", "", "/files/{rest:path}"),
         ("GET", "/things", "", "/things"),
         ("GET", "/things//", "", None),
@@ -100,6 +117,15 @@ async def test_the_table_serves_405_redirects_and_url_paths() -> None:
         not_allowed = await client.delete("/things")
         assert not_allowed.status_code == 405
         assert not_allowed.headers["allow"] == "POST"
+        # Every method of the path, not those of the first route that fits it.
+        special = await client.delete("/things/special")
+        assert special.status_code == 405
+        assert special.headers["allow"] == "GET, HEAD, POST"
+        head = await client.head("/things/7")
+        assert head.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-length"] == str(len((await client.get("/things/7")).content))
+        assert (await client.head("/things")).headers["allow"] == "POST"
         redirected = await client.get("/things/7/")
         assert redirected.status_code == 307
         assert redirected.headers["location"] == "http://t/things/7"
