@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam
@@ -9,6 +10,7 @@ from sqlalchemy import Select, Table, bindparam
 from app.core import ids
 from app.core.db import Db, Row
 from app.core.errors import NotFound
+from app.core.etags import require_current
 
 
 class InWorkspace:
@@ -34,3 +36,19 @@ class InWorkspace:
             {"workspace_id": workspace_id, "row_id": row_id},
             missing=self.missing,
         )
+
+    async def for_change(
+        self,
+        db: Db,
+        workspace_id: str,
+        row_id: str,
+        if_match: str | None,
+        shown: Callable[[Row], Any],
+    ) -> Row:
+        """The row a write starts from: locked for the transaction, and current for If-Match
+        (when given, it must name the ETag of `shown(row)`, the representation: 412
+        otherwise)."""
+        row = await self.load(db, workspace_id, row_id, lock=True)
+        if if_match is not None:
+            require_current(if_match, shown(row))
+        return row

@@ -9,7 +9,6 @@ from sqlalchemy import delete, insert, select, update
 from app.core import ids
 from app.core.db import Db, column_values, utcnow
 from app.core.errors import FieldError, ValidationFailed
-from app.core.etags import require_current
 from app.core.inserts import new_row
 from app.core.listing import filtered_list
 from app.core.lookups import InWorkspace
@@ -110,8 +109,7 @@ async def create_lead(db: Db, *, workspace_id: str, body: LeadCreate) -> Lead:
 async def update_lead(
     db: Db, *, workspace_id: str, lead_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Lead:
-    current = await _lead.load(db, workspace_id, lead_id, lock=True)
-    require_current(if_match, Lead.model_validate(current))
+    current = await _lead.for_change(db, workspace_id, lead_id, if_match, Lead.model_validate)
     if not changes:
         return Lead.model_validate(current)
     await _check_references(db, workspace_id, changes)
@@ -126,6 +124,5 @@ async def update_lead(
 
 async def delete_lead(db: Db, *, workspace_id: str, lead_id: str, if_match: str | None) -> None:
     """Delete a lead; its follow-ups go with it (they are about nothing else)."""
-    current = await _lead.load(db, workspace_id, lead_id, lock=True)
-    require_current(if_match, Lead.model_validate(current))
+    await _lead.for_change(db, workspace_id, lead_id, if_match, Lead.model_validate)
     await db.execute(delete(leads).where(_c.workspace_id == workspace_id, _c.id == lead_id))

@@ -9,7 +9,6 @@ from sqlalchemy import delete, insert, select, update
 from app.core import ids
 from app.core.db import ConstraintViolation, Db, Row, utcnow
 from app.core.errors import Conflict, FieldError, ValidationFailed
-from app.core.etags import require_current
 from app.core.filters import search_text
 from app.core.inserts import new_row
 from app.core.lookups import InWorkspace
@@ -189,8 +188,9 @@ async def update_organisation(
     changes: dict[str, Any],
     if_match: str | None,
 ) -> Organisation:
-    current = await _organisation.load(db, workspace_id, organisation_id, lock=True)
-    require_current(if_match, Organisation.model_validate(current))
+    current = await _organisation.for_change(
+        db, workspace_id, organisation_id, if_match, Organisation.model_validate
+    )
     changes = _apply_target_rule(current, _storable(changes))
     if all(current[field] == value for field, value in changes.items()):
         return Organisation.model_validate(current)
@@ -217,8 +217,9 @@ async def delete_organisation(
 ) -> None:
     """Delete it; people and interviews that referred to it keep existing, with no organisation
     (the foreign keys are ON DELETE SET NULL)."""
-    current = await _organisation.load(db, workspace_id, organisation_id, lock=True)
-    require_current(if_match, Organisation.model_validate(current))
+    await _organisation.for_change(
+        db, workspace_id, organisation_id, if_match, Organisation.model_validate
+    )
     await db.execute(
         delete(organisations).where(_c.workspace_id == workspace_id, _c.id == organisation_id)
     )

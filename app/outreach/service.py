@@ -29,7 +29,6 @@ from sqlalchemy import delete, insert, select, update
 from app.core import ids
 from app.core.db import Db, Row, utcnow
 from app.core.errors import FieldError, ValidationFailed
-from app.core.etags import require_current
 from app.core.inserts import new_row
 from app.core.listing import filtered_list
 from app.core.lookups import InWorkspace
@@ -189,8 +188,7 @@ async def _save(db: Db, current: Row, **values: Any) -> Outreach:
 async def update_outreach(
     db: Db, *, workspace_id: str, outreach_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Outreach:
-    current = await _outreach.load(db, workspace_id, outreach_id, lock=True)
-    require_current(if_match, _to_outreach(current))
+    current = await _outreach.for_change(db, workspace_id, outreach_id, if_match, _to_outreach)
     if not changes:
         return _to_outreach(current)
     values = {k: v.value if isinstance(v, Enum) else v for k, v in changes.items()}
@@ -202,8 +200,7 @@ async def delete_outreach(
     db: Db, *, workspace_id: str, outreach_id: str, if_match: str | None
 ) -> None:
     """Delete the record only: the person's stage and last contact stay (they never go back)."""
-    current = await _outreach.load(db, workspace_id, outreach_id, lock=True)
-    require_current(if_match, _to_outreach(current))
+    current = await _outreach.for_change(db, workspace_id, outreach_id, if_match, _to_outreach)
     await db.execute(delete(outreach).where(_c.id == current["id"]))
 
 
@@ -213,8 +210,7 @@ async def delete_outreach(
 async def _begin(
     db: Db, workspace_id: str, outreach_id: str, action: OutreachAction, if_match: str | None
 ) -> tuple[Row, OutreachStatus]:
-    current = await _outreach.load(db, workspace_id, outreach_id, lock=True)
-    require_current(if_match, _to_outreach(current))
+    current = await _outreach.for_change(db, workspace_id, outreach_id, if_match, _to_outreach)
     return current, next_status(OutreachStatus(current["status"]), action)
 
 

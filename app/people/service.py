@@ -9,7 +9,6 @@ from sqlalchemy import bindparam, delete, exists, insert, select, update
 from app.core import ids
 from app.core.db import Db, Row, column_values, utcnow
 from app.core.errors import Conflict, FieldError, ValidationFailed
-from app.core.etags import require_current
 from app.core.filters import search_text
 from app.core.inserts import new_row
 from app.core.lookups import InWorkspace
@@ -257,8 +256,7 @@ def _merged_display_name(current: Row, changes: dict[str, Any]) -> str:
 async def update_person(
     db: Db, *, workspace_id: str, person_id: str, changes: dict[str, Any], if_match: str | None
 ) -> Row:
-    current = await _person.load(db, workspace_id, person_id, lock=True)
-    require_current(if_match, PERSON_JSON.json(current))
+    current = await _person.for_change(db, workspace_id, person_id, if_match, PERSON_JSON.json)
     if not changes:
         return current
     changes = {**changes, "display_name": _merged_display_name(current, changes)}
@@ -288,8 +286,7 @@ async def delete_person(
 ) -> None:
     """Delete a person; their interviews go too only when the client asked (`cascade`). The
     row lock makes a concurrent new interview for this person wait, so none slips through."""
-    current = await _person.load(db, workspace_id, person_id, lock=True)
-    require_current(if_match, PERSON_JSON.json(current))
+    await _person.for_change(db, workspace_id, person_id, if_match, PERSON_JSON.json)
     if not cascade:
         interview = await db.first(
             select(interviews.c.id)
