@@ -3,8 +3,10 @@ must not silently widen a list)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Coroutine
-from typing import Any, NoReturn, TypeVar
+from types import UnionType
+from typing import Any, NoReturn, TypeVar, Union, get_args, get_origin
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -40,6 +42,29 @@ def _parser(model: type[M]) -> Callable[[Request], Coroutine[Any, Any, M]]:
     return parse_query
 
 
+def _is_sequence(annotation: Any) -> bool:
+    """A list-like type (`list[str]`, `tuple[int, ...]`, either `| None`): a parameter that
+    takes each repetition of its name as one more value."""
+    origin = get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    if origin in (Union, UnionType):
+        return any(_is_sequence(member) for member in get_args(annotation))
+    return False
+
+
+def repeatable_names(dependant: Dependant) -> set[str]:
+    """The query parameters of a route that take several values (list-typed), by name."""
+    names: set[str] = set()
+    model = getattr(dependant.call, QUERY_MODEL_ATTRIBUTE, None)
+    if model is not None:
+        names |= {f.alias or n for n, f in model.model_fields.items() if _is_sequence(f.annotation)}
+    names |= {p.alias for p in dependant.query_params if _is_sequence(p.field_info.annotation)}
+    for sub in dependant.dependencies:
+        names |= repeatable_names(sub)
+    return names
+
+
 def query_names(dependant: Dependant) -> set[str]:
     names: set[str] = set()
     model = getattr(dependant.call, QUERY_MODEL_ATTRIBUTE, None)
@@ -71,18 +96,35 @@ def reject_nul(request: Request) -> NoReturn:
     )
 
 
-def reject_unknown(request: Request, allowed: frozenset[str]) -> None:
-    unknown = set(request.query_params.keys()) - allowed
+def check_query_names(
+    request: Request, allowed: frozenset[str], repeatable: frozenset[str] = frozenset()
+) -> None:
+    """422 for query parameters the route does not take (`unknown_parameter`), then for those
+    given more than once where the route takes one value (`repeated_parameter`:
+    `?limit=1&limit=50` must not silently mean either)."""
+    counts = Counter(name for name, _ in request.query_params.multi_items())
+    unknown = sorted(counts.keys() - allowed)
     if unknown:
-        names = ", ".join(sorted(allowed)) or "none"
+        listed = ", ".join(sorted(allowed)) or "none"
         raise ValidationFailed(
             "Unknown query parameter(s).",
             errors=[
                 FieldError(
                     parameter=name,
-                    detail=f"Not a parameter here (allowed: {names}).",
+                    detail=f"Not a parameter here (allowed: {listed}).",
                     code="unknown_parameter",
                 )
-                for name in sorted(unknown)
+                for name in unknown
+            ],
+        )
+    repeated = sorted(
+        name for name, count in counts.items() if count > 1 and name not in repeatable
+    )
+    if repeated:
+        raise ValidationFailed(
+            "A query parameter that takes one value was given more than once.",
+            errors=[
+                FieldError(parameter=name, detail="Give it once.", code="repeated_parameter")
+                for name in repeated
             ],
         )

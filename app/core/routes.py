@@ -348,7 +348,6 @@ class ItemRoutes(Operations):
         act: Service,
         *,
         body: type[BaseModel] | None = None,
-        optional: bool = False,
         takes: Takes = None,
         if_match: bool = True,
         created: bool = False,
@@ -358,8 +357,8 @@ class ItemRoutes(Operations):
         **options: Any,
     ) -> None:
         """POST `item/path`: `act(db, <owner>, <ids>, [body= or the body's fields in `takes`,]
-        if_match=)`, answered with the item as it is now. An `optional` body may be left out
-        (its model's defaults apply).
+        if_match=)`, answered with the item as it is now. A body with no required field may be
+        left out (its model's defaults apply).
 
         With `collection`, POST `collection/path` (the parent ids). `created`: a 201, with the
         new item's `Location` (or the one `location` gives of the answer). With `envelope`,
@@ -367,6 +366,7 @@ class ItemRoutes(Operations):
         the collection has no item to match: it takes no If-Match (`if_match=False`, none)."""
         parameters = []
         if body is not None:
+            optional = not any(field.is_required() for field in body.model_fields.values())
             default = body() if optional else EMPTY
             annotation = Annotated[body, Body()] if optional else body
             parameters.append(body_param(annotation, takes, default))

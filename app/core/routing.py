@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.handlers import Handler, asgi, lean_handler
-from app.core.query import query_names, reject_nul, reject_unknown
+from app.core.query import check_query_names, query_names, reject_nul, repeatable_names
 
 
 class CheckedRoute(APIRoute):
@@ -57,6 +57,7 @@ class CheckedRoute(APIRoute):
 
     def _checked(self, handler: Handler) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         allowed = frozenset(query_names(self.dependant))
+        repeatable = frozenset(repeatable_names(self.dependant))
 
         async def checked(request: Request) -> Response:
             query_string = request.scope.get("query_string")
@@ -65,7 +66,7 @@ class CheckedRoute(APIRoute):
                 # with a query string (PostgreSQL cannot compare text holding it).
                 if b"\x00" in query_string or b"%00" in query_string:
                     reject_nul(request)
-                reject_unknown(request, allowed)
+                check_query_names(request, allowed, repeatable)
             return await handler(request)
 
         return checked

@@ -69,7 +69,6 @@ attempts.action(
     "Mark a draft as sent",
     service.send,
     body=OutreachSend,
-    optional=True,
     takes="sent_at",
     description="The person moves up to `contacted` and `last_contacted_at` up to `sent_at`.",
     responses=_TRANSITION_409,
@@ -79,7 +78,6 @@ attempts.action(
     "Record that the person agreed, creating the requested interview",
     service.accept,
     body=OutreachAccept,
-    optional=True,
     before=_may_create_interview,
     description="Unless `create_interview` is false (or an interview is already linked), a "
     "`requested` interview with the person is created and linked in the same transaction. "
@@ -91,7 +89,6 @@ attempts.action(
     "Record that the person declined",
     service.decline,
     body=OutreachResponse,
-    optional=True,
     takes="responded_at",
     description="They answered, so they move up to `responded` all the same.",
     responses=_TRANSITION_409,

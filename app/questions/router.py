@@ -124,7 +124,6 @@ banks.action(
     "Copy a bank (the built-in one or the workspace's) with its questions",
     service.copy_bank,
     body=QuestionBankCopy,
-    optional=True,
     takes="name",
     created=True,
     description="The copy belongs to this workspace; its questions keep their order and get "

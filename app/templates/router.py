@@ -93,7 +93,6 @@ templates.action(
     "Copy a template (a built-in one or the workspace's) into the workspace",
     service.copy_template,
     body=TemplateCopy,
-    optional=True,
     takes="name",
     created=True,
 )

@@ -138,7 +138,7 @@ def _made(service: Service) -> APIRouter:
     things.get("Get a thing", service.get, db=SnapshotDb)
     things.update("Change a thing", ThingUpdate, service.update)
     things.delete("Delete a thing", service.delete, responses={409: {"description": "Busy."}})
-    things.action("rename", "Rename", service.rename, body=ThingRename, optional=True, takes="name")
+    things.action("rename", "Rename", service.rename, body=ThingRename, takes="name")
     things.action("archive-now", "Archive", service.archive)
     parts = routes.ItemRoutes(
         router,

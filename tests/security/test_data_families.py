@@ -317,11 +317,16 @@ async def test_embeds_need_the_scope_of_what_they_embed(
                 url, params={"expand": f"{embed}"}, headers=bearer(narrow["secret"])
             )
             assert assert_problem(response, 403, "insufficient_scope")["scope"] == scope
-            # Repeated or combined, the same.
+            # Combined, the same; repeated, refused before anything (`repeated_parameter`).
+            response = await client.get(
+                f"{url}?expand=organisation,person", headers=bearer(narrow["secret"])
+            )
+            assert_problem(response, 403, "insufficient_scope")
             response = await client.get(
                 f"{url}?expand=organisation&expand=person", headers=bearer(narrow["secret"])
             )
-            assert_problem(response, 403, "insufficient_scope")
+            problem = assert_problem(response, 422, "validation_failed")
+            assert problem["errors"][0]["code"] == "repeated_parameter"
             wide = await create_api_key(client, world.owner, [*op.scopes, scope])
             response = await client.get(
                 url, params={"expand": embed}, headers=bearer(wide["secret"])
