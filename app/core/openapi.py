@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
 from app.core.query import QUERY_MODEL_ATTRIBUTE
+from app.core.schemas import ListPage
 
 # A dependency carrying this attribute (a list of OpenAPI security requirement objects) marks
 # its routes as authenticated: the dependency verifies the caller, the document shows how.
@@ -41,6 +42,28 @@ _RETRY_AFTER = {
 }
 # Operations that never touch the database, so never answer 503.
 _NO_DATABASE = frozenset({"health_live", "health_metrics"})
+# Reads that answer without an ETag (tests/core/test_openapi_headers.py holds the document to
+# what each read sends): probes, the caller's own account, and views of the day (the home
+# agenda) or of many records at once (the referral network), each read fresh.
+NO_ETAG = frozenset(
+    {"health_live", "health_ready", "health_metrics", "me_get", "follow_ups_agenda", "network_get"}
+)
+_ETAG = {
+    "description": "The representation's strong entity tag: send it back as `If-None-Match` "
+    "(a 304 while current) or `If-Match` (a 412 once changed).",
+    "schema": {"type": "string"},
+}
+_LINK = {
+    "description": 'The next page, `<…?cursor=…>; rel="next"` (RFC 8288), while `has_more`.',
+    "schema": {"type": "string"},
+}
+_IF_NONE_MATCH = {
+    "name": "if-none-match",
+    "in": "header",
+    "required": False,
+    "description": "An ETag from an earlier read: 304 without a body while it is current.",
+    "schema": {"type": "string"},
+}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -106,6 +129,8 @@ def _document_routes(document: dict[str, Any], routers: Iterable[APIRouter]) -> 
             model = _declared(route.dependant, QUERY_MODEL_ATTRIBUTE)
             if model is not None:
                 operation.setdefault("parameters", []).extend(_query_parameters(model))
+            if "GET" in (route.methods or ()):
+                _document_reads(operation, route)
 
 
 def _document_problems(operation: dict[str, Any], method: str, path: str) -> None:
@@ -123,7 +148,8 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
             codes.add("415")
     if operation.get("parameters"):
         codes.add("422")
-    if method == "patch" or (method == "delete" and "{" in path):
+    headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
+    if "if-match" in headers:
         codes.add("412")
     for code in sorted(codes):
         responses.setdefault(code, {"description": _DEFAULT_DESCRIPTIONS[code]})
@@ -133,6 +159,23 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
         if code[0] in "45":
             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
             response.setdefault("description", _DEFAULT_DESCRIPTIONS.get(code, "Error."))
+
+
+def _document_reads(operation: dict[str, Any], route: APIRoute) -> None:
+    """A read's headers: a list's `Link`; an item's `ETag`, `If-None-Match` and 304."""
+    ok = operation.get("responses", {}).get("200")
+    if ok is None:
+        return
+    model = route.response_model
+    if isinstance(model, type) and issubclass(model, ListPage):
+        ok.setdefault("headers", {})["Link"] = dict(_LINK)
+    elif operation.get("operationId") not in NO_ETAG:
+        ok.setdefault("headers", {})["ETag"] = dict(_ETAG)
+        operation.setdefault("parameters", []).append(dict(_IF_NONE_MATCH))
+        operation["responses"]["304"] = {
+            "description": "Not modified: `If-None-Match` names the current ETag; no body.",
+            "headers": {"ETag": dict(_ETAG)},
+        }
 
 
 def build_openapi(
