@@ -102,8 +102,9 @@ def check_query_names(
     """422 for query parameters the route does not take (`unknown_parameter`), then for those
     given more than once where the route takes one value (`repeated_parameter`:
     `?limit=1&limit=50` must not silently mean either)."""
-    counts = Counter(name for name, _ in request.query_params.multi_items())
-    unknown = sorted(counts.keys() - allowed)
+    names = [name for name, _ in request.query_params.multi_items()]
+    given = set(names)
+    unknown = sorted(given - allowed)
     if unknown:
         listed = ", ".join(sorted(allowed)) or "none"
         raise ValidationFailed(
@@ -117,9 +118,10 @@ def check_query_names(
                 for name in unknown
             ],
         )
-    repeated = sorted(
-        name for name, count in counts.items() if count > 1 and name not in repeatable
-    )
+    if len(given) == len(names):
+        return
+    counts = Counter(names)
+    repeated = sorted(n for n, count in counts.items() if count > 1 and n not in repeatable)
     if repeated:
         raise ValidationFailed(
             "A query parameter that takes one value was given more than once.",

@@ -140,6 +140,9 @@ class RouteTable(BaseRoute):
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         self.routes = list(routes)
         self._literals = [_literal_segments(route) for route in self.routes]
+        # Bounded by the routes, not by the paths asked for: one entry per set of candidates the
+        # tree can give (the nodes a walk can reach together).
+        self._levels: dict[tuple[int, ...], list[int]] = {}
         self._root = _Node()
         self._everywhere: list[int] = []
         for index, route in enumerate(self.routes):
@@ -230,7 +233,12 @@ class RouteTable(BaseRoute):
     def _most_literal(self, candidates: list[int], scope: Scope) -> list[int]:
         """Of the candidates whose template fits the path, those with the most literal segments
         (in their order); the others do not serve it, whatever the method."""
-        counts = sorted({self._literals[index] for index in candidates}, reverse=True)
+        key = tuple(candidates)
+        counts = self._levels.get(key)
+        if counts is None:
+            # Which literal counts the candidates have depends on them alone: settled once.
+            counts = sorted({self._literals[index] for index in candidates}, reverse=True)
+            self._levels[key] = counts
         if len(counts) == 1:
             return candidates
         for count in counts:
