@@ -4,7 +4,7 @@ must not silently widen a list)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from types import UnionType
 from typing import Any, NoReturn, TypeVar, Union, get_args, get_origin
 
@@ -53,27 +53,26 @@ def _is_sequence(annotation: Any) -> bool:
     return False
 
 
-def repeatable_names(dependant: Dependant) -> set[str]:
-    """The query parameters of a route that take several values (list-typed), by name."""
-    names: set[str] = set()
+def _query_parameters(dependant: Dependant) -> Iterator[tuple[str, Any]]:
+    """Each query parameter a route reads, by name with its annotation: those of its query
+    models and its own, through its dependencies."""
     model = getattr(dependant.call, QUERY_MODEL_ATTRIBUTE, None)
     if model is not None:
-        names |= {f.alias or n for n, f in model.model_fields.items() if _is_sequence(f.annotation)}
-    names |= {p.alias for p in dependant.query_params if _is_sequence(p.field_info.annotation)}
+        for name, field in model.model_fields.items():
+            yield field.alias or name, field.annotation
+    for param in dependant.query_params:
+        yield param.alias, param.field_info.annotation
     for sub in dependant.dependencies:
-        names |= repeatable_names(sub)
-    return names
+        yield from _query_parameters(sub)
 
 
 def query_names(dependant: Dependant) -> set[str]:
-    names: set[str] = set()
-    model = getattr(dependant.call, QUERY_MODEL_ATTRIBUTE, None)
-    if model is not None:
-        names |= {f.alias or n for n, f in model.model_fields.items()}
-    names |= {param.alias for param in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= query_names(sub)
-    return names
+    return {name for name, _ in _query_parameters(dependant)}
+
+
+def repeatable_names(dependant: Dependant) -> set[str]:
+    """The query parameters of a route that take several values (list-typed), by name."""
+    return {name for name, annotation in _query_parameters(dependant) if _is_sequence(annotation)}
 
 
 def reject_nul(request: Request) -> NoReturn:

@@ -104,7 +104,3 @@ class PageQuery(BaseModel):
             return blank.model_copy(update={name: getattr(query, name) for name in names})
 
         return make
-
-    def filters(self, kind: type[B]) -> B:
-        """The service's filters model of this query (`filters_of`)."""
-        return type(self).filters_of(kind)(self)
