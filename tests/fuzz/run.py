@@ -1,0 +1,159 @@
+"""make fuzz: schemathesis against a live Rapport, as a workspace owner and as an API key.
+
+A throwaway SQLite database is migrated, the server started on a free port, an owner signed up
+and an API key holding every scope created; then `schemathesis run` goes over every operation of
+openapi/openapi.json once per identity, with a fixed seed, all checks and all phases. Exits with
+schemathesis' status: non-zero on any finding. tests/fuzz/README.md says how to reproduce one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENT = ROOT / "openapi" / "openapi.json"
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
+EMAIL = "owner@fuzz.example"
+# Not a password any example of the document shows, so no generated request changes it.
+PASSWORD = secrets.token_urlsafe(24)
+
+# The settings the test suite runs with (tests/conftest.py): cheap Argon2, no caller cache, and
+# sign-ups not throttled so tightly that a fuzzing run trips the limit on its own.
+SERVER_ENV = {
+    "RAPPORT_ENV": "test",
+    "RAPPORT_SECRET_KEY": "fuzz-signing-key-" + "x" * 40,
+    "RAPPORT_ARGON2_TIME_COST": "1",
+    "RAPPORT_ARGON2_MEMORY_KIB": "8192",
+    "RAPPORT_LOG_LEVEL": "WARNING",
+    "RAPPORT_AUTH_CACHE_SECONDS": "0",
+    "RAPPORT_SIGNUP_MAX_PER_ADDRESS": "100000",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(workdir: Path) -> Iterator[str]:
+    """Migrate a new SQLite file and serve it; yield the base URL; kill the server."""
+    env = {**os.environ, **SERVER_ENV}
+    env["DATABASE_URL"] = database_url = f"sqlite+aiosqlite:///{workdir}/fuzz.db"
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start ({database_url}); see {log.name}")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+        log.close()
+
+
+def owner_and_workspace(base_url: str) -> str:
+    """Sign up the owner the run acts as (tests/fuzz/hooks.py logs in with it): its workspace."""
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        signup = client.post(
+            "/v1/auth/signup", json={"email": EMAIL, "name": "Fuzz Owner", "password": PASSWORD}
+        )
+        signup.raise_for_status()
+        return str(signup.json()["workspace"]["id"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument("--max-examples", type=int, default=None)
+    parser.add_argument("--as", dest="only", choices=["owner", "api-key"], default=None)
+    parser.add_argument("extra", nargs="*", help="passed on to `schemathesis run`")
+    args = parser.parse_args()
+    status = 0
+    scopes = json.loads(DOCUMENT.read_text())["components"]["schemas"]["Scope"]["enum"]
+    with tempfile.TemporaryDirectory(prefix="rapport-fuzz-") as tmp, server(Path(tmp)) as url:
+        workspace_id = owner_and_workspace(url)
+        for identity in ("owner", "api-key"):
+            if args.only and identity != args.only:
+                continue
+            print(f"--- schemathesis as {identity}", flush=True)
+            command = [
+                str(Path(sys.executable).with_name("schemathesis")),
+                "--config-file",
+                str(CONFIG),
+                "run",
+                str(DOCUMENT),
+                "--url",
+                url,
+                "--seed",
+                str(args.seed),
+            ]
+            if args.max_examples:
+                command += ["--max-examples", str(args.max_examples)]
+            env = {
+                **os.environ,
+                "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+                "PYTHONPATH": str(ROOT),
+                "RAPPORT_FUZZ_URL": url,
+                "RAPPORT_FUZZ_AS": identity,
+                "RAPPORT_FUZZ_EMAIL": EMAIL,
+                "RAPPORT_FUZZ_PASSWORD": PASSWORD,
+                "RAPPORT_FUZZ_WORKSPACE_ID": workspace_id,
+                "RAPPORT_FUZZ_SCOPES": ",".join(scopes),
+            }
+            status |= subprocess.run([*command, *args.extra], env=env, check=False).returncode
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
