@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: lock run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench bench-instructions bench-signup-burst bench-scale clean
+.PHONY: lock run test lint types pytest pytest-sqlite pytest-postgres migrate seed openapi serve bench bench-instructions bench-signup-burst bench-scale clean sdk lint-openapi fuzz
 
 # Installs exactly what requirements/dev.txt locks (hashes checked), then the project itself.
 $(STAMP): pyproject.toml requirements/dev.txt
@@ -39,22 +39,64 @@ seed: $(STAMP)
 ## make test: lint, types, then the whole suite on SQLite and on a throwaway PostgreSQL
 test: lint types pytest-sqlite pytest-postgres
 
-lint: $(STAMP)
+lint: $(STAMP) lint-openapi
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/ruff format --check app tests migrations bench
 
 types: $(STAMP)
 	$(BIN)/mypy
 
-pytest-sqlite: $(STAMP)
+pytest-sqlite: $(STAMP) sdk
 	env -u DATABASE_URL $(BIN)/pytest -q
 
 # tests/faults/ starts Debian's PgBouncer in front of a cluster of its own: installed if missing.
-pytest-postgres: $(STAMP)
+pytest-postgres: $(STAMP) sdk
 	@test -x /usr/sbin/pgbouncer || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; } \
 		|| { echo "pgbouncer is needed: install the pgbouncer package"; exit 1; }
 	scripts/with-postgres $(BIN)/pytest -q
+
+## make fuzz: schemathesis over every operation, as an owner and as an API key (tests/fuzz/)
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.run
+
+## make sdk: a Python client (build/python-client) and TypeScript types for openapi-fetch
+## (build/ts) generated from openapi/openapi.json, unedited; docs/clients.md
+# The npm tools are those sdk/package-lock.json pins, installed again only when it changes.
+SDK_NPM := sdk/node_modules/.rapport-installed
+$(SDK_NPM): sdk/package.json sdk/package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
+		|| { echo "Node.js and npm are needed: install the nodejs and npm packages"; exit 1; }
+	npm ci --prefix sdk --no-audit --no-fund
+	@touch $@
+
+# Both generators' warnings are errors: a warning means a part of the API left out or mistyped.
+# The Python client's post-hooks run the venv's ruff. build/openapi.json records the document
+# the clients came from (tests/sdk/ refuses clients of another document than the app's).
+SDK_DOCUMENT ?= openapi/openapi.json
+sdk: $(STAMP) $(SDK_NPM)
+	rm -rf build/python-client build/ts build/openapi.json
+	@mkdir -p build
+	@out=$$(PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
+		--path $(SDK_DOCUMENT) --output-path build/python-client --meta uv \
+		--config sdk/openapi-python-client.yaml --fail-on-warning 2>&1); status=$$?; \
+		echo "$$out"; test $$status = 0 && ! echo "$$out" | grep -qi 'warning\|not in PATH'
+	@out=$$(sdk/node_modules/.bin/openapi-typescript $(SDK_DOCUMENT) \
+		--output build/ts/rapport.d.ts --default-non-nullable false 2>&1); status=$$?; \
+		echo "$$out"; test $$status = 0 && ! echo "$$out" | grep -qi 'warn'
+	cp $(SDK_DOCUMENT) build/openapi.json
+
+## make lint-openapi: the committed document is valid OpenAPI 3.1 and passes Redocly's
+## recommended rules (warnings shown, errors fail)
+# Redocly CLI 2.77 needs Node.js 20.19 or later (Debian 12's nodejs is 18; Debian 13's is 20.19).
+lint-openapi: $(STAMP) $(SDK_NPM)
+	$(BIN)/openapi-spec-validator openapi/openapi.json
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a * 100 + b < 2019 ? 1 : 0)' \
+		|| { echo "Redocly CLI needs Node.js 20.19 or later, not $$(node --version)"; exit 1; }
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+		sdk/node_modules/.bin/redocly lint --extends recommended --format summary \
+		--max-problems 1000 openapi/openapi.json
 
 ## make openapi: regenerate the committed openapi/openapi.json from the app
 openapi: $(STAMP)

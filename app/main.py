@@ -178,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Rapport API",
         version=VERSION,
         description=DESCRIPTION,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         openapi_tags=TAGS,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},

@@ -22,6 +22,7 @@ from app.auth.schemas import (
 from app.core.db import Database
 from app.core.dependencies import SnapshotDb, WriteDb, database
 from app.core.errors import BadRequest
+from app.core.openapi import with_headers
 from app.core.responses import json_response, no_content
 from app.core.routes import Operations
 from app.core.routing import CheckedRoute
@@ -61,7 +62,13 @@ def _client_address(request: Request) -> str:
     status_code=201,
     response_model=Signup,
     summary="Create an account and its personal workspace",
+    description="Creates the user (email unique ignoring case, password of at least 12 "
+    "characters, stored as Argon2id), their personal workspace (named `workspace_name`, else "
+    "after them) with them as `owner`, and a first token pair; answers 201 with all three. A "
+    "registered email is 409 `email_taken`; too many sign-ups from one client address (10 an hour "
+    "by default) is 429 `rate_limited` with `Retry-After`.",
     responses={
+        201: with_headers("Location"),
         409: {"description": "The email is already registered (`email_taken`)."},
         429: {"description": "Too many sign-ups from the client address (`rate_limited`)."},
     },
@@ -92,6 +99,11 @@ def _oauth_error(code: str, detail: str) -> BadRequest:
     "/auth/token",
     response_model=TokenResponse,
     summary="Get tokens: OAuth2 password or refresh_token grant",
+    description="Form-encoded, so `/docs` → Authorize works. `grant_type=password` takes "
+    "`username` (the email) and `password`; `grant_type=refresh_token` takes `refresh_token`, "
+    "which is single use: each refresh answers a new one, and a used one presented again after "
+    "the grace window revokes its whole session. Answers with `Cache-Control: no-store`; repeated "
+    "failed logins for an account or from an address are 429 `rate_limited`.",
     responses={
         400: {
             "description": "`invalid_grant` (wrong credentials, or a used or revoked refresh "
@@ -141,6 +153,9 @@ async def token(request: Request, form: Annotated[TokenRequest, Form()], db: Wri
     "/auth/revoke",
     response_model=TokenRevocation,
     summary="Revoke a refresh token and the session it belongs to (RFC 7009)",
+    description="Form-encoded (`token=rt_…`). Ends the session the refresh token belongs to (its "
+    "whole token family), so the session's access tokens are refused too. Answers 200 with "
+    "`revoked: true` whether or not the token was known, as RFC 7009 asks.",
 )
 async def revoke(
     request: Request, form: Annotated[RevokeRequest, Form()], db: WriteDb
@@ -154,6 +169,9 @@ async def revoke(
     "/me",
     response_model=Me,
     summary="The calling user, with their first 20 workspaces and roles",
+    description="Answers the user and the first 20 of their memberships (workspace id, name and "
+    "role, in joining order) with `memberships_has_more`; `me_memberships_list` pages through all "
+    "of them. For users only: an API key gets 403 `user_token_required`. It sends no `ETag`.",
 )
 async def get(caller: CurrentUser, db: SnapshotDb) -> Response:
     return json_response(await service.me(db, user_id=user_id_of(caller)))
@@ -164,6 +182,10 @@ async def get(caller: CurrentUser, db: SnapshotDb) -> Response:
     "/me/password",
     status_code=204,
     summary="Change the password; every other session is signed out",
+    description="Takes `current_password` and `new_password` (at least 12 characters) and answers "
+    "204. Every other session of the user ends; the one that made the change goes on. A wrong "
+    "`current_password` is 422 `incorrect_password` and counts as a failed login, so the login "
+    "limits (429 `rate_limited`) apply.",
     responses={
         422: {"description": "`current_password` is not the account's (`incorrect_password`)."},
         429: {"description": "Too many wrong passwords for the account (`rate_limited`)."},
@@ -191,6 +213,9 @@ async def change_password(
     "/me/sign-out-everywhere",
     status_code=204,
     summary="End every session of the user, this one included",
+    description="Revokes every refresh token of the user and answers 204 with no body; the access "
+    "tokens of those sessions, the caller's included, are refused from then on. Get new tokens "
+    "with `auth_token`.",
 )
 async def sign_out_everywhere(request: Request, caller: CurrentUser, db: WriteDb) -> Response:
     await service.end_sessions(

@@ -36,6 +36,10 @@ class NotReady(ProblemError):
     "/metrics",
     operation_id="health_metrics",
     summary="Prometheus metrics (needs `Authorization: Bearer <RAPPORT_METRICS_TOKEN>`)",
+    description="Requests and latency by route template and status, and database connections and "
+    "statements, in the Prometheus text format; under several workers a scrape answers for all of "
+    "them. Served only when the server sets `RAPPORT_METRICS_TOKEN` (otherwise 404 `not_found`); "
+    "a missing or wrong token is 401 `unauthenticated`.",
     response_class=PlainTextResponse,
     responses={
         200: {"content": {"text/plain": {}}, "description": "Prometheus text format."},
@@ -53,7 +57,14 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/healthz", operation_id="health_live", summary="The process is up")
+@router.get(
+    "/healthz",
+    operation_id="health_live",
+    summary="The process is up",
+    description="Answers 200 with `status: ok` whenever the process can serve a request; it "
+    "checks nothing else, not even the database, so it suits a liveness probe. No credential is "
+    "needed.",
+)
 async def healthz() -> Health:
     return Health()
 
@@ -62,6 +73,9 @@ async def healthz() -> Health:
     "/readyz",
     operation_id="health_ready",
     summary="The database is reachable and migrated to the code's revision",
+    description="Answers 200 with the database's dialect and migration revision when the database "
+    "answers and is at the revision the code expects; otherwise 503 `not_ready`. Meant for "
+    "readiness probes; no credential is needed.",
     responses={503: {"description": "Database unreachable or not migrated (`not_ready`)."}},
 )
 async def readyz(request: Request) -> Readiness:

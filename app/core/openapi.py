@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,8 +12,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, APIRouter, iter_route_contexts
 from pydantic import BaseModel
 
-from app.core.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
-from app.core.query import QUERY_MODEL_ATTRIBUTE
+from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
+from app.core.openapi_examples import add_examples
+from app.core.query import COMMA_SEPARATED, QUERY_MODEL_ATTRIBUTE
 from app.core.schemas import ListPage
 
 # A dependency carrying this attribute (a list of OpenAPI security requirement objects) marks
@@ -51,8 +53,16 @@ NO_ETAG = frozenset(
 _ETAG = {
     "description": "The representation's strong entity tag: send it back as `If-None-Match` "
     "(a 304 while current) or `If-Match` (a 412 once changed).",
+    "required": True,
     "schema": {"type": "string"},
 }
+_LOCATION = {
+    "description": "The path of the item made, to `GET` it.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+# The response headers a route declares by name (`declare_headers`).
+RESPONSE_HEADERS = {"ETag": _ETAG, "Location": _LOCATION}
 _LINK = {
     "description": 'The next page, `<…?cursor=…>; rel="next"` (RFC 8288), while `has_more`.',
     "schema": {"type": "string"},
@@ -64,6 +74,23 @@ _IF_NONE_MATCH = {
     "description": "An ETag from an earlier read: 304 without a body while it is current.",
     "schema": {"type": "string"},
 }
+
+
+def declare_headers(options: dict[str, Any], status: int, *names: str) -> None:
+    """Add the response headers `names` (of `RESPONSE_HEADERS`) to the `status` response in a
+    route's FastAPI `options`, which FastAPI merges into the document. The `responses` the
+    caller passed may be shared by several routes: it is copied, never changed."""
+    responses = dict(options.get("responses") or {})
+    response = dict(responses.get(status, {}))
+    response["headers"] = {**response.get("headers", {}), **with_headers(*names)["headers"]}
+    responses[status] = response
+    options["responses"] = responses
+
+
+def with_headers(*names: str) -> dict[str, Any]:
+    """A FastAPI `responses` entry declaring the response headers `names`, for a hand-written
+    route (`responses={201: with_headers("Location")}`)."""
+    return {"headers": {name: RESPONSE_HEADERS[name] for name in names}}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -178,6 +205,124 @@ def _document_reads(operation: dict[str, Any], route: APIRoute) -> None:
         }
 
 
+# PostgreSQL cannot store U+0000, so no text input may hold it (StrictInput, query.reject_nul):
+# the document says so on every free-text string.
+_NO_NUL = "^[^\\x00]*$"
+_SUBSCHEMAS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def _forbid_nul(schema: Any) -> None:
+    """Give every free-text string in `schema` (no enum, const, format or pattern of its own)
+    the pattern that leaves out U+0000, through properties, items and combinations."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"enum", "const", "format", "pattern"} & set(schema):
+        schema["pattern"] = _NO_NUL
+    for keyword in ("items", "additionalProperties", "not"):
+        _forbid_nul(schema.get(keyword))
+    for keyword in _SUBSCHEMAS:
+        for sub in schema.get(keyword, ()):
+            _forbid_nul(sub)
+    for sub in schema.get("properties", {}).values():
+        _forbid_nul(sub)
+
+
+def _document_comma_separated(operation: dict[str, Any]) -> None:
+    """A parameter marked `COMMA_SEPARATED` is an array sent as `name=a,b`."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("schema", {}).pop(COMMA_SEPARATED, False):
+            parameter.update(style="form", explode=False)
+
+
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def _schemas_reached(node: Any, schemas: dict[str, Any], found: set[str]) -> set[str]:
+    """The component schemas `node` refers to, directly or through other schemas."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+            name = ref.removeprefix(_SCHEMA_REF)
+            if name not in found:
+                found.add(name)
+                _schemas_reached(schemas[name], schemas, found)
+        for value in node.values():
+            _schemas_reached(value, schemas, found)
+    elif isinstance(node, list):
+        for value in node:
+            _schemas_reached(value, schemas, found)
+    return found
+
+
+def _refer_to_inputs(node: Any, renamed: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.removeprefix(_SCHEMA_REF) in renamed:
+            node["$ref"] = ref + "Input"
+        for value in node.values():
+            _refer_to_inputs(value, renamed)
+    elif isinstance(node, list):
+        for value in node:
+            _refer_to_inputs(value, renamed)
+
+
+def _separate_outputs(document: dict[str, Any]) -> None:
+    """A success response carries every field of its model (models are dumped whole), so its
+    schemas require them all, defaults included, while a request may leave out a field with a
+    default: generated clients then send the smallest body and read no field as optional. A
+    schema used both ways is split, its request copy named `<Name>Input` as the project names
+    its input models; problems (4xx, 5xx) are left as they are, built with optional members."""
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    requests: set[str] = set()
+    successes: set[str] = set()
+    request_parts: list[Any] = []
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            request_parts += [operation.get("requestBody"), operation.get("parameters")]
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "23":
+                    _schemas_reached(response, schemas, successes)
+    _schemas_reached(request_parts, schemas, requests)
+
+    def loose(name: str) -> bool:
+        schema = schemas[name]
+        return bool(set(schema.get("properties", {})) - set(schema.get("required", [])))
+
+    # A shared schema differs between the two when it has an optional field or (through a
+    # reference) holds one that differs.
+    split = {name for name in requests & successes if loose(name)}
+    while grown := {
+        name
+        for name in requests & successes - split
+        if _schemas_reached(schemas[name], schemas, set()) & split
+    }:
+        split |= grown
+    for name in sorted(split):
+        if name + "Input" in schemas:
+            raise RuntimeError(f"Two schemas would be named {name}Input.")
+        schemas[name + "Input"] = {**copy.deepcopy(schemas[name]), "title": name + "Input"}
+    _refer_to_inputs(request_parts, split)
+    for name in (requests - successes) | {name + "Input" for name in split}:
+        _refer_to_inputs(schemas[name], split)
+    for name in successes:
+        schema = schemas[name]
+        if "properties" in schema:
+            required = schema.setdefault("required", [])
+            required += [field for field in schema["properties"] if field not in required]
+
+
+def _declare_public(document: dict[str, Any]) -> None:
+    """Say outright that an operation without a security requirement takes no credential (no
+    requirement at all reads as an omission to linters and generators), and where the API is
+    served: `/`, relative to the document, the default OpenAPI would assume. `/metrics` is
+    the exception in truth: it takes the operator's metrics token, which its summary and 401
+    describe, not a credential of the API's schemes."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            operation.setdefault("security", [])
+    document.setdefault("servers", [{"url": "/"}])
+
+
 def build_openapi(
     app: FastAPI, routers: Iterable[APIRouter], security_schemes: dict[str, Any]
 ) -> dict[str, Any]:
@@ -185,6 +330,7 @@ def build_openapi(
         title=app.title,
         version=app.version,
         description=app.description,
+        license_info=app.license_info,
         routes=[route for router in routers for route in router.routes],
         tags=app.openapi_tags,
     )
@@ -197,12 +343,20 @@ def build_openapi(
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     problem.pop("$defs", None)
     schemas["Problem"] = problem
-    schemas["ProblemFieldError"] = FieldError.model_json_schema()
     document["components"]["securitySchemes"] = security_schemes
     _document_routes(document, routers)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             _document_problems(operation, method, path)
+            _document_comma_separated(operation)
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    _forbid_nul(parameter.get("schema"))
+    for schema in schemas.values():
+        _forbid_nul(schema)
+    add_examples(document)
+    _separate_outputs(document)
+    _declare_public(document)
     return document
 
 

@@ -4,7 +4,7 @@ must not silently widen a list)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from types import UnionType
 from typing import Any, NoReturn, TypeVar, Union, get_args, get_origin
 
@@ -18,6 +18,9 @@ from app.core.errors import FieldError, ValidationFailed
 # A dependency carrying this attribute reads the query parameters as that model; the OpenAPI
 # document lists the model's fields as the operation's query parameters (app.core.openapi).
 QUERY_MODEL_ATTRIBUTE = "__rapport_query_model__"
+# Marks a query parameter's schema as a comma-separated list (app.core.openapi writes it as
+# `style: form, explode: false` and drops the mark).
+COMMA_SEPARATED = "x-rapport-comma-separated"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -129,3 +132,18 @@ def check_query_names(
                 for name in repeated
             ],
         )
+
+
+def comma_separated(values: Sequence[str]) -> Callable[[dict[str, Any]], None]:
+    """A `json_schema_extra` documenting a string parameter that the service parses as
+    comma-separated names: an array of distinct `values`, sent as `name=a,b` (OpenAPI's
+    `style: form, explode: false`), so a client's type names the closed set."""
+
+    def schema(found: dict[str, Any]) -> None:
+        kept: dict[str, Any] = {k: found[k] for k in ("title", "description") if k in found}
+        found.clear()
+        found.update(kept, type="array", items={"type": "string", "enum": list(values)})
+        found.update(uniqueItems=True, maxItems=len(values), examples=[list(values)])
+        found[COMMA_SEPARATED] = True
+
+    return schema

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from app.core.dependencies import IfMatch, ReadDb, WriteDb
+from app.core.openapi import declare_headers
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, SortOrder
 from app.core.query import query_model
 from app.core.routes_endpoint import (
@@ -288,6 +289,7 @@ class ItemRoutes(Operations):
         named in `takes`)`, answered with 201 and the new item's `Location`."""
         answer = self._item(status=201, location=self._new_item)
         options.update(status_code=201)
+        declare_headers(options, 201, "ETag", "Location")
         parameters = [body_param(body, takes)]
         self._route("POST", self.collection, "create", summary, maker, answer, parameters, options)
 
@@ -326,6 +328,7 @@ class ItemRoutes(Operations):
         """PATCH the item (JSON Merge Patch): `updater(db, <owner>, <ids>, changes= (or the
         body's fields named in `takes`), if_match=)`; a stale If-Match is the service's 412."""
         parameters = [body_param(body, takes, whole=changes), _IF_MATCH]
+        declare_headers(options, 200, "ETag")
         self._route(
             "PATCH", self.item, "update", summary, updater, self._item(), parameters, options
         )
@@ -380,6 +383,10 @@ class ItemRoutes(Operations):
         if envelope is not None:
             options.setdefault("response_model", envelope)
             answer = envelope_answer(envelope, 201 if created else 200)
+        elif created:
+            declare_headers(options, 201, "ETag", "Location")
+        else:
+            declare_headers(options, 200, "ETag")
         where = f"{self.collection if collection else self.item}/{path}"
         verb = path.replace("-", "_")
         self._route("POST", where, verb, summary, act, answer, parameters, options)

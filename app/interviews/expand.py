@@ -40,18 +40,20 @@ _organisation_columns = _embedded(ORGANISATION_DOCUMENTS, ORGANISATION, ("search
 
 
 def parse_expand(value: str | None) -> frozenset[str]:
-    """`?expand=person,organisation`: the related objects to embed; an unknown one is a 422."""
+    """`?expand=person,organisation`: the related objects to embed, each named once, exactly
+    (the document's array of `EXPANDABLE`); anything else is a 422."""
     if not value:
         return frozenset()
-    wanted = {part.strip() for part in value.split(",") if part.strip()}
-    unknown = sorted(wanted - set(EXPANDABLE))
-    if unknown:
+    wanted = value.split(",")
+    unknown = [part for part in dict.fromkeys(wanted) if part not in EXPANDABLE]
+    if unknown or len(set(wanted)) < len(wanted):
+        named = f"Cannot expand {', '.join(f'`{u}`' for u in unknown)}." if unknown else ""
         raise ValidationFailed(
-            f"Cannot expand {', '.join(f'`{u}`' for u in unknown)}.",
+            named or "Name each object to expand once.",
             errors=[
                 FieldError(
                     parameter="expand",
-                    detail=f"Allowed: {', '.join(EXPANDABLE)} (comma-separated).",
+                    detail=f"Allowed: {', '.join(EXPANDABLE)}, each once, comma-separated.",
                     code="invalid_expand",
                 )
             ],

@@ -51,18 +51,41 @@ organisations.filtered_page(
     OrganisationList,
     OrganisationQuery,
     service.list_organisations,
+    description="A page of organisations (`limit`, `cursor`), filtered by `is_target`, "
+    "`industry`, `tag` and `q` (name, industry, location, research notes), combined with AND. "
+    "Sorted by `created_at` (default), `updated_at`, `name` (ignoring case) or `target_rank` "
+    "(unranked last), each with its `-` reverse.",
 )
 organisations.create(
-    "Create an organisation", OrganisationCreate, service.create_organisation, responses=_NAME_TAKEN
+    "Create an organisation",
+    OrganisationCreate,
+    service.create_organisation,
+    description="Takes `name`, unique in the workspace ignoring case (else 409 "
+    "`organisation_name_taken`), and the optional details, research notes, tags and target-list "
+    "fields; answers 201 with its `Location`. A `target_rank` needs `is_target: true` (422 "
+    "`rank_without_target`); `website` is stored normalised.",
+    responses=_NAME_TAKEN,
 )
-organisations.get("Get an organisation", service.get_organisation)
+organisations.get(
+    "Get an organisation",
+    service.get_organisation,
+    description="One organisation with its details, research notes and place on the target list, "
+    "with an `ETag` (304 on `If-None-Match`). Another workspace's organisation is 404.",
+)
 organisations.update(
     "Update an organisation (JSON Merge Patch)",
     OrganisationUpdate,
     service.update_organisation,
+    description="`null` clears any field but `name`, `is_target` and `tags`; `tags`, when sent, "
+    "replaces the list. Renaming to another organisation's name, ignoring case, is 409 "
+    "`organisation_name_taken`, and `is_target: false` also clears `target_rank`. A stale "
+    "`If-Match` is 412 `precondition_failed`.",
     responses=_NAME_TAKEN,
 )
 organisations.delete(
     "Delete an organisation; its people and interviews are kept, without it",
     service.delete_organisation,
+    description="Deletes the organisation and answers 204. People, interviews and leads that "
+    "named it are kept, with `organisation_id` set to null. A stale `If-Match` is 412 "
+    "`precondition_failed`.",
 )

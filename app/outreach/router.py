@@ -46,6 +46,9 @@ attempts.filtered_page(
     OutreachList,
     OutreachQuery,
     service.list_outreach,
+    description="A page of outreach (`limit`, `cursor`), filtered by `person_id`, `status`, "
+    "`channel`, `strategy`, `sent_after` and `sent_before`, combined with AND; the date filters "
+    "leave out drafts. Sorted by `created_at` (default) or `sent_at` (drafts last).",
 )
 attempts.create(
     "Record an outreach: a draft, or an attempt already made",
@@ -54,13 +57,29 @@ attempts.create(
     description="With status `sent`, the person moves up to `contacted` and their "
     "`last_contacted_at` up to `sent_at`, in the same transaction.",
 )
-attempts.get("Get an outreach", service.get_outreach)
+attempts.get(
+    "Get an outreach",
+    service.get_outreach,
+    description="One outreach with its `status`, `allowed_actions`, `sent_at`, `responded_at` and "
+    "linked `interview_id`, with an `ETag` (304 on `If-None-Match`). Another workspace's outreach "
+    "is 404.",
+)
 attempts.update(
     "Update an outreach (JSON Merge Patch; not its status or times)",
     OutreachUpdate,
     service.update_outreach,
+    description="May change `channel`, `strategy`, `introduced_by_id`, `template_id`, `subject`, "
+    "`body`, `notes` and `interview_id` (an interview of this workspace with the same person, "
+    "else 422 `interview_not_found`). `person_id`, `status`, `sent_at` and `responded_at` are 422 "
+    "`extra_forbidden`: the actions set them. A stale `If-Match` is 412 `precondition_failed`.",
 )
-attempts.delete("Delete an outreach (the person's stage stays)", service.delete_outreach)
+attempts.delete(
+    "Delete an outreach (the person's stage stays)",
+    service.delete_outreach,
+    description="Deletes the record only and answers 204: the person's `relationship_stage` and "
+    "`last_contacted_at` stay, as stages never move backwards, and a linked interview is kept. A "
+    "stale `If-Match` is 412 `precondition_failed`.",
+)
 
 # --- actions ------------------------------------------------------------------------------------
 
@@ -97,5 +116,8 @@ attempts.action(
     "no-response",
     "Record that a sent outreach got no answer",
     service.record_no_response,
+    description="Moves a `sent` outreach to `no_response`; it takes no body and leaves the "
+    "person's stage as it is. A late answer can still be recorded with `accept` or `decline`; "
+    "another status is 409 `invalid_transition`.",
     responses=_TRANSITION_409,
 )

@@ -74,6 +74,10 @@ people.filtered_page(
     AllPeopleQuery,
     service.list_people,
     query_first=True,
+    description="A page of the workspace's people (`limit`, `cursor`), filtered by "
+    "`organisation_id`, `relationship_stage`, `source`, `tag`, `referred_by_id` and `q` (names, "
+    "emails, job title, notes), combined with AND. Sorted by `created_at` (default), "
+    "`updated_at`, `family_name` or `last_contacted_at`, each with its `-` reverse.",
 )
 at_organisation.filtered_page(
     "List the people at one organisation, filtered and sorted",
@@ -83,14 +87,46 @@ at_organisation.filtered_page(
     verb="list_by_organisation",
     db=SnapshotDb,
     query_first=True,
+    description="The people list restricted to the organisation in the path, with the same "
+    "filters (but `organisation_id`), sorts and pagination. An organisation not in the workspace, "
+    "or a malformed id, is 404.",
 )
-people.create("Create a person", PersonCreate, service.create_person)
-people.get("Get a person", service.get_person)
-people.update("Change a person (JSON Merge Patch)", PersonUpdate, service.update_person)
+people.create(
+    "Create a person",
+    PersonCreate,
+    service.create_person,
+    description="Needs at least one of `given_name`, `family_name` and `display_name` (422 "
+    "`name_required`); `display_name` is derived from the names when not given, and the first "
+    "email and phone become primary when none is. `organisation_id` and `referred_by_id` must be "
+    "this workspace's (422 `organisation_not_found`, `person_not_found`). With "
+    "`stay_in_touch_every_days`, the first `stay_in_touch` follow-up is written in the same "
+    "transaction.",
+)
+people.get(
+    "Get a person",
+    service.get_person,
+    description="One person: names, contact details, organisation, referrer, `relationship_stage` "
+    "and notes, with an `ETag` (304 on `If-None-Match`). Another workspace's person, or a "
+    "malformed id, is 404.",
+)
+people.update(
+    "Change a person (JSON Merge Patch)",
+    PersonUpdate,
+    service.update_person,
+    description="`null` clears a nullable field, and a list sent (`emails`, `phones`, "
+    "`profile_urls`, `tags`) replaces the stored one. A display name still derived from the names "
+    "follows their change; one the client chose stays. A referrer who is the person, or was "
+    "referred by them down the chain, is 409 `self_referral` or `referral_cycle`; setting "
+    "`stay_in_touch_every_days` writes a `stay_in_touch` follow-up unless one is pending.",
+)
 people.delete(
     "Delete a person (and, with `cascade=true`, their interviews)",
     service.delete_person,
     query={"cascade": (Cascade, False)},
+    description="Refused with 409 `person_has_interviews` while the person has interviews, unless "
+    "`?cascade=true`, which deletes those interviews and their agendas too. Their outreach, "
+    "follow-ups and referral records go with them; people they referred are kept, with "
+    "`referred_by_id` cleared. Answers 204.",
     responses={
         409: {
             "description": "The person has interviews and `cascade` is not true "

@@ -98,18 +98,33 @@ banks.filtered_page(
     QuestionBankList,
     BankQuery,
     service.list_banks,
+    description="The built-in bank comes first in every order, then the workspace's banks sorted "
+    "by `created_at` (default) or `name`; `?builtin=true` or `false` keeps one kind. Paginated "
+    "(`limit`, `cursor`); the built-in bank counts towards the first page's `limit`.",
 )
 banks.create(
     "Create an empty question bank",
     QuestionBankCreate,
     service.create_bank,
     takes=("name", "description"),
+    description="Takes `{name, description?}` and answers 201 with the bank, holding no questions "
+    "yet, and its `Location`. Add questions with `questions_create`, or copy a bank with "
+    "`question_banks_copy` instead.",
 )
-banks.get("Get a question bank (the workspace's or the built-in one)", service.get_bank)
+banks.get(
+    "Get a question bank (the workspace's or the built-in one)",
+    service.get_bank,
+    description="One bank with its `question_count`, which its `ETag` covers (adding or removing "
+    "a question changes it); `questions_list` lists the questions. The built-in bank's id works "
+    "in every workspace; another workspace's bank is 404.",
+)
 banks.update(
     "Rename or describe a question bank",
     QuestionBankUpdate,
     service.update_bank,
+    description="JSON Merge Patch of `name` and `description` (`null` clears the description). "
+    "The built-in bank is read-only: 403 `builtin_read_only`. A stale `If-Match` is 412 "
+    "`precondition_failed`.",
     responses=_READ_ONLY,
 )
 banks.delete(
@@ -135,12 +150,20 @@ questions.filtered_page(
     QuestionQuery,
     service.list_questions,
     db=SnapshotDb,
+    description="A bank's questions in position order (`?sort=-position` reverses it), optionally "
+    "of one `category`, paginated (`limit`, `cursor`), each with its `warnings`. A reorder "
+    "between two pages can repeat or skip questions: read again from the start. Works for the "
+    "built-in bank too.",
 )
 questions.create(
     "Add a question, at the end or at a position",
     QuestionCreate,
     service.create_question,
     takes=("text", "category", "position", "notes"),
+    description="Takes `{text, category, notes?, position?}`: without `position`, or with one "
+    "past the end, the question is appended; otherwise it is inserted there and the questions "
+    "from that place on move down. Answers 201 with its `Location` and `warnings`. A bank holds "
+    "at most 500 questions (409 `bank_full`); the built-in bank is 403 `builtin_read_only`.",
     responses={
         **_READ_ONLY,
         409: {"description": f"The bank already holds {MAX_QUESTIONS_PER_BANK} (`bank_full`)."},
@@ -162,13 +185,29 @@ questions.action(
         422: {"description": "Invalid input (`validation_failed`, `reorder_mismatch`)."},
     },
 )
-questions.get("Get a question", service.get_question, db=SnapshotDb)
+questions.get(
+    "Get a question",
+    service.get_question,
+    db=SnapshotDb,
+    description="One question with its `position`, `category`, `notes` and the `warnings` its "
+    "text trips, with an `ETag`. The built-in bank's questions are readable too; a question of "
+    "another bank than the path's is 404.",
+)
 questions.update(
     "Edit a question or move it to another position",
     QuestionUpdate,
     service.update_question,
+    description="Merge patch of `text`, `category` and `notes`; `position` moves the question, "
+    "shifting those in between by one (past the end moves it last). Moving changes the positions, "
+    "and so the ETags, of the questions it shifts. The built-in bank's questions are 403 "
+    "`builtin_read_only`.",
     responses=_READ_ONLY,
 )
 questions.delete(
-    "Delete a question; the ones after it move up", service.delete_question, responses=_READ_ONLY
+    "Delete a question; the ones after it move up",
+    service.delete_question,
+    description="Deletes the question, closes the gap (positions stay 1..n) and answers 204. "
+    "Agenda items copied from it keep their text, with `question_id` cleared. The built-in bank's "
+    "questions are 403 `builtin_read_only`.",
+    responses=_READ_ONLY,
 )

@@ -62,6 +62,12 @@ person = referrals.like("referrals", "/people/{person_id}", [PersonId], model=Re
     status_code=201,
     response_model=ReferralList,
     summary="Record the names an interviewee gave (all or none)",
+    description="Takes `{referrals: [...]}` (1–20), each an existing `person_id` or a new contact "
+    "with at least one name. A new contact becomes a person with `source: referral`; an existing "
+    "person without a referrer gets the interviewee as `referred_by_id`; each referral also "
+    "writes a `contact_referral` follow-up due 7 days later. All or nothing: one refused item "
+    "(422, or 409 `already_referred` or `referral_cycle`) keeps nothing; answers 201 with the new "
+    "referrals as a list.",
     responses={
         409: {
             "description": "A person named twice for this interview (`already_referred`), or a "
@@ -84,10 +90,22 @@ interview.list_page(
     service.list_referrals,
     below="referrals",
     db=SnapshotDb,
+    description="The referrals recorded in the interview, in creation order, paginated (`limit`, "
+    "`cursor`). An unknown interview, or another workspace's, is 404. Needs `people:read`.",
 )
-referrals.get("Get a referral", service.get_referral)
+referrals.get(
+    "Get a referral",
+    service.get_referral,
+    description="One referral: its interview, referrer, the person referred, "
+    "`may_use_referrer_name`, notes and the `contact_referral` follow-up made with it, with an "
+    "`ETag`. Needs `people:read`; another workspace's referral is 404.",
+)
 referrals.delete(
-    "Delete a referral record (the person and the follow-up stay)", service.delete_referral
+    "Delete a referral record (the person and the follow-up stay)",
+    service.delete_referral,
+    description="Deletes the record only and answers 204: the person, their `referred_by_id` and "
+    "the `contact_referral` follow-up stay. A stale `If-Match` is 412 `precondition_failed`; "
+    "needs `people:write`.",
 )
 person.view(
     "referrals",
@@ -96,6 +114,9 @@ person.view(
     graph.referral_tree,
     db=SnapshotDb,
     query={"depth": (Depth, 2)},
+    description="The people whose referrers lead back to this person, as nested `children`, "
+    "oldest first, `depth` levels down (1–5, default 2). At most 500 people below the root are "
+    "returned; when more exist within `depth`, `truncated` is true.",
 )
 person.view(
     "referral-path",
@@ -103,6 +124,9 @@ person.view(
     "The chain of referrals from a first-degree contact to a person",
     graph.referral_path,
     response_model=ReferralPath,
+    description="The referrers from the first-degree contact (the ancestor nobody referred) down "
+    "to the person, who comes last; a person nobody referred is a path of one. At most 100 people "
+    "are walked: a longer chain starts at the 100th ancestor, with `truncated: true`.",
 )
 
 
@@ -114,6 +138,11 @@ network = routes.Operations(router, "network")
     "/network",
     response_model=Network,
     summary="The workspace's network of people, organisations and referrals, a page at a time",
+    description="People in creation order, `limit` per page (default 200, at most 1,000), as "
+    "`person` nodes with their `degree`, with the organisations they work at and the `referral` "
+    "and `employment` edges that end at them. While `truncated` is true, pass `next_cursor` as "
+    "`cursor` (a `Link` header is sent too); merge nodes by `id` across pages. Needs "
+    "`people:read` and `organisations:read`; sends no `ETag`.",
 )
 async def get(
     request: Request,

@@ -67,6 +67,9 @@ templates.filtered_page(
     TemplateList,
     TemplateQuery,
     service.list_templates,
+    description="Built-in templates come first in every order, then the workspace's, sorted by "
+    "`created_at` (default) or `name`; `?kind=` keeps one kind and `?builtin=true` or `false` one "
+    "origin. Paginated (`limit`, `cursor`).",
 )
 templates.create(
     "Create a template",
@@ -75,11 +78,21 @@ templates.create(
     description="Placeholders outside this list are a 422 `unknown_placeholder`:\n\n"
     + _PLACEHOLDER_LIST,
 )
-templates.get("Get a template (the workspace's or a built-in one)", service.get_template)
+templates.get(
+    "Get a template (the workspace's or a built-in one)",
+    service.get_template,
+    description="One template with its `kind`, `subject`, `body` and the `placeholders` they use, "
+    "with an `ETag` (304 on `If-None-Match`). Built-in templates' ids work in every workspace; "
+    "another workspace's template is 404.",
+)
 templates.update(
     "Update a template (JSON Merge Patch)",
     TemplateUpdate,
     service.update_template,
+    description="`null` clears `subject`; `kind`, `name` and `body` cannot be null (422 "
+    "`not_nullable`). A subject or body with a placeholder outside the list is 422 "
+    "`unknown_placeholder` and nothing is stored. Built-in templates are 403 `builtin_read_only`: "
+    "copy one to change it.",
     responses=_READ_ONLY,
 )
 templates.delete(
@@ -95,6 +108,9 @@ templates.action(
     body=TemplateCopy,
     takes="name",
     created=True,
+    description="Copies the kind, subject and body under a new id, named by the optional body's "
+    "`name` or else as the original; answers 201 with the copy and its `Location`. The copy is "
+    "the workspace's own, so it can be edited; needs `templates:write`.",
 )
 
 

@@ -48,6 +48,10 @@ mine.list_page(
     "List the pending invitations to the caller's email",
     InvitationList,
     invitations.list_my_invitations,
+    description="The pending invitations to the caller's email, matched ignoring case and "
+    "including those sent before the account existed, in the order they were sent; paginated "
+    "(`limit`, `cursor`). Answer them with `me_invitations_accept` or `me_invitations_decline`. "
+    "For users only.",
 )
 mine.action(
     "accept",
@@ -57,6 +61,11 @@ mine.action(
     location=members.location_of,
     after=_joined,
     response_model=Member,
+    description="Makes the caller a member of the invitation's workspace with the role it offers "
+    "and marks the invitation `accepted`, in one transaction; answers 201 with the new member and "
+    "its `Location`. An invitation that is not the caller's, or is no longer pending, is 404; a "
+    "caller who is already a member is 409 `already_member`. Of concurrent accepts of one "
+    "invitation exactly one succeeds.",
     responses={
         **_NOT_YOURS,
         409: {"description": "The caller is a member of that workspace (`already_member`)."},
@@ -67,6 +76,9 @@ mine.action(
     "Decline an invitation (idempotent)",
     invitations.decline_invitation,
     if_match=False,
+    description="Marks a pending invitation to the caller `declined` and answers it; declining it "
+    "again answers the same. An invitation that is not the caller's, or is revoked, accepted or "
+    "expired, is 404. The workspace's owners may invite the email again afterwards.",
     responses=_NOT_YOURS,
 )
 
@@ -76,4 +88,7 @@ memberships.list_page(
     "List the caller's memberships: each workspace with the caller's role",
     MembershipList,
     service.list_memberships,
+    description="Each membership as its id, `workspace_id`, `workspace_name` and the caller's "
+    "`role`, in the order the caller joined, paginated (`limit`, `cursor`). `me_get` shows the "
+    "first 20 inline. For users only: an API key gets 403 `user_token_required`.",
 )

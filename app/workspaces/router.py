@@ -89,6 +89,9 @@ workspaces.list_page(
     WorkspaceList,
     service.list_workspaces,
     access=WorkspacesReader,
+    description="A user sees every workspace they are a member of; an API key sees only its own. "
+    "In creation order, paginated (`limit`, `cursor`). Needs `workspaces:read`, which every role "
+    "has.",
     owner=lambda call: {"user_id": call.access.user_id, "only_id": call.access.key_workspace_id},
 )
 workspaces.create(
@@ -98,13 +101,27 @@ workspaces.create(
     takes="name",
     access=CurrentUser,
     owner=lambda call: {"owner_id": user_id_of(call.access)},
+    description="Takes `{name}` and answers 201 with the workspace and its `Location`; the "
+    "settings start at their defaults (`thank_you_due_hours` 48, `interview_goal` 12, `timezone` "
+    "null for UTC). For users only: an API key gets 403 `user_token_required`.",
 )
-workspaces.get("Get a workspace", service.get_workspace)
+workspaces.get(
+    "Get a workspace",
+    service.get_workspace,
+    description="The workspace's name and settings (`thank_you_due_hours`, `interview_goal`, "
+    "`timezone`), with an `ETag` (304 on `If-None-Match`). A workspace the caller is not a member "
+    "of is 404, exactly as a missing one.",
+)
 workspaces.update(
     "Rename a workspace or change its settings (owners)",
     WorkspaceUpdate,
     service.update_workspace,
     before=_owner_now,
+    description="JSON Merge Patch of `name` and the settings `thank_you_due_hours`, "
+    "`interview_goal` and `timezone` (an IANA name, else 422 `invalid_timezone`; null is UTC). "
+    "Needs `workspaces:write` (owners), checked against the role the database holds now; a stale "
+    "`If-Match` is 412 `precondition_failed`. A new `thank_you_due_hours` applies to interviews "
+    "completed afterwards.",
 )
 
 members = routes.ItemRoutes(
@@ -117,8 +134,20 @@ members = routes.ItemRoutes(
     writer=MembersWriter,
     tags=["members"],
 )
-members.list_page("List a workspace's members", MemberList, service.list_members)
-members.get("Get a member", service.get_member)
+members.list_page(
+    "List a workspace's members",
+    MemberList,
+    service.list_members,
+    description="Every member of the workspace with their user's name, email and role, in joining "
+    "order, paginated (`limit`, `cursor`). Needs `members:read`, which every role has. Members "
+    "are made only by accepting an invitation, so there is no create.",
+)
+members.get(
+    "Get a member",
+    service.get_member,
+    description="One membership: the user's id, name and email and their `role`, with an `ETag` "
+    "(304 on `If-None-Match`). Needs `members:read`; another workspace's member is 404.",
+)
 members.update(
     "Change a member's role (owners)",
     MemberUpdate,
@@ -126,6 +155,10 @@ members.update(
     takes="role",
     more=_acting,
     after=_roles_changed,
+    description="Takes `{role}`. Owners only, with a user token (API keys get 403 "
+    "`user_token_required`), checked against the roles the database holds now. Demoting the last "
+    "owner is 409 `last_owner`. The member's API keys are limited to the new role from then on, "
+    "and a demoted owner's pending invitations are revoked.",
     responses={409: {"description": "The last owner cannot be demoted (`last_owner`)."}},
 )
 members.delete(
@@ -134,6 +167,10 @@ members.delete(
     access=MemberLeaver,
     more=_acting,
     after=_roles_changed,
+    description="Owners may remove any member; any member may remove themselves (leave). The API "
+    "keys and pending invitations the member created in the workspace are revoked in the same "
+    "change, and their access ends (at once on this process, within seconds on the others). "
+    "Removing the last owner is 409 `last_owner`; API keys get 403 `user_token_required`.",
     responses={409: {"description": "The last owner cannot be removed (`last_owner`)."}},
 )
 
@@ -150,6 +187,11 @@ invited.create(
     invitations.create_invitation,
     takes=("email", "role"),
     more=_inviting,
+    description="Takes `{email, role}`; the email need not have an account yet and is matched "
+    "ignoring case. Answers 201 with the `pending` invitation, which expires after 7 days by "
+    "default. Refused with 409 when the email's user is a member (`already_member`), it has a "
+    "pending invitation here (`already_invited`) or the workspace has 100 pending ones "
+    "(`too_many_invitations`); API keys get 403 `user_token_required`.",
     responses={
         409: {
             "description": "The email's user is a member (`already_member`), the email has a "
@@ -163,14 +205,27 @@ invited.list_page(
     InvitationList,
     invitations.list_invitations,
     query={"status": (StatusFilter, None)},
+    description="Every invitation of the workspace, whatever its status, in creation order, "
+    "paginated (`limit`, `cursor`); `?status=` keeps one status. Needs `members:read`: every "
+    "member sees who is invited, as they see who is a member.",
 )
-invited.get("Get an invitation", invitations.get_invitation)
+invited.get(
+    "Get an invitation",
+    invitations.get_invitation,
+    description="One invitation: its email, the role it offers, its `status`, who sent it and "
+    "when it expires, with an `ETag`. Needs `members:read`; another workspace's invitation is "
+    "404.",
+)
 invited.action(
     "revoke",
     "Revoke an invitation (owners; idempotent)",
     invitations.revoke_invitation,
     if_match=False,
     more=_acting,
+    description="Marks a pending invitation `revoked`, so it can no longer be accepted, and "
+    "answers it. Revoking a revoked or expired one answers 200 and changes nothing more; an "
+    "accepted or declined one is 409 `invitation_not_pending` (remove the member instead). Owners "
+    "only; API keys get 403 `user_token_required`.",
     responses={
         409: {"description": "It was accepted or declined already (`invitation_not_pending`)."}
     },

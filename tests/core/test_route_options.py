@@ -24,7 +24,7 @@ from app.core import routes
 from app.core.db import Database, Db
 from app.core.dependencies import AppState, IfMatch, ReadDb, SnapshotDb, WriteDb
 from app.core.errors import Conflict, Forbidden, install_error_handlers
-from app.core.openapi import build_openapi
+from app.core.openapi import build_openapi, with_headers
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, SortOrder, resolve_sort
 from app.core.query import QUERY_MODEL_ATTRIBUTE, query_model
 from app.core.responses import (
@@ -425,6 +425,7 @@ def _written(services: Services) -> list[APIRouter]:
         status_code=201,
         response_model=Thing,
         summary="Create a thing",
+        responses={201: with_headers("ETag", "Location")},
     )
     async def create(request: Request, access: Writer, db: WriteDb, body: ThingCreate) -> Response:
         thing = await services.create(
@@ -445,7 +446,11 @@ def _written(services: Services) -> list[APIRouter]:
         return item_response(request, thing)
 
     @router.patch(
-        "/{thing_id}", operation_id="things_update", response_model=Thing, summary="Rename a thing"
+        "/{thing_id}",
+        operation_id="things_update",
+        response_model=Thing,
+        summary="Rename a thing",
+        responses={200: with_headers("ETag")},
     )
     async def update(
         request: Request,
@@ -532,6 +537,7 @@ def _written(services: Services) -> list[APIRouter]:
         status_code=201,
         response_model=Thing,
         summary="Copy a thing",
+        responses={201: with_headers("ETag", "Location")},
     )
     async def copy(
         request: Request, access: Writer, thing_id: ThingId, db: WriteDb, body: ThingCreate
@@ -569,6 +575,7 @@ def _written(services: Services) -> list[APIRouter]:
         status_code=201,
         response_model=Thing,
         summary="Move a thing to another workspace",
+        responses={201: with_headers("ETag", "Location")},
     )
     async def move(
         request: Request, access: Writer, thing_id: ThingId, db: WriteDb, body: ThingMove
@@ -584,6 +591,7 @@ def _written(services: Services) -> list[APIRouter]:
         operation_id="things_lock",
         response_model=Thing,
         summary="Lock a thing",
+        responses={200: with_headers("ETag")},
     )
     async def lock(request: Request, access: Writer, thing_id: ThingId, db: WriteDb) -> Response:
         thing = await services.lock(db, workspace_id=access.workspace_id, thing_id=thing_id)
@@ -594,6 +602,7 @@ def _written(services: Services) -> list[APIRouter]:
         operation_id="things_archive",
         response_model=Thing,
         summary="Archive a thing",
+        responses={200: with_headers("ETag")},
     )
     async def archive(
         request: Request,
@@ -652,6 +661,7 @@ def _written(services: Services) -> list[APIRouter]:
         response_model=Thing,
         summary="Make one of mine",
         tags=["mine"],
+        responses={201: with_headers("ETag", "Location")},
     )
     async def make(request: Request, access: Writer, db: WriteDb, body: ThingCreate) -> Response:
         row = await services.make(

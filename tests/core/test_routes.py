@@ -19,6 +19,7 @@ from app.core import routes
 from app.core.db import Database
 from app.core.dependencies import AppState, IfMatch, ReadDb, SnapshotDb, WriteDb
 from app.core.errors import install_error_handlers
+from app.core.openapi import with_headers
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, SortOrder, resolve_sort
 from app.core.query import query_model
 from app.core.responses import item_response, no_content, page_response
@@ -183,6 +184,7 @@ def _written(service: Service) -> APIRouter:
         response_model=Thing,
         summary="Create a thing",
         description="Made.",
+        responses={201: with_headers("ETag", "Location")},
     )
     async def create(request: Request, body: ThingCreate, access: Reader, db: WriteDb) -> Response:
         thing = await service.create(db, access.workspace_id, body)
@@ -196,7 +198,11 @@ def _written(service: Service) -> APIRouter:
         return item_response(request, await service.get(db, access.workspace_id, thing_id))
 
     @router.patch(
-        "/{thing_id}", operation_id="things_update", response_model=Thing, summary="Change a thing"
+        "/{thing_id}",
+        operation_id="things_update",
+        response_model=Thing,
+        summary="Change a thing",
+        responses={200: with_headers("ETag")},
     )
     async def update(
         request: Request,
@@ -224,7 +230,11 @@ def _written(service: Service) -> APIRouter:
         return no_content()
 
     @router.post(
-        "/{thing_id}/rename", operation_id="things_rename", response_model=Thing, summary="Rename"
+        "/{thing_id}/rename",
+        operation_id="things_rename",
+        response_model=Thing,
+        summary="Rename",
+        responses={200: with_headers("ETag")},
     )
     async def rename(
         request: Request,
@@ -242,6 +252,7 @@ def _written(service: Service) -> APIRouter:
         operation_id="things_archive_now",
         response_model=Thing,
         summary="Archive",
+        responses={200: with_headers("ETag")},
     )
     async def archive(
         request: Request, access: Reader, thing_id: ThingId, db: WriteDb, if_match: IfMatch = None

@@ -129,6 +129,10 @@ async def test_filters_sorts_and_pages(
             "invalid_range",
         ),
         ({"expand": "person,manager"}, "expand", "invalid_expand"),
+        # Each name once and exactly: the document's array of distinct names.
+        ({"expand": "person,person"}, "expand", "invalid_expand"),
+        ({"expand": "person, organisation"}, "expand", "invalid_expand"),
+        ({"expand": "person,"}, "expand", "invalid_expand"),
         ({"limit": 0}, "limit", "greater_than_equal"),
         ({"limit": 101}, "limit", "less_than_equal"),
         ({"cursor": "garbage"}, "cursor", "invalid_cursor"),
