@@ -15,18 +15,17 @@ from app.core.errors import PROBLEM_MEDIA_TYPE
 from app.core.openapi_problems import instance_of, problem_example
 from app.core.openapi_samples import (
     DESCRIBED_PREFIX,
+    FORM,
     HEX,
+    JSON,
     NAMED,
     NAMED_FORMATS,
     NAMED_NUMBERS,
     NOUN_PREFIXES,
+    REF_PREFIX,
     SCHEMA_NOUNS,
     USUALLY_FALSE,
 )
-
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-REF_PREFIX = "#/components/schemas/"
 
 # Request rules no JSON Schema states: a password grant needs its credentials, and a referral
 # names an existing person *or* a new contact, never both.

@@ -21,14 +21,11 @@ from app.core.errors import (
     RateLimited,
     Unauthenticated,
 )
-from app.core.openapi_samples import REQUEST_ID
+from app.core.openapi_samples import FORM, JSON, REF_PREFIX, REQUEST_ID
 
 if TYPE_CHECKING:
     from app.core.openapi_examples import Composer
 
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-REF_PREFIX = "#/components/schemas/"
 
 # What the handlers send for each problem code (app/core/errors.py, app/core/middleware.py).
 _DETAILS = {

@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import re
 
+# The media types the examples are written for, and where the named schemas live.
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+REF_PREFIX = "#/components/schemas/"
+
 # One made-up UUIDv7 in hex for every sample id, as the schemas' own examples use.
 HEX = "0193b0c4e5f67a8b9c0d1e2f3a4b5c6d"
 TIMESTAMP = "2026-11-23T09:30:00Z"
