@@ -20,7 +20,7 @@ from app.auth.sessions import (
 )
 from app.auth.throttle import ThrottlePolicy
 from app.core.db import ConstraintViolation, Database, Db, utcnow
-from app.core.errors import Conflict, FieldError, ValidationFailed
+from app.core.errors import Conflict, FieldError, Forbidden
 from app.core.inserts import new_row
 from app.core.security import Passwords
 from app.workspaces import service as workspaces
@@ -179,8 +179,11 @@ async def change_password(
     await throttle.ensure_login_allowed(db, policy=policy, counters=counters, now=now)
     if not await passwords.verify(user["password_hash"], current_password):
         await throttle.record_login_failure(db, policy=policy, counters=counters, now=now)
-        raise ValidationFailed(
+        # 403, not 422: the body is well formed; the proof of identity it carries is refused,
+        # as a login's would be (the access token stays valid, so not 401).
+        raise Forbidden(
             "The current password is not correct.",
+            code="incorrect_password",
             errors=[
                 FieldError(
                     pointer="/current_password",

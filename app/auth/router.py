@@ -184,10 +184,10 @@ async def get(caller: CurrentUser, db: SnapshotDb) -> Response:
     summary="Change the password; every other session is signed out",
     description="Takes `current_password` and `new_password` (at least 12 characters) and answers "
     "204. Every other session of the user ends; the one that made the change goes on. A wrong "
-    "`current_password` is 422 `incorrect_password` and counts as a failed login, so the login "
+    "`current_password` is 403 `incorrect_password` and counts as a failed login, so the login "
     "limits (429 `rate_limited`) apply.",
     responses={
-        422: {"description": "`current_password` is not the account's (`incorrect_password`)."},
+        403: {"description": "`current_password` is not the account's (`incorrect_password`)."},
         429: {"description": "Too many wrong passwords for the account (`rate_limited`)."},
     },
 )

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
 from app.auth.scopes import Role
 from app.core.schemas import InputModel, Resource, StrictInput
+from app.core.urls import EmailAddress
 from app.workspaces.schemas import Workspace
 
 Password = Field(min_length=12, max_length=1024, description="At least 12 characters.")
 
 
 class SignupRequest(InputModel):
-    email: EmailStr = Field(max_length=320, examples=["ada@example.com"])
+    email: EmailAddress = Field(max_length=320, examples=["ada@example.com"])
     password: str = Password
     name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
     workspace_name: str | None = Field(
@@ -77,7 +78,7 @@ class TokenResponse(BaseModel):
 class RevokeRequest(StrictInput):
     """RFC 7009 revocation request (form-encoded)."""
 
-    token: str = Field(max_length=200)
+    token: str = Field(min_length=1, max_length=200)
     token_type_hint: Literal["refresh_token"] | None = None
 
 

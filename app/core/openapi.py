@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
 from app.core.openapi_examples import add_examples
 from app.core.query import COMMA_SEPARATED, QUERY_MODEL_ATTRIBUTE
-from app.core.schemas import ListPage
+from app.core.schemas import TIME_ZONE_COMPONENT, ListPage, time_zone_schema
 
 # A dependency carrying this attribute (a list of OpenAPI security requirement objects) marks
 # its routes as authenticated: the dependency verifies the caller, the document shows how.
@@ -211,11 +211,25 @@ _NO_NUL = "^[^\\x00]*$"
 _SUBSCHEMAS = ("anyOf", "oneOf", "allOf", "prefixItems")
 
 
+# Pydantic writes a bound it cannot place on the inner type (an integer read through a
+# validator first, `JsonInt`) under its own name: JSON Schema's is written instead.
+_BOUNDS = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusiveMinimum",
+    "lt": "exclusiveMaximum",
+}
+
+
 def _forbid_nul(schema: Any) -> None:
     """Give every free-text string in `schema` (no enum, const, format or pattern of its own)
-    the pattern that leaves out U+0000, through properties, items and combinations."""
+    the pattern that leaves out U+0000, through properties, items and combinations; and write
+    numeric bounds under JSON Schema's names."""
     if not isinstance(schema, dict):
         return
+    for pydantic_name, name in _BOUNDS.items():
+        if pydantic_name in schema and schema.get("type") in ("integer", "number"):
+            schema[name] = schema.pop(pydantic_name)
     if schema.get("type") == "string" and not {"enum", "const", "format", "pattern"} & set(schema):
         schema["pattern"] = _NO_NUL
     for keyword in ("items", "additionalProperties", "not"):
@@ -311,6 +325,72 @@ def _separate_outputs(document: dict[str, Any]) -> None:
             required += [field for field in schema["properties"] if field not in required]
 
 
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _forms_without_null(document: dict[str, Any]) -> None:
+    """A form field is text or absent: it cannot be null (a generated `x=null` is the text
+    "null"), so the members of form bodies lose the `null` their optional models give them."""
+    schemas = document["components"]["schemas"]
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            media = operation.get("requestBody", {}).get("content", {}).get(_FORM)
+            if media is None:
+                continue
+            ref = media["schema"].get("$ref", "").removeprefix(_SCHEMA_REF)
+            for member in schemas.get(ref, media["schema"]).get("properties", {}).values():
+                branches = [s for s in member.get("anyOf", ()) if s != {"type": "null"}]
+                if len(branches) == 1 and len(member["anyOf"]) == 2:
+                    del member["anyOf"]
+                    member.update(branches[0])
+                    if member.get("default", 0) is None:
+                        del member["default"]
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+def _document_links(document: dict[str, Any]) -> None:
+    """OpenAPI links from each create to what can be done with the item it made: a `POST` on a
+    collection `P` answering 201 with an `id` links to every operation of `P/{id}` and of
+    `P/{id}/<action or list>`, the new id taken from the body and the others from the create's
+    own path, so clients and stateful fuzzers follow create → get → update → actions → delete."""
+    schemas = document["components"]["schemas"]
+    paths: dict[str, Any] = document.get("paths", {})
+    for collection, item in paths.items():
+        create = item.get("post")
+        created = (create or {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        schema = created.get("content", {}).get("application/json", {}).get("schema", {})
+        schema = schemas.get(schema.get("$ref", "").removeprefix(_SCHEMA_REF), schema)
+        if "id" not in schema.get("properties", {}):
+            continue
+        known = set(_path_parameters(collection))
+        links: dict[str, Any] = {}
+        for path, target in paths.items():
+            rest = path.removeprefix(collection + "/").split("/")
+            if not path.startswith(collection + "/") or not rest[0].startswith("{"):
+                continue
+            if len(rest) > 2 or (len(rest) == 2 and rest[1].startswith("{")):
+                continue
+            new = rest[0][1:-1]
+            for method, operation in target.items():
+                parameters = {
+                    name: "$response.body#/id" if name == new else f"$request.path.{name}"
+                    for name in _path_parameters(path)
+                    if name == new or name in known
+                }
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": parameters,
+                    "description": f"`{method.upper()} {path}` on the item made.",
+                }
+        if links:
+            created["links"] = links
+
+
 def _declare_public(document: dict[str, Any]) -> None:
     """Say outright that an operation without a security requirement takes no credential (no
     requirement at all reads as an omission to linters and generators), and where the API is
@@ -343,6 +423,8 @@ def build_openapi(
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     problem.pop("$defs", None)
     schemas["Problem"] = problem
+    # The closed set every `TimeZoneName` refers to (`WithJsonSchema`), named once.
+    schemas[TIME_ZONE_COMPONENT] = time_zone_schema()
     document["components"]["securitySchemes"] = security_schemes
     _document_routes(document, routers)
     for path, item in document.get("paths", {}).items():
@@ -356,6 +438,8 @@ def build_openapi(
         _forbid_nul(schema)
     add_examples(document)
     _separate_outputs(document)
+    _forms_without_null(document)
+    _document_links(document)
     _declare_public(document)
     return document
 

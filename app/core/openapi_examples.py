@@ -27,8 +27,10 @@ from app.core.openapi_samples import (
     USUALLY_FALSE,
 )
 
-# Request rules no JSON Schema states: a password grant needs its credentials, and a referral
-# names an existing person *or* a new contact, never both.
+# Request rules the examples builder must follow where it composes from properties alone: a
+# password grant needs its credentials (no JSON Schema states it), and a referral names an
+# existing person *or* a new contact, never both (ReferralCreate's `not` states it, but the
+# builder does not read `not`).
 _REQUEST_ALSO = {"TokenRequest": ("username", "password")}
 _REQUEST_NEVER = {"ReferralCreate": frozenset({"person_id"})}
 

@@ -40,7 +40,7 @@ MAX_LIMIT = 100
 LIMIT_DESCRIPTION = f"Page size, 1–{MAX_LIMIT}."
 CURSOR_DESCRIPTION = "Opaque cursor from the previous page's `next_cursor`."
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)]
-Cursor = Annotated[str | None, Query(max_length=512, description=CURSOR_DESCRIPTION)]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=512, description=CURSOR_DESCRIPTION)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,9 @@ B = TypeVar("B", bound=BaseModel)
 # `limit` and `cursor` of a list's query model, as `Limit` and `Cursor` declare them for a
 # route's own parameters.
 PageLimit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)]
-PageCursor = Annotated[str | None, Field(max_length=512, description=CURSOR_DESCRIPTION)]
+PageCursor = Annotated[
+    str | None, Field(min_length=1, max_length=512, description=CURSOR_DESCRIPTION)
+]
 _PAGING: dict[str, tuple[Any, Any]] = {
     "limit": (PageLimit, DEFAULT_LIMIT),
     "cursor": (PageCursor, None),

@@ -146,7 +146,7 @@ class FollowUpSnooze(InputModel):
 
     until: UtcDatetime = Field(
         description="When it comes back; must be in the future. `due_at` moves there.",
-        examples=["2026-12-01T09:00:00Z"],
+        examples=["2036-12-01T09:00:00Z"],
     )
 
 

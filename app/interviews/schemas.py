@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StrictBool, computed_field
-from pydantic_core import PydanticCustomError
+from pydantic import Field, StrictBool, computed_field
 
 from app.auth.families import Embed
 from app.core.schemas import (
     Filters,
     InputModel,
+    JsonInt,
     ListPage,
     PatchModel,
     Resource,
@@ -22,6 +21,7 @@ from app.core.schemas import (
     not_null,
     omittable,
 )
+from app.core.urls import HttpUrl
 from app.interviews.lifecycle import InterviewAction, InterviewStatus
 from app.organisations.schemas import Organisation
 from app.people.schemas import Person
@@ -50,19 +50,9 @@ class WouldPursue(StrEnum):
     unsure = "unsure"
 
 
-def _meeting_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise PydanticCustomError("invalid_url", "An absolute http or https URL is required.")
-    return value
-
-
-MeetingUrl = Annotated[
-    str,
-    Field(min_length=1, max_length=2048, examples=["https://meet.example.com/abc-defg-hij"]),
-    AfterValidator(_meeting_url),
-]
-Duration = Annotated[int, Field(ge=1, le=MAX_DURATION_MINUTES, examples=[15])]
+# The meeting link: an http or https URL, as every web address Rapport takes.
+MeetingUrl = HttpUrl
+Duration = Annotated[JsonInt, Field(ge=1, le=MAX_DURATION_MINUTES, examples=[15])]
 
 _DOCS = {
     "person_id": "The interviewee (`per_…`), a person in this workspace.",
@@ -108,7 +98,7 @@ def _text(max_length: int, field: str, **extra: Any) -> Any:
 class FitAssessment(InputModel):
     """How well one aspect of the work fits the seeker: a 1–5 score and a comment."""
 
-    score: int | None = Field(
+    score: JsonInt | None = Field(
         default=None, ge=1, le=5, description="1 (poor fit) to 5 (excellent fit).", examples=[4]
     )
     comment: str | None = Field(default=None, max_length=_COMMENT_MAX)
@@ -289,7 +279,7 @@ class AgendaItemCreate(InputModel):
     category: QuestionCategory | None = Field(default=None, description=_ITEM_DOCS["category"])
     answer: str | None = Field(default=None, max_length=_TEXT_MAX, description=_ITEM_DOCS["answer"])
     asked: StrictBool = Field(default=False, description=_ITEM_DOCS["asked"])
-    position: int | None = Field(
+    position: JsonInt | None = Field(
         default=None,
         ge=1,
         le=MAX_AGENDA_ITEMS,
@@ -304,7 +294,7 @@ class AgendaItemUpdate(PatchModel):
     category: QuestionCategory | None = Field(default=None, description=_ITEM_DOCS["category"])
     answer: str | None = Field(default=None, max_length=_TEXT_MAX, description=_ITEM_DOCS["answer"])
     asked: StrictBool = omittable(description=_ITEM_DOCS["asked"])
-    position: int = omittable(
+    position: JsonInt = omittable(
         ge=1, le=MAX_AGENDA_ITEMS, description="Move here; past the end means last."
     )
 

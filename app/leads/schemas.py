@@ -17,7 +17,7 @@ from app.core.schemas import (
     id_filter,
     omittable,
 )
-from app.people.schemas import HttpUrl
+from app.core.urls import HttpUrl
 
 TITLE_MAX = 200
 NOTES_MAX = 10_000

@@ -18,7 +18,8 @@ class Organisation(Base, Timestamps, StoredDocumentColumns):
     name: Mapped[str] = mapped_column(String(200))
     # Names are unique per workspace case-insensitively: the lower-cased form is indexed.
     name_key: Mapped[str] = mapped_column(String(200))
-    website: Mapped[str | None] = mapped_column(String(2048))
+    # Normalised, so up to 3 × 2,048 + 1 characters from 2,048 sent (schemas.WEBSITE_STORED_MAX).
+    website: Mapped[str | None] = mapped_column(String(6145))
     industry: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[str | None] = mapped_column(String(32))
     location: Mapped[str | None] = mapped_column(String(200))

@@ -62,8 +62,9 @@ organisations.create(
     service.create_organisation,
     description="Takes `name`, unique in the workspace ignoring case (else 409 "
     "`organisation_name_taken`), and the optional details, research notes, tags and target-list "
-    "fields; answers 201 with its `Location`. A `target_rank` needs `is_target: true` (422 "
-    "`rank_without_target`); `website` is stored normalised.",
+    "fields; answers 201 with its `Location`. A `target_rank` puts the organisation on the "
+    "target list (`is_target` true) unless the body says `is_target: false`, which is a 422 "
+    "`rank_without_target`; `website` is stored normalised.",
     responses=_NAME_TAKEN,
 )
 organisations.get(
@@ -78,7 +79,9 @@ organisations.update(
     service.update_organisation,
     description="`null` clears any field but `name`, `is_target` and `tags`; `tags`, when sent, "
     "replaces the list. Renaming to another organisation's name, ignoring case, is 409 "
-    "`organisation_name_taken`, and `is_target: false` also clears `target_rank`. A stale "
+    "`organisation_name_taken`. A `target_rank` puts the organisation on the target list "
+    "(`is_target` becomes true) unless the patch says `is_target: false`, which is a 422 "
+    "`rank_without_target`; `is_target: false` alone also clears `target_rank`. A stale "
     "`If-Match` is 412 `precondition_failed`.",
     responses=_NAME_TAKEN,
 )

@@ -5,12 +5,20 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AnyHttpUrl, Field, UrlConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    ConfigDict,
+    Field,
+    StrictBool,
+    UrlConstraints,
+)
 
 from app.core.filters import normalise_tags
 from app.core.schemas import (
     Filters,
     InputModel,
+    JsonInt,
     ListPage,
     PatchModel,
     Resource,
@@ -19,7 +27,13 @@ from app.core.schemas import (
 
 NAME_MAX = 200
 SHORT_TEXT_MAX = 200
+# A website as sent (the document's maxLength), and the most its normalised form, which is what
+# is stored, can be for ASCII input: percent-encoding makes a character at most 3 and an empty
+# path gains a "/" (app/organisations/models.py's column is this wide).
 WEBSITE_MAX = 2048
+WEBSITE_STORED_MAX = 3 * WEBSITE_MAX + 1
+# http or https, any case: what AnyHttpUrl takes, and `format: uri` alone does not say.
+WEBSITE_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://"
 NOTE_MAX = 10_000
 TAG_MAX = 50
 TAGS_MAX = 50
@@ -42,9 +56,14 @@ Tags = Annotated[list[Tag], AfterValidator(normalise_tags)]
 
 
 def _fits(url: AnyHttpUrl) -> AnyHttpUrl:
-    # The normalised form (punycode, percent-encoding) is what is stored, and it can be longer.
-    if len(str(url)) > WEBSITE_MAX:
-        raise ValueError(f"URL should have at most {WEBSITE_MAX} characters once normalised")
+    # What is stored is the normalised form: from ASCII input it is never longer than
+    # WEBSITE_STORED_MAX, but a non-ASCII host can grow more once punycoded (`㍿` is
+    # `xn--6oqv20b1zgzxr`).
+    if len(str(url)) > WEBSITE_STORED_MAX:
+        raise ValueError(
+            f"URL should have at most {WEBSITE_STORED_MAX} characters once normalised "
+            "(punycode and percent-encoding make non-ASCII characters longer)"
+        )
     return url
 
 
@@ -52,18 +71,25 @@ Website = Annotated[
     AnyHttpUrl,
     UrlConstraints(max_length=WEBSITE_MAX),
     AfterValidator(_fits),
+    Field(json_schema_extra={"pattern": WEBSITE_PATTERN}),
 ]
 
 _DESCRIPTIONS: dict[str, str] = {
     "name": "Unique in the workspace, ignoring case.",
-    "website": "The organisation's site: an `http` or `https` URL, stored normalised.",
+    "website": (
+        f"The organisation's site: an `http` or `https` URL of at most {WEBSITE_MAX} characters, "
+        "stored normalised (`HTTPS://Acme.io` becomes `https://acme.io/`), which may be longer "
+        "than what was sent."
+    ),
     "industry": "The industry or career field, e.g. `Renewable energy`.",
     "size": "Head-count band.",
     "location": "Where the organisation (or the office of interest) is.",
     "is_target": "On the seeker's target list (practitioners suggest about ten).",
     "target_rank": (
-        f"Position on the target list, 1–{RANK_MAX} (1 = most wanted). "
-        "Only for targets: setting it while `is_target` is false is a 422 `rank_without_target`."
+        f"Position on the target list, 1–{RANK_MAX} (1 = most wanted); only targets are ranked. "
+        "Sending a rank puts the organisation on the target list (`is_target` becomes true), "
+        "unless the same body says `is_target: false`: that is a 422 `rank_without_target`. "
+        "Taking an organisation off the list (`is_target: false`) clears its rank."
     ),
     "why_interested": "Why this organisation interests the seeker.",
     "culture": "Research: culture and values.",
@@ -77,6 +103,16 @@ _DESCRIPTIONS: dict[str, str] = {
         "ignoring case, in first-seen order."
     ),
 }
+
+
+def _rank_needs_target(schema: dict[str, Any]) -> None:
+    """The rule between two fields, stated on the object for clients and fuzzers: a rank with
+    an explicit `is_target: false` is refused (422 `rank_without_target`); a rank without
+    `is_target` makes the organisation a target (`service._apply_target_rule`)."""
+    schema["not"] = {
+        "required": ["is_target", "target_rank"],
+        "properties": {"is_target": {"const": False}, "target_rank": {"type": "integer"}},
+    }
 
 
 def _note(**extra: Any) -> Any:
@@ -109,6 +145,8 @@ class _OrganisationFields(InputModel):
     """The fields create and update share, in their order, as an update takes them: each may be
     left out. `OrganisationCreate` requires `name` and gives the defaults and the examples."""
 
+    model_config = ConfigDict(json_schema_extra=_rank_needs_target)
+
     name: str = omittable(min_length=1, max_length=NAME_MAX, description=_DESCRIPTIONS["name"])
     website: Website | None = Field(default=None, description=_DESCRIPTIONS["website"])
     industry: str | None = Field(
@@ -118,8 +156,8 @@ class _OrganisationFields(InputModel):
     location: str | None = Field(
         default=None, max_length=SHORT_TEXT_MAX, description=_DESCRIPTIONS["location"]
     )
-    is_target: bool = omittable(description=_DESCRIPTIONS["is_target"])
-    target_rank: int | None = Field(
+    is_target: StrictBool = omittable(description=_DESCRIPTIONS["is_target"])
+    target_rank: JsonInt | None = Field(
         default=None, ge=1, le=RANK_MAX, description=_DESCRIPTIONS["target_rank"]
     )
     why_interested: str | None = _note(description=_DESCRIPTIONS["why_interested"])
@@ -156,8 +194,8 @@ class OrganisationCreate(_OrganisationFields):
         description=_DESCRIPTIONS["location"],
         examples=["Leeds, UK"],
     )
-    is_target: bool = Field(default=False, description=_DESCRIPTIONS["is_target"])
-    target_rank: int | None = Field(
+    is_target: StrictBool = Field(default=False, description=_DESCRIPTIONS["is_target"])
+    target_rank: JsonInt | None = Field(
         default=None, ge=1, le=RANK_MAX, description=_DESCRIPTIONS["target_rank"], examples=[1]
     )
     why_interested: str | None = _note(
@@ -174,7 +212,8 @@ class OrganisationCreate(_OrganisationFields):
 
 class OrganisationUpdate(_OrganisationFields, PatchModel):
     """A JSON Merge Patch: absent fields stay; `null` clears any field but `name` and
-    `is_target`. Clearing `is_target` (false) also clears `target_rank`."""
+    `is_target`. Clearing `is_target` (false) also clears `target_rank`; sending a
+    `target_rank` without `is_target` makes the organisation a target."""
 
 
 class OrganisationList(ListPage[Organisation]):

@@ -101,7 +101,8 @@ def _rank_without_target() -> ValidationFailed:
         errors=[
             FieldError(
                 pointer="/target_rank",
-                detail="Set `is_target` to true to rank this organisation.",
+                detail="A rank puts the organisation on the target list: leave out "
+                "`is_target: false`, or the rank.",
                 code="rank_without_target",
             )
         ],
@@ -151,8 +152,11 @@ async def create_organisation(
     db: Db, *, workspace_id: str, body: OrganisationCreate
 ) -> Organisation:
     values = _storable(body.model_dump())
-    if values["target_rank"] is not None and not values["is_target"]:
-        raise _rank_without_target()
+    if values["target_rank"] is not None:
+        # A rank makes a target, unless the body says outright that it is not one.
+        if "is_target" in body.model_fields_set and not values["is_target"]:
+            raise _rank_without_target()
+        values["is_target"] = True
     values.update(_derived(values))
     await _ensure_name_free(db, workspace_id, values["name_key"])
     values = new_row("org", **values, workspace_id=workspace_id)
@@ -168,12 +172,16 @@ async def create_organisation(
 
 
 def _apply_target_rule(current: Row, changes: dict[str, Any]) -> dict[str, Any]:
-    """Only targets are ranked: a rank sent for a non-target is refused, and taking an
-    organisation off the target list also drops its rank."""
-    is_target = changes.get("is_target", current["is_target"])
-    if is_target:
+    """Only targets are ranked. A rank sent puts the organisation on the target list, unless
+    the same patch says `is_target: false` (refused: the document states it, as a `not`, in
+    `schemas._rank_needs_target`); taking an organisation off the list also drops its rank.
+    Whether a patch is refused depends on it alone, never on what is stored."""
+    ranked = changes.get("target_rank") is not None
+    if "is_target" not in changes:
+        return {**changes, "is_target": True} if ranked else changes
+    if changes["is_target"]:
         return changes
-    if changes.get("target_rank") is not None:
+    if ranked:
         raise _rank_without_target()
     if current["target_rank"] is not None:
         return {**changes, "target_rank": None}

@@ -26,6 +26,13 @@ Reader = Annotated[WorkspaceAccess, workspace_scope("outreach:read")]
 Writer = Annotated[WorkspaceAccess, workspace_scope("outreach:write")]
 OutreachId = Annotated[str, routes.id_path("outreach's", "out")]
 _TRANSITION_409 = routes.transition_conflict("outreach's")
+# An answer: also 409 when `responded_at` precedes the attempt's stored `sent_at`.
+_ANSWER_409 = {
+    409: {
+        "description": _TRANSITION_409[409]["description"]
+        + " Or `responded_at` precedes the attempt's `sent_at` (`responded_before_sent`)."
+    }
+}
 
 
 class OutreachQuery(routes.PageQuery, orders=service.ORDERS, filters=OutreachFilters):
@@ -101,7 +108,7 @@ attempts.action(
     description="Unless `create_interview` is false (or an interview is already linked), a "
     "`requested` interview with the person is created and linked in the same transaction. "
     "The person moves up to `responded`.",
-    responses=_TRANSITION_409,
+    responses=_ANSWER_409,
 )
 attempts.action(
     "decline",
@@ -110,7 +117,7 @@ attempts.action(
     body=OutreachResponse,
     takes="responded_at",
     description="They answered, so they move up to `responded` all the same.",
-    responses=_TRANSITION_409,
+    responses=_ANSWER_409,
 )
 attempts.action(
     "no-response",

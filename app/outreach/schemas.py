@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
 from app.core.schemas import (
     Filters,
@@ -128,18 +128,42 @@ class _OutreachFields(InputModel):
     notes: str | None = Field(default=None, max_length=NOTES_MAX, description=_DOCS["notes"])
 
 
+def _sent_at_only_when_sent(schema: dict[str, Any]) -> None:
+    """The create's rule between fields, stated on the object for clients and fuzzers: a
+    `sent_at` with any status but `sent` (a draft, also when `status` is left out and defaults
+    to `draft`) is refused (422 `draft_sent_at`, `service.create_outreach`). The other one,
+    `introduced_by_id` equal to `person_id` (422 `self_introduction`), JSON Schema cannot say:
+    it has no keyword comparing two members' values."""
+    # `sent_at` present and not null: its own schema is a date-time string or null (the format
+    # keeps app/core/openapi.py from adding its no-U+0000 pattern to this copy).
+    schema["not"] = {
+        "required": ["sent_at"],
+        "properties": {
+            "sent_at": {"type": "string", "format": "date-time"},
+            "status": {"not": {"const": OutreachInitialStatus.sent.value}},
+        },
+    }
+
+
 class OutreachCreate(_OutreachFields):
-    """A new attempt: a `draft` (send it later with `POST …/send`) or one already `sent`."""
+    """A new attempt: a `draft` (send it later with `POST …/send`) or one already `sent`.
+    Only a `sent` one takes a `sent_at` (a draft with one is a 422 `draft_sent_at`)."""
+
+    model_config = ConfigDict(json_schema_extra=_sent_at_only_when_sent)
 
     person_id: str = Field(max_length=64, description=_DOCS["person_id"])
     channel: OutreachChannel = Field(description=_DOCS["channel"], examples=["email"])
+    # The example is `sent`, so that the composed body example, which shows `sent_at`, is one
+    # the server takes (docs/api.md, "Outreach").
     status: OutreachInitialStatus = Field(
         default=OutreachInitialStatus.draft,
         description="`draft` (default) or `sent`: record an attempt already made.",
+        examples=[OutreachInitialStatus.sent],
     )
     sent_at: UtcDatetime | None = Field(
         default=None,
-        description="With status `sent`: when it was sent (default now). Not allowed for a draft.",
+        description="With status `sent`: when it was sent (default now). Refused for a draft, "
+        "which a create without `status` is (422 `draft_sent_at`).",
         examples=["2026-11-20T09:30:00Z"],
     )
 
@@ -170,9 +194,45 @@ class OutreachResponse(InputModel):
     )
 
 
+# The fields of `OutreachAccept` that go into the interview it creates.
+INTERVIEW_FIELDS = (
+    "organisation_id",
+    "career_field",
+    "role_of_interest",
+    "format",
+    "location",
+    "meeting_url",
+    "timezone",
+    "duration_minutes",
+)
+
+
+def _interview_fields_need_an_interview(schema: dict[str, Any]) -> None:
+    """The accept's rule between fields, stated on the object for clients and fuzzers: an
+    interview field sent (null too, but for a null `duration_minutes`, which means the default)
+    with `create_interview: false` is refused (422 `interview_fields_unused`,
+    `service._interview_fields`)."""
+    sent: list[dict[str, Any]] = [
+        {"required": [field], "properties": {field: {}}}
+        for field in INTERVIEW_FIELDS
+        if field != "duration_minutes"
+    ]
+    sent.append(
+        {"required": ["duration_minutes"], "properties": {"duration_minutes": {"type": "integer"}}}
+    )
+    schema["not"] = {
+        "required": ["create_interview"],
+        "properties": {"create_interview": {"const": False}},
+        "anyOf": sent,
+    }
+
+
 class OutreachAccept(OutreachResponse):
     """The person said yes. By default a `requested` interview with them is created in the same
-    transaction and linked; the fields below (all optional) go into it."""
+    transaction and linked; the fields below (all optional) go into it, and are refused with
+    `create_interview: false` (422 `interview_fields_unused`)."""
+
+    model_config = ConfigDict(json_schema_extra=_interview_fields_need_an_interview)
 
     create_interview: StrictBool = Field(
         default=True,
@@ -194,18 +254,6 @@ class OutreachAccept(OutreachResponse):
     duration_minutes: Duration | None = Field(
         default=None, description="For the interview; 15 when not given."
     )
-
-
-INTERVIEW_FIELDS = (
-    "organisation_id",
-    "career_field",
-    "role_of_interest",
-    "format",
-    "location",
-    "meeting_url",
-    "timezone",
-    "duration_minutes",
-)
 
 
 class OutreachFilters(Filters):

@@ -28,7 +28,7 @@ from sqlalchemy import delete, insert, select, update
 
 from app.core import ids
 from app.core.db import Db, Row, utcnow
-from app.core.errors import FieldError, ValidationFailed
+from app.core.errors import Conflict, FieldError, ValidationFailed
 from app.core.inserts import new_row
 from app.core.listing import filtered_list
 from app.core.lookups import InWorkspace
@@ -217,8 +217,14 @@ async def _begin(
 def _response_time(current: Row, responded_at: datetime | None) -> datetime:
     responded_at = responded_at or utcnow()
     if current["sent_at"] is not None and responded_at < current["sent_at"]:
-        raise _invalid(
-            "/responded_at", "`responded_at` must not precede `sent_at`.", "responded_before_sent"
+        # 409, not 422: the body is valid on its own; it conflicts with the stored `sent_at`.
+        detail = "`responded_at` must not precede the attempt's `sent_at`."
+        raise Conflict(
+            detail,
+            code="responded_before_sent",
+            errors=[
+                FieldError(pointer="/responded_at", detail=detail, code="responded_before_sent")
+            ],
         )
     return responded_at
 

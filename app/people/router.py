@@ -115,9 +115,11 @@ people.update(
     service.update_person,
     description="`null` clears a nullable field, and a list sent (`emails`, `phones`, "
     "`profile_urls`, `tags`) replaces the stored one. A display name still derived from the names "
-    "follows their change; one the client chose stays. A referrer who is the person, or was "
-    "referred by them down the chain, is 409 `self_referral` or `referral_cycle`; setting "
-    "`stay_in_touch_every_days` writes a `stay_in_touch` follow-up unless one is pending.",
+    "follows their change; one the client chose stays; when the names would give none (all "
+    "cleared, or `display_name: null` without names), the person keeps the one they had. A "
+    "referrer who is the person, or was referred by them down the chain, is 409 `self_referral` "
+    "or `referral_cycle`; setting `stay_in_touch_every_days` writes a `stay_in_touch` follow-up "
+    "unless one is pending.",
 )
 people.delete(
     "Delete a person (and, with `cascade=true`, their interviews)",

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal, TypeVar
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    EmailStr,
+    ConfigDict,
     Field,
     StrictBool,
     StringConstraints,
@@ -23,6 +20,7 @@ from app.core.filters import normalise_tags
 from app.core.schemas import (
     Filters,
     InputModel,
+    JsonInt,
     ListPage,
     PatchModel,
     Resource,
@@ -30,6 +28,7 @@ from app.core.schemas import (
     id_filter,
     omittable,
 )
+from app.core.urls import EmailAddress, HttpUrl, LinkedInUrl, PhoneNumber
 
 
 class PersonSource(StrEnum):
@@ -65,71 +64,18 @@ MAX_TAGS = 50
 MAX_NOTES = 10_000
 MAX_STAY_IN_TOUCH_DAYS = 3650
 
-# Digits, spaces and + - ( ) . only, `+` only in front; E.164 numbers have at most 15 digits.
-_PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,19}$")
-
-
-def _phone_number(value: str) -> str:
-    digits = sum(c.isdigit() for c in value)
-    if not _PHONE_RE.match(value) or not 7 <= digits <= 15:
-        raise PydanticCustomError(
-            "invalid_phone",
-            "A phone number is 7-20 characters of digits, spaces and + - ( ) . "
-            "(`+` only first) with 7 to 15 digits.",
-        )
-    return value
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise PydanticCustomError("invalid_url", "An absolute http or https URL is required.")
-    return value
-
-
-def _linkedin_url(value: str) -> str:
-    parts = urlsplit(value)
-    host = (parts.hostname or "").lower()
-    if (
-        parts.scheme != "https"
-        or " " in value
-        or not (host == "linkedin.com" or host.endswith(".linkedin.com"))
-    ):
-        raise PydanticCustomError(
-            "invalid_linkedin_url", "A LinkedIn URL is an https URL on linkedin.com."
-        )
-    return value
-
-
 Label = Annotated[
     str | None,
     Field(default=None, min_length=1, max_length=50, examples=["work"]),
-]
-# Length is checked first, then the format.
-PhoneNumber = Annotated[
-    str,
-    StringConstraints(min_length=7, max_length=20),
-    AfterValidator(_phone_number),
-    Field(examples=["+44 20 7946 0958"]),
-]
-HttpUrl = Annotated[
-    str,
-    StringConstraints(max_length=2048),
-    AfterValidator(_http_url),
-    Field(examples=["https://ada.example.com"]),
-]
-LinkedInUrl = Annotated[
-    str,
-    StringConstraints(max_length=2048),
-    AfterValidator(_linkedin_url),
-    Field(examples=["https://www.linkedin.com/in/ada-lovelace"]),
 ]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Notes = Annotated[str, StringConstraints(max_length=MAX_NOTES)]
-Days = Annotated[int, Field(ge=1, le=MAX_STAY_IN_TOUCH_DAYS, examples=[90])]
+# A JSON integer (JsonInt): `true`, `1.5` and `"90"` are refused, `90.0` is 90, as the document's
+# `type: integer` says.
+Days = Annotated[JsonInt, Field(ge=1, le=MAX_STAY_IN_TOUCH_DAYS, examples=[90])]
 
 PRIMARY_DESCRIPTION = (
     "At most one entry per list is primary; when none is marked, the first one becomes primary."
@@ -137,7 +83,7 @@ PRIMARY_DESCRIPTION = (
 
 
 class PersonEmailInput(InputModel):
-    address: EmailStr = Field(max_length=320, examples=["ada@example.com"])
+    address: EmailAddress = Field(max_length=320, examples=["ada@example.com"])
     label: Label
     primary: StrictBool = Field(default=False, description=PRIMARY_DESCRIPTION)
 
@@ -193,6 +139,13 @@ _FIELD_DOCS = {
         "How the person is shown. Derived as `given_name family_name` when not set; "
         "see the docs for when it follows name changes."
     ),
+    "display_name_patch": (
+        "How the person is shown. Sent, it is kept as sent, and null derives it again as "
+        "`given_name family_name` from the names after the patch; not sent, it follows a change "
+        "of the names while it is still the one derived from them. A patch never leaves a person "
+        "without a display name: when the names would give none, the person keeps the one they "
+        "had (so `null` is never refused)."
+    ),
     "emails": f"Up to {MAX_EMAILS} email addresses. " + PRIMARY_DESCRIPTION,
     "phones": f"Up to {MAX_PHONES} phone numbers. " + PRIMARY_DESCRIPTION,
     "profile_urls": f"Up to {MAX_PROFILE_URLS} other profiles: portfolio, site, other networks.",
@@ -218,13 +171,28 @@ _FIELD_DOCS = {
 }
 
 
+def _one_primary(schema: dict[str, Any]) -> None:
+    """The document states `with_one_primary`: no two entries of `emails` or of `phones` are
+    marked primary (422 `multiple_primary`)."""
+    for name in ("emails", "phones"):
+        schema["properties"][name].update(
+            contains={"required": ["primary"], "properties": {"primary": {"const": True}}},
+            minContains=0,
+            maxContains=1,
+        )
+
+
 class _PersonFields(InputModel):
     """The fields create and update share, in their order, as an update takes them: each may be
     left out. `PersonCreate` gives a new person's defaults and the examples."""
 
+    model_config = ConfigDict(json_schema_extra=_one_primary)
+
     given_name: Name | None = Field(default=None, description=_FIELD_DOCS["given_name"])
     family_name: Name | None = Field(default=None, description=_FIELD_DOCS["family_name"])
-    display_name: DisplayName | None = Field(default=None, description=_FIELD_DOCS["display_name"])
+    display_name: DisplayName | None = Field(
+        default=None, description=_FIELD_DOCS["display_name_patch"]
+    )
     emails: list[PersonEmailInput] = omittable(
         max_length=MAX_EMAILS, description=_FIELD_DOCS["emails"] + " Replaces the whole list."
     )
@@ -267,8 +235,22 @@ class _PersonFields(InputModel):
     _normalised_tags = field_validator("tags")(_tags)
 
 
+NAME_FIELDS = ("given_name", "family_name", "display_name")
+
+
+def _name_required(schema: dict[str, Any]) -> None:
+    """A new person's one rule between fields, stated on the object for clients and fuzzers:
+    `given_name`, `family_name` and `display_name` all absent or null is refused (422
+    `name_required`, `service.create_person`); each one sent is non-empty (`minLength`)."""
+    _one_primary(schema)
+    schema["not"] = {"properties": {field: {"type": "null"} for field in NAME_FIELDS}}
+
+
 class PersonCreate(_PersonFields):
-    """At least one of `given_name`, `family_name` and `display_name` is required."""
+    """At least one of `given_name`, `family_name` and `display_name` is required (not
+    null)."""
+
+    model_config = ConfigDict(json_schema_extra=_name_required)
 
     # What a new person takes that a patch does not: the defaults, and the examples.
     given_name: Name | None = Field(
@@ -310,7 +292,8 @@ class PersonCreate(_PersonFields):
 
 class PersonUpdate(_PersonFields, PatchModel):
     """JSON Merge Patch: absent fields stay; `null` clears a nullable field. Setting
-    `display_name` to null derives it again from the names."""
+    `display_name` to null derives it again from the names; when they give none, the person
+    keeps the display name they had."""
 
 
 class Person(Resource):

@@ -241,16 +241,20 @@ async def _keep_in_touch(db: Db, row: Row) -> None:
 
 def _merged_display_name(current: Row, changes: dict[str, Any]) -> str:
     """The display name after a patch. Sent: as sent (null derives it afresh). Not sent: it
-    follows name changes while it is still the one derived from the old names."""
+    follows name changes while it is still the one derived from the old names. Never empty:
+    when the names after the patch derive none, the person keeps the display name they had
+    (every stored person has one), so no patch is refused for leaving a person nameless, a
+    refusal that would depend on the stored names, which no schema of the body can state."""
     given = changes.get("given_name", current["given_name"])
     family = changes.get("family_name", current["family_name"])
+    kept = str(current["display_name"])
     if "display_name" in changes:
         sent = changes["display_name"]
-        return str(sent) if sent is not None else derived_display_name(given, family)
-    was_derived = current["display_name"] == derived_display_name(
-        current["given_name"], current["family_name"]
-    )
-    return derived_display_name(given, family) if was_derived else str(current["display_name"])
+        if sent is not None:
+            return str(sent)
+        return derived_display_name(given, family) or kept
+    was_derived = kept == derived_display_name(current["given_name"], current["family_name"])
+    return (derived_display_name(given, family) or kept) if was_derived else kept
 
 
 async def update_person(
@@ -260,8 +264,6 @@ async def update_person(
     if not changes:
         return current
     changes = {**changes, "display_name": _merged_display_name(current, changes)}
-    if not changes["display_name"]:
-        raise _name_required()
     await _check_references(db, workspace_id, person_id, changes)
     stored = column_values(changes)
     merged = {**current, **stored, "updated_at": utcnow()}

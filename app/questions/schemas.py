@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, computed_field
 
-from app.core.schemas import InputModel, ListPage, PatchModel, Resource, omittable
+from app.core.schemas import InputModel, JsonInt, ListPage, PatchModel, Resource, omittable
 from app.questions.lint import QuestionWarning, lint_question
 
 
@@ -114,7 +114,7 @@ class QuestionCreate(InputModel):
         examples=["What does a good week in this role look like for you?"],
     )
     category: QuestionCategory = Field(examples=[QuestionCategory.typical_day])
-    position: int | None = Field(
+    position: JsonInt | None = Field(
         default=None,
         ge=1,
         description="Where to insert it (questions from there on move down one); past the end "
@@ -127,7 +127,7 @@ class QuestionCreate(InputModel):
 class QuestionUpdate(PatchModel):
     text: QuestionText = omittable(description=QUESTION_TEXT)
     category: QuestionCategory = omittable()
-    position: int = omittable(
+    position: JsonInt = omittable(
         ge=1,
         description="Move the question here; the others shift to keep 1..n. Past the end moves "
         "it last.",

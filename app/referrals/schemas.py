@@ -3,23 +3,49 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.auth.families import shows
 from app.core.schemas import InputModel, ListPage, Resource
+from app.core.urls import EmailAddress
 from app.people.schemas import DisplayName, Name, RelationshipStage, ShortText
 
 MAX_REFERRALS_PER_REQUEST = 20
 MAX_NOTES = 10_000
 ID_MAX = 64
 
+# A new contact's names (at least one is needed) and all its fields (none goes with a
+# `person_id`); a null counts as left out.
+NAME_FIELDS = ("given_name", "family_name", "display_name")
+NEW_CONTACT_FIELDS = (*NAME_FIELDS, "email", "job_title", "organisation_id")
+
+
+def _sent(field: str) -> dict[str, Any]:
+    """JSON Schema for an object whose `field` is present and not null."""
+    return {"required": [field], "properties": {field: {"not": {"type": "null"}}}}
+
+
+def _person_or_new_contact(schema: dict[str, Any]) -> None:
+    """The item's shape, stated on the object for clients and fuzzers: refused are `person_id`
+    with a new contact's field (422 `person_or_new_contact`) and neither `person_id` nor a name
+    (422 `name_required`), absent and null alike (`service._check_shape`)."""
+    schema["not"] = {
+        "anyOf": [
+            {**_sent("person_id"), "anyOf": [_sent(field) for field in NEW_CONTACT_FIELDS]},
+            {"properties": {field: {"type": "null"} for field in ("person_id", *NAME_FIELDS)}},
+        ]
+    }
+
 
 class ReferralCreate(InputModel):
     """One name the interviewee gave: **either** `person_id` (someone already in the workspace)
     **or** the new contact's details (at least one of `given_name`, `family_name`,
-    `display_name`), plus whether the seeker may mention the interviewee's name."""
+    `display_name`), plus whether the seeker may mention the interviewee's name. A null counts
+    as left out; both is a 422 `person_or_new_contact`, neither a 422 `name_required`."""
+
+    model_config = ConfigDict(json_schema_extra=_person_or_new_contact)
 
     person_id: str | None = Field(
         default=None,
@@ -34,7 +60,7 @@ class ReferralCreate(InputModel):
         description="New contact: how they are shown; derived from the names when left out.",
         examples=["Grace Hopper"],
     )
-    email: EmailStr | None = Field(
+    email: EmailAddress | None = Field(
         default=None,
         max_length=320,
         description="New contact: an email address (stored as their primary one).",

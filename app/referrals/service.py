@@ -22,6 +22,8 @@ from app.people.representation import PERSON_COLUMNS, PERSON_DOCUMENTS
 from app.people.schemas import PersonCreate, PersonEmailInput, PersonSource, RelationshipStage
 from app.referrals.models import referrals
 from app.referrals.schemas import (
+    NAME_FIELDS,
+    NEW_CONTACT_FIELDS,
     Referral,
     ReferralCreate,
 )
@@ -33,14 +35,6 @@ CONTACT_REFERRAL_AFTER = timedelta(days=7)
 
 _r = referrals.c
 _p = people.c
-_NEW_PERSON_FIELDS = (
-    "given_name",
-    "family_name",
-    "display_name",
-    "email",
-    "job_title",
-    "organisation_id",
-)
 
 # The `contact_referral` follow-up written with a referral: the first one for the same interview
 # and person (later ones, made by hand, are the client's own).
@@ -72,10 +66,11 @@ def _conflict(pointer: str, detail: str, code: str) -> Conflict:
 
 
 def _check_shape(items: list[ReferralCreate]) -> None:
-    """Each item names an existing person or describes a new one, never both."""
+    """Each item names an existing person or describes a new one, never both (the document
+    states it too: `schemas._person_or_new_contact`)."""
     errors: list[FieldError] = []
     for index, item in enumerate(items):
-        sent = {name for name in _NEW_PERSON_FIELDS if getattr(item, name) is not None}
+        sent = {name for name in NEW_CONTACT_FIELDS if getattr(item, name) is not None}
         if item.person_id is not None and sent:
             errors.append(
                 FieldError(
@@ -84,7 +79,7 @@ def _check_shape(items: list[ReferralCreate]) -> None:
                     code="person_or_new_contact",
                 )
             )
-        elif item.person_id is None and not sent & {"given_name", "family_name", "display_name"}:
+        elif item.person_id is None and not sent.intersection(NAME_FIELDS):
             errors.append(
                 FieldError(
                     pointer=f"/referrals/{index}/display_name",

@@ -6,10 +6,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
 from app.auth.scopes import Role
-from app.core.schemas import InputModel, ListPage, PatchModel, Resource, TimeZoneName, omittable
+from app.core.schemas import (
+    InputModel,
+    JsonInt,
+    ListPage,
+    PatchModel,
+    Resource,
+    TimeZoneName,
+    omittable,
+)
+from app.core.urls import EmailAddress
 
 WorkspaceName = Field(min_length=1, max_length=200, examples=["Ada's career change"])
 
@@ -19,17 +28,14 @@ DEFAULT_THANK_YOU_DUE_HOURS = 48
 DEFAULT_INTERVIEW_GOAL = 12
 
 # The workspace's settings, each described once for the workspace and its update.
-ThankYouDueHours = Annotated[
-    int,
-    Field(
-        description="Hours after an interview ends that its thank-you note is due (1–720, "
-        "default 48)."
-    ),
-]
-InterviewGoal = Annotated[
-    int,
-    Field(description="How many completed interviews the seeker aims for (1–1000, default 12)."),
-]
+_THANK_YOU_DUE_HOURS = Field(
+    description="Hours after an interview ends that its thank-you note is due (1–720, default 48)."
+)
+_INTERVIEW_GOAL = Field(
+    description="How many completed interviews the seeker aims for (1–1000, default 12)."
+)
+ThankYouDueHours = Annotated[int, _THANK_YOU_DUE_HOURS]
+InterviewGoal = Annotated[int, _INTERVIEW_GOAL]
 # Stored as any text; a change must name a known zone (`TimeZoneName`).
 _TIMEZONE = Field(
     description=(
@@ -54,8 +60,11 @@ class WorkspaceUpdate(PatchModel):
     """Owners rename the workspace and change its settings (JSON Merge Patch)."""
 
     name: str = omittable(min_length=1, max_length=200)
-    thank_you_due_hours: ThankYouDueHours = omittable(ge=1, le=720, examples=[24])
-    interview_goal: InterviewGoal = omittable(ge=1, le=1000, examples=[12])
+    # JSON integers (JsonInt: `true`, `1.5` or `"24"` is a 422), as the document says.
+    thank_you_due_hours: Annotated[JsonInt, _THANK_YOU_DUE_HOURS] = omittable(
+        ge=1, le=720, examples=[24]
+    )
+    interview_goal: Annotated[JsonInt, _INTERVIEW_GOAL] = omittable(ge=1, le=1000, examples=[12])
     timezone: Annotated[TimeZoneName | None, _TIMEZONE] = None
 
 
@@ -126,7 +135,7 @@ class Invitation(Resource):
 
 
 class InvitationCreate(InputModel):
-    email: EmailStr = Field(
+    email: EmailAddress = Field(
         max_length=320,
         description="Who is invited: an account's email, or one that has no account yet "
         "(the invitation waits for its sign-up). Case does not matter.",

@@ -450,6 +450,11 @@ async def test_workspace_settings_have_defaults_and_owners_change_them(
         ({"thank_you_due_hours": None}, None),
         ({"interview_goal": 1001}, "less_than_equal"),
         ({"interview_goal": 0}, "greater_than_equal"),
+        # JSON integers, strictly: not a boolean, a float or numeric text.
+        ({"thank_you_due_hours": True}, "int_type"),
+        ({"thank_you_due_hours": 24.5}, "int_type"),
+        ({"interview_goal": 1.5}, "int_type"),
+        ({"interview_goal": "12"}, "int_type"),
         ({"timezone": "Mars/Olympus"}, "invalid_timezone"),
         ({"timezone": "../etc/passwd"}, "invalid_timezone"),
     ],

@@ -151,6 +151,15 @@ async def test_schedule_sets_the_time_and_logistics(
             "/duration_minutes",
             "greater_than_equal",
         ),
+        *[
+            (
+                "schedule",
+                {"scheduled_at": WHEN, "duration_minutes": v},
+                "/duration_minutes",
+                "int_type",
+            )
+            for v in (True, 1.5, 15.5, "15")
+        ],
         ("schedule", {"scheduled_at": WHEN, "status": "completed"}, "/status", "extra_forbidden"),
         ("complete", {"ended_at": "2026-12-01T09:00:00"}, "/ended_at", "timezone_aware"),
         (

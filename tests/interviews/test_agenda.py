@@ -232,6 +232,11 @@ async def test_from_bank_refuses_questions_it_cannot_see(
         ({"text": "Q", "category": "gossip"}, "/category", "enum"),
         ({"text": "Q", "asked": "yes"}, "/asked", "bool_type"),
         ({"text": "Q", "position": 0}, "/position", "greater_than_equal"),
+        # A JSON integer, strictly: not a boolean, a float or numeric text.
+        ({"text": "Q", "position": True}, "/position", "int_type"),
+        ({"text": "Q", "position": 1.5}, "/position", "int_type"),
+        ({"text": "Q", "position": 1.01}, "/position", "int_type"),
+        ({"text": "Q", "position": "1"}, "/position", "int_type"),
         ({"text": "Q", "question_id": "qst_x"}, "/question_id", "extra_forbidden"),
         ({"text": 7}, "/text", "string_type"),
     ],

@@ -111,6 +111,8 @@ async def test_create_with_a_reflection_and_outcome(
 
 
 LONG = "x" * 201
+# What lax validation would read as the integer 1 (or 15): refused where JSON says integer.
+NOT_INTEGERS: list[Any] = [True, False, 1.5, "15"]
 
 
 @pytest.mark.parametrize(
@@ -135,7 +137,13 @@ LONG = "x" * 201
         ({"meeting_url": "javascript:alert(1)"}, "/meeting_url", "invalid_url"),
         ({"duration_minutes": 0}, "/duration_minutes", "greater_than_equal"),
         ({"duration_minutes": 241}, "/duration_minutes", "less_than_equal"),
-        ({"duration_minutes": "long"}, "/duration_minutes", "int_parsing"),
+        ({"duration_minutes": "long"}, "/duration_minutes", "int_type"),
+        # JSON integers, strictly: not a boolean, a float or numeric text.
+        *[({"duration_minutes": v}, "/duration_minutes", "int_type") for v in NOT_INTEGERS],
+        *[
+            ({"reflection": {"skills": {"score": v}}}, "/reflection/skills/score", "int_type")
+            for v in NOT_INTEGERS
+        ],
         ({"business_card_received": "yes"}, "/business_card_received", "bool_type"),
         ({"reflection": {"skills": {"score": 6}}}, "/reflection/skills/score", "less_than_equal"),
         (
@@ -312,6 +320,11 @@ async def test_an_empty_patch_changes_nothing(
         ({"person_id": None}, "/person_id", "not_nullable"),
         ({"duration_minutes": None}, "/duration_minutes", "not_nullable"),
         ({"duration_minutes": 241}, "/duration_minutes", "less_than_equal"),
+        *[({"duration_minutes": v}, "/duration_minutes", "int_type") for v in NOT_INTEGERS],
+        *[
+            ({"reflection": {"needs": {"score": v}}}, "/reflection/needs/score", "int_type")
+            for v in NOT_INTEGERS
+        ],
         ({"timezone": "Europe/Atlantis"}, "/timezone", "invalid_timezone"),
         ({"reflection": {"needs": {"score": 6}}}, "/reflection/needs/score", "less_than_equal"),
         ({"observations": "x" * 10_001}, "/observations", "string_too_long"),

@@ -15,6 +15,7 @@ from app.core.db import Database, utcnow
 from app.people.models import people
 from tests.conftest import Account, assert_problem, signup
 from tests.organisations.factories import all_organisations, collection, create_organisation
+from tests.request_schemas import request_body_validator
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 MISSING = "org_" + "0" * 32
@@ -123,6 +124,21 @@ async def test_an_editor_creates_and_a_viewer_cannot(
     assert got.status_code == 200
 
 
+async def test_a_rank_on_create_puts_the_organisation_on_the_target_list(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    response = await client.post(
+        collection(owner), json={"name": "Acme", "target_rank": 3}, headers=owner.headers
+    )
+    assert response.status_code == 201, response.text
+    assert (response.json()["is_target"], response.json()["target_rank"]) == (True, 3)
+    assert (await stored(client, owner, response.json()["id"]))[1] == response.json()
+
+    # A null rank is no rank: the organisation stays off the list.
+    unranked = await create_organisation(client, owner, "Beta", target_rank=None)
+    assert (unranked["is_target"], unranked["target_rank"]) == (False, None)
+
+
 @pytest.mark.parametrize(
     ("payload", "pointer", "code"),
     [
@@ -143,16 +159,19 @@ async def test_an_editor_creates_and_a_viewer_cannot(
             "/website",
             "url_too_long",
         ),
-        # Short enough as sent, too long once its spaces are percent-encoded.
+        # Short enough as sent (2,046 bytes), too long once its host is punycoded (9,173).
         (
-            {"name": "Acme", "website": "https://a.io/" + "a " * 700 + "z"},
+            {"name": "Acme", "website": "https://" + "㍿." * 509 + "io"},
             "/website",
             "value_error",
         ),
         ({"name": "Acme", "industry": "x" * 201}, "/industry", "string_too_long"),
         ({"name": "Acme", "location": "x" * 201}, "/location", "string_too_long"),
         ({"name": "Acme", "size": "huge"}, "/size", "enum"),
-        ({"name": "Acme", "is_target": "maybe"}, "/is_target", "bool_parsing"),
+        ({"name": "Acme", "is_target": "maybe"}, "/is_target", "bool_type"),
+        # A JSON boolean, strictly, as everywhere in the API.
+        ({"name": "Acme", "is_target": 1}, "/is_target", "bool_type"),
+        ({"name": "Acme", "is_target": "true"}, "/is_target", "bool_type"),
         (
             {"name": "Acme", "is_target": True, "target_rank": 0},
             "/target_rank",
@@ -163,8 +182,12 @@ async def test_an_editor_creates_and_a_viewer_cannot(
             "/target_rank",
             "less_than_equal",
         ),
-        ({"name": "Acme", "is_target": True, "target_rank": "1st"}, "/target_rank", "int_parsing"),
-        ({"name": "Acme", "target_rank": 3}, "/target_rank", "rank_without_target"),
+        ({"name": "Acme", "is_target": True, "target_rank": "1st"}, "/target_rank", "int_type"),
+        # A JSON integer, strictly: not a boolean, a float or numeric text.
+        ({"name": "Acme", "is_target": True, "target_rank": True}, "/target_rank", "int_type"),
+        ({"name": "Acme", "target_rank": 1.5}, "/target_rank", "int_type"),
+        ({"name": "Acme", "target_rank": 1.25}, "/target_rank", "int_type"),
+        ({"name": "Acme", "target_rank": "1"}, "/target_rank", "int_type"),
         (
             {"name": "Acme", "is_target": False, "target_rank": 3},
             "/target_rank",
@@ -354,8 +377,13 @@ async def test_patch_null_on_a_required_field_is_rejected(
         ({"tags": ["y" * 51]}, "/tags/0", "string_too_long"),
         ({"created_at": "2026-01-01T00:00:00Z"}, "/created_at", "extra_forbidden"),
         ({"workspace_id": "wsp_" + "0" * 32}, "/workspace_id", "extra_forbidden"),
-        # Not a target yet: a rank is refused.
-        ({"target_rank": 1}, "/target_rank", "rank_without_target"),
+        ({"is_target": 1}, "/is_target", "bool_type"),
+        ({"is_target": "false"}, "/is_target", "bool_type"),
+        ({"target_rank": True}, "/target_rank", "int_type"),
+        ({"target_rank": 1.5}, "/target_rank", "int_type"),
+        ({"target_rank": 2.5}, "/target_rank", "int_type"),
+        ({"target_rank": "1"}, "/target_rank", "int_type"),
+        # A rank with an explicit `is_target: false` is refused, whatever is stored.
         ({"is_target": False, "target_rank": 1}, "/target_rank", "rank_without_target"),
     ],
 )
@@ -396,6 +424,81 @@ async def test_target_rank_follows_the_target_list(
     # A target may be unranked.
     unranked = await client.patch(url, json={"is_target": True}, headers=owner.headers)
     assert (unranked.json()["is_target"], unranked.json()["target_rank"]) == (True, None)
+
+
+async def test_a_rank_on_patch_puts_a_non_target_on_the_list(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    created = await create_organisation(client, owner)
+    assert created["is_target"] is False
+    url = item(owner, created["id"])
+
+    ranked = await client.patch(url, json={"target_rank": 2}, headers=owner.headers)
+    assert ranked.status_code == 200, ranked.text
+    assert (ranked.json()["is_target"], ranked.json()["target_rank"]) == (True, 2)
+    assert (await stored(client, owner, created["id"]))[1] == ranked.json()
+
+    # A null rank unranks a target and keeps it on the list.
+    cleared = await client.patch(url, json={"target_rank": None}, headers=owner.headers)
+    assert (cleared.json()["is_target"], cleared.json()["target_rank"]) == (True, None)
+
+    # Off the list with a rank in the same patch is refused even for a target, and changes
+    # nothing; off the list alone (or with a null rank) drops the rank.
+    again = await client.patch(url, json={"target_rank": 5}, headers=owner.headers)
+    refused = await client.patch(
+        url, json={"is_target": False, "target_rank": 5}, headers=owner.headers
+    )
+    body = assert_problem(refused, 422, "validation_failed")
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [
+        ("/target_rank", "rank_without_target")
+    ]
+    assert (await stored(client, owner, created["id"]))[1] == again.json()
+    dropped = await client.patch(
+        url, json={"is_target": False, "target_rank": None}, headers=owner.headers
+    )
+    assert (dropped.json()["is_target"], dropped.json()["target_rank"]) == (False, None)
+
+
+# Bodies around the rank rule, and whether the server takes them (on any organisation).
+RANK_BODIES: list[tuple[dict[str, Any], bool]] = [
+    ({"target_rank": 1}, True),
+    ({"target_rank": None}, True),
+    ({"is_target": True, "target_rank": 2}, True),
+    ({"is_target": True, "target_rank": None}, True),
+    ({"is_target": True}, True),
+    ({"is_target": False}, True),
+    ({"is_target": False, "target_rank": None}, True),
+    ({"is_target": False, "target_rank": 3}, False),
+    ({"is_target": False, "target_rank": 1000, "notes": "x"}, False),
+]
+
+
+@pytest.mark.parametrize(("fields", "taken"), RANK_BODIES)
+async def test_the_documents_rank_rule_is_the_servers(
+    app: Any, client: httpx.AsyncClient, owner: Account, fields: dict[str, Any], taken: bool
+) -> None:
+    """The object-level `not` of OrganisationCreate and OrganisationUpdate refuses exactly the
+    bodies the server refuses with `rank_without_target`, on targets and non-targets alike."""
+    document = app.openapi()
+    create = request_body_validator(document, "organisations_create")
+    update = request_body_validator(document, "organisations_update")
+
+    body = {"name": "Acme", **fields}
+    assert create.is_valid(body) is taken
+    made = await client.post(collection(owner), json=body, headers=owner.headers)
+    assert (made.status_code == 201) is taken, made.text
+
+    assert update.is_valid(fields) is taken
+    for is_target in (False, True):
+        before = await create_organisation(
+            client, owner, f"Target {is_target}", is_target=is_target
+        )
+        changed = await client.patch(item(owner, before["id"]), json=fields, headers=owner.headers)
+        assert (changed.status_code == 200) is taken, changed.text
+        if not taken:
+            problem = assert_problem(changed, 422, "validation_failed")
+            assert problem["errors"][0]["code"] == "rank_without_target"
+            assert (await stored(client, owner, before["id"]))[1] == before
 
 
 @pytest.mark.parametrize("new_name", ["Beta", "BETA", "beta"])

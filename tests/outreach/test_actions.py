@@ -326,6 +326,9 @@ async def test_a_failed_accept_keeps_nothing(
         ("accept", {"create_interview": "yes"}, "/create_interview", "bool_type"),
         ("accept", {"timezone": "Mars/Olympus"}, "/timezone", "invalid_timezone"),
         ("accept", {"duration_minutes": 500}, "/duration_minutes", "less_than_equal"),
+        ("accept", {"duration_minutes": True}, "/duration_minutes", "int_type"),
+        ("accept", {"duration_minutes": 15.5}, "/duration_minutes", "int_type"),
+        ("accept", {"duration_minutes": "15"}, "/duration_minutes", "int_type"),
         ("accept", {"status": "scheduled"}, "/status", "extra_forbidden"),
         ("decline", {"create_interview": True}, "/create_interview", "extra_forbidden"),
         ("send", {"sent_at": "2026-11-21T09:00:00Z"}, None, None),
@@ -349,6 +352,9 @@ async def test_bad_action_input_changes_nothing(
     response = await act(client, owner, item["id"], action, body)
     if code is None:  # `send` on a sent outreach: the transition is refused first
         assert_problem(response, 409, "invalid_transition")
+    elif code == "responded_before_sent":  # valid alone; conflicts with the stored sent_at
+        problem = assert_problem(response, 409, code)
+        assert problem["errors"][0]["pointer"] == pointer
     else:
         problem = assert_problem(response, 422, "validation_failed")
         assert problem["errors"][0]["pointer"] == pointer

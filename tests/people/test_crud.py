@@ -329,17 +329,66 @@ async def test_a_derived_display_name_follows_the_names(
     assert cleared.json()["display_name"] == "G. Murray"
 
 
-async def test_a_patch_may_not_leave_a_person_without_a_name(
-    client: httpx.AsyncClient, owner: Account, database: Database
+async def test_a_derived_display_name_follows_a_new_given_name(
+    client: httpx.AsyncClient, owner: Account
 ) -> None:
-    person = await create_person(client, owner, given_name="Grace", family_name=None)
-    before = await stored_people(database, owner.workspace_id)
+    person = await create_person(client, owner, given_name="Grace", family_name="Hopper")
+    url = item(owner, person["id"])
+    response = await client.patch(url, json={"given_name": "Ada"}, headers=owner.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["display_name"] == "Ada Hopper"
+    only_family = await create_person(client, owner, given_name=None, family_name="Hopper")
     response = await client.patch(
-        item(owner, person["id"]), json={"given_name": None}, headers=owner.headers
+        item(owner, only_family["id"]), json={"given_name": "Grace"}, headers=owner.headers
     )
-    problem = assert_problem(response, 422, "validation_failed")
-    assert problem["errors"][0]["code"] == "name_required"
-    assert await stored_people(database, owner.workspace_id) == before
+    assert response.json()["display_name"] == "Grace Hopper"
+
+
+async def _patched(
+    client: httpx.AsyncClient, owner: Account, person_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    response = await client.patch(item(owner, person_id), json=body, headers=owner.headers)
+    assert response.status_code == 200, response.text
+    patched: dict[str, Any] = response.json()
+    fetched = await client.get(item(owner, person_id), headers=owner.headers)
+    assert fetched.json() == patched
+    return patched
+
+
+async def test_clearing_the_display_name_of_a_person_without_names_keeps_it(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    """A patch never leaves a person without a name, and is never refused for it: with no
+    names to derive one from, `display_name: null` keeps the display name the person had."""
+    person = await create_person(
+        client, owner, given_name=None, family_name=None, display_name="The recruiter"
+    )
+    patched = await _patched(client, owner, person["id"], {"display_name": None})
+    assert patched["display_name"] == "The recruiter"
+    assert patched["given_name"] is patched["family_name"] is None
+
+
+async def test_clearing_every_name_keeps_the_display_name(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    person = await create_person(client, owner, given_name="Grace", family_name="Hopper")
+    patched = await _patched(
+        client,
+        owner,
+        person["id"],
+        {"given_name": None, "family_name": None, "display_name": None},
+    )
+    assert patched["display_name"] == "Grace Hopper"
+    assert patched["given_name"] is patched["family_name"] is None
+    # The same without sending `display_name`: a derived one would follow the names to nothing.
+    chosen = await create_person(client, owner, given_name="Grace", family_name=None)
+    patched = await _patched(client, owner, chosen["id"], {"given_name": None})
+    assert patched["display_name"] == "Grace"
+    # Kept, it counts as chosen: a name set later leaves it, `null` derives it again.
+    patched = await _patched(client, owner, chosen["id"], {"given_name": "Ada"})
+    assert patched["display_name"] == "Grace"
+    patched = await _patched(client, owner, chosen["id"], {"display_name": None})
+    assert patched["display_name"] == "Ada"
 
 
 async def test_referrals_form_a_tree(

@@ -334,3 +334,13 @@ async def test_following_link_keeps_the_filters_and_replaces_the_cursor(
         response = await client.get(str(url), headers=owner.headers)
     assert len(seen) == 5
     assert len(set(seen)) == 5
+
+
+async def test_an_empty_cursor_is_refused_as_the_document_says(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    response = await client.get(
+        f"/v1/workspaces/{owner.workspace_id}/people?cursor=", headers=owner.headers
+    )
+    problem = assert_problem(response, 422, "validation_failed")
+    assert problem["errors"][0]["parameter"] == "cursor"

@@ -100,6 +100,11 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"location": "x" * 201}, "/location", "string_too_long"),
     ({"may_use_name_as_referral": "yes"}, "/may_use_name_as_referral", "bool_type"),
     ({"open_to_follow_up": 1}, "/open_to_follow_up", "bool_type"),
+    # A JSON integer, strictly: not a boolean, a float or numeric text.
+    ({"stay_in_touch_every_days": True}, "/stay_in_touch_every_days", "int_type"),
+    ({"stay_in_touch_every_days": 1.5}, "/stay_in_touch_every_days", "int_type"),
+    ({"stay_in_touch_every_days": 90.5}, "/stay_in_touch_every_days", "int_type"),
+    ({"stay_in_touch_every_days": "90"}, "/stay_in_touch_every_days", "int_type"),
     ({"last_contacted_at": "2026-11-20T10:30:00"}, "/last_contacted_at", "timezone_aware"),
     ({"last_contacted_at": "last tuesday"}, "/last_contacted_at", "datetime_from_date_parsing"),
     ({"organisation_id": 7}, "/organisation_id", "string_type"),

@@ -202,6 +202,28 @@ async def test_update_rejects_bad_input_and_changes_nothing(
     assert await all_questions(client, owner, bank["id"]) == added
 
 
+@pytest.mark.parametrize("value", [True, False, 1.5, "1", "2"])
+async def test_a_position_is_a_json_integer(
+    client: httpx.AsyncClient, owner: Account, value: Any
+) -> None:
+    """Not a boolean, a fraction or numeric text, which lax validation would read as an integer."""
+    bank, added = await bank_with_questions(client, owner, ["One?", "Two?"])
+    created = await client.post(
+        questions_url(owner, bank["id"]),
+        json={"text": "Why?", "category": "advice", "position": value},
+        headers=owner.headers,
+    )
+    moved = await client.patch(
+        questions_url(owner, bank["id"], added[1]["id"]),
+        json={"position": value},
+        headers=owner.headers,
+    )
+    for response in (created, moved):
+        problem = assert_problem(response, 422, "validation_failed")
+        assert [(e["pointer"], e["code"]) for e in problem["errors"]] == [("/position", "int_type")]
+    assert await all_questions(client, owner, bank["id"]) == added
+
+
 async def test_etags_guard_question_writes(client: httpx.AsyncClient, owner: Account) -> None:
     bank, added = await bank_with_questions(client, owner, ["One?", "Two?"])
     url = questions_url(owner, bank["id"], added[0]["id"])

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from app.core import ids
 from app.core.db import Database, utcnow
@@ -21,6 +22,7 @@ from tests.referrals.factories import (
     stored_person,
     workspace_path,
 )
+from tests.request_schemas import request_body_validator
 
 
 def referrals_url(account: Account, interview_id: str) -> str:
@@ -255,6 +257,70 @@ async def test_bad_shapes_are_422_and_change_nothing(
         if code:
             assert body["errors"][0]["code"] == code, body
     assert await snapshot(database, owner.workspace_id) == before
+
+
+# Items around the shape rule (PERSON: an existing person, ORG: an organisation), and the code
+# the server refuses each with, or None when it takes it.
+PERSON, ORG = "<person>", "<organisation>"
+SHAPES: list[tuple[dict[str, Any], str | None]] = [
+    ({"person_id": PERSON}, None),
+    ({"person_id": PERSON, "notes": "x", "may_use_referrer_name": True}, None),
+    ({"person_id": PERSON, "given_name": None, "email": None, "organisation_id": None}, None),
+    ({"given_name": "Grace"}, None),
+    ({"family_name": "Hopper", "person_id": None}, None),
+    (
+        {"display_name": "G", "email": "g@example.com", "job_title": "CTO", "organisation_id": ORG},
+        None,
+    ),
+    ({"given_name": "Grace", "display_name": None, "notes": "x"}, None),
+    ({"person_id": PERSON, "given_name": "Ken"}, "person_or_new_contact"),
+    ({"person_id": PERSON, "display_name": "Ken"}, "person_or_new_contact"),
+    ({"person_id": PERSON, "email": "ken@example.com"}, "person_or_new_contact"),
+    ({"person_id": PERSON, "job_title": "CTO"}, "person_or_new_contact"),
+    ({"person_id": PERSON, "organisation_id": ORG}, "person_or_new_contact"),
+    ({}, "name_required"),
+    ({"notes": "x", "may_use_referrer_name": False}, "name_required"),
+    ({"email": "g@example.com", "job_title": "CTO", "organisation_id": ORG}, "name_required"),
+    ({"person_id": None}, "name_required"),
+    (
+        {"person_id": None, "given_name": None, "family_name": None, "display_name": None},
+        "name_required",
+    ),
+]
+
+
+@pytest.mark.parametrize(("shape", "code"), SHAPES)
+async def test_the_documents_shape_rule_is_the_servers(
+    app: Any,
+    client: httpx.AsyncClient,
+    owner: Account,
+    database: Database,
+    shape: dict[str, Any],
+    code: str | None,
+) -> None:
+    """The object-level `not` of ReferralCreate refuses exactly the items the server refuses
+    with `person_or_new_contact` or `name_required` (a null counting as left out)."""
+    _, interview_id = await interview_with(database, owner)
+    names = {
+        PERSON: await make_person(database, owner.workspace_id, "Ken Ito"),
+        ORG: await insert_organisation(database, owner.workspace_id),
+    }
+    referral = {key: names.get(value, value) for key, value in shape.items()}
+    body = {"referrals": [referral]}
+    assert request_body_validator(app.openapi(), "referrals_create").is_valid(body) is (
+        code is None
+    )
+
+    before = await snapshot(database, owner.workspace_id)
+    response = await client.post(
+        referrals_url(owner, interview_id), json=body, headers=owner.headers
+    )
+    if code is None:
+        assert response.status_code == 201, response.text
+    else:
+        problem = assert_problem(response, 422, "validation_failed")
+        assert [e["code"] for e in problem["errors"]] == [code], problem
+        assert await snapshot(database, owner.workspace_id) == before
 
 
 async def test_viewer_cannot_record_referrals(

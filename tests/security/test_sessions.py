@@ -131,7 +131,7 @@ async def test_a_wrong_current_password_changes_nothing_and_counts_as_a_failed_l
     limit = app.state.throttle_policy.max_per_account_address
     for _ in range(limit):
         response = await client.post("/v1/me/password", json=attempt, headers=account.headers)
-        problem = assert_problem(response, 422, "validation_failed")
+        problem = assert_problem(response, 403, "incorrect_password")
         assert problem["errors"][0]["pointer"] == "/current_password"
         assert problem["errors"][0]["code"] == "incorrect_password"
     # Past the limit even the right password is refused for a while: a stolen access token
