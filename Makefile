@@ -36,8 +36,9 @@ migrate: $(STAMP)
 seed: $(STAMP)
 	$(BIN)/python -m app.seed
 
-## make test: lint, types, then the whole suite on SQLite and on a throwaway PostgreSQL
-test: lint types pytest-sqlite pytest-postgres
+## make test: lint, types, the whole suite on SQLite, schemathesis over the document (make fuzz),
+## then the suite on a throwaway PostgreSQL
+test: lint types pytest-sqlite fuzz pytest-postgres
 
 lint: $(STAMP) lint-openapi
 	$(BIN)/ruff check app tests migrations bench
@@ -56,7 +57,8 @@ pytest-postgres: $(STAMP) sdk
 		|| { echo "pgbouncer is needed: install the pgbouncer package"; exit 1; }
 	scripts/with-postgres $(BIN)/pytest -q
 
-## make fuzz: schemathesis over every operation, as an owner and as an API key (tests/fuzz/)
+## make fuzz: schemathesis over every operation, as an owner and as an API key side by side, with
+## a fixed seed, all checks and all phases; any finding fails (tests/fuzz/README.md)
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run
 

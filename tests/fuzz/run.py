@@ -1,10 +1,10 @@
 """make fuzz: schemathesis against a live Rapport, as a workspace owner and as an API key.
 
-A throwaway SQLite database is migrated, the server started on a free port, an owner signed up
-and an API key holding every scope created; then `schemathesis run` goes over every operation of
-openapi/openapi.json once per identity, with a fixed seed, all checks and all phases. Exits with
-schemathesis' status: non-zero on any finding. tests/fuzz/README.md says how to reproduce one.
-"""
+For each identity a throwaway SQLite database is migrated, a server started on a free port and
+an owner signed up (the API key, holding every scope, is made by tests/fuzz/hooks.py); then
+`schemathesis run` goes over every operation of openapi/openapi.json, with a fixed seed, all
+checks and all phases. The two identities run side by side. Exits non-zero on any finding;
+tests/fuzz/README.md says how to reproduce one."""
 
 from __future__ import annotations
 
@@ -30,9 +30,12 @@ CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 EMAIL = "owner@fuzz.example"
 # Not a password any example of the document shows, so no generated request changes it.
 PASSWORD = secrets.token_urlsafe(24)
+IDENTITIES = ("owner", "api-key")
 
 # The settings the test suite runs with (tests/conftest.py): cheap Argon2, no caller cache, and
-# sign-ups not throttled so tightly that a fuzzing run trips the limit on its own.
+# sign-ups and failed logins not throttled so tightly that a fuzzing run trips the limits on its
+# own (it sends wrong passwords to /v1/auth/token and /v1/me/password, then must log in again
+# after signing itself out; tests/security/ tests the limits themselves).
 SERVER_ENV = {
     "RAPPORT_ENV": "test",
     "RAPPORT_SECRET_KEY": "fuzz-signing-key-" + "x" * 40,
@@ -41,6 +44,9 @@ SERVER_ENV = {
     "RAPPORT_LOG_LEVEL": "WARNING",
     "RAPPORT_AUTH_CACHE_SECONDS": "0",
     "RAPPORT_SIGNUP_MAX_PER_ADDRESS": "100000",
+    "RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS": "100000",
+    "RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT": "100000",
+    "RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
 }
 
 
@@ -112,34 +118,40 @@ def owner_and_workspace(base_url: str) -> str:
         return str(signup.json()["workspace"]["id"])
 
 
+def command(url: str, args: argparse.Namespace) -> list[str]:
+    line = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(CONFIG),
+        "run",
+        str(DOCUMENT),
+        "--url",
+        url,
+        "--seed",
+        str(args.seed),
+    ]
+    if args.max_examples:
+        line += ["--max-examples", str(args.max_examples)]
+    return [*line, *args.extra]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--max-examples", type=int, default=None)
-    parser.add_argument("--as", dest="only", choices=["owner", "api-key"], default=None)
+    parser.add_argument("--as", dest="only", choices=IDENTITIES, default=None)
     parser.add_argument("extra", nargs="*", help="passed on to `schemathesis run`")
     args = parser.parse_args()
-    status = 0
     scopes = json.loads(DOCUMENT.read_text())["components"]["schemas"]["Scope"]["enum"]
-    with tempfile.TemporaryDirectory(prefix="rapport-fuzz-") as tmp, server(Path(tmp)) as url:
-        workspace_id = owner_and_workspace(url)
-        for identity in ("owner", "api-key"):
-            if args.only and identity != args.only:
-                continue
-            print(f"--- schemathesis as {identity}", flush=True)
-            command = [
-                str(Path(sys.executable).with_name("schemathesis")),
-                "--config-file",
-                str(CONFIG),
-                "run",
-                str(DOCUMENT),
-                "--url",
-                url,
-                "--seed",
-                str(args.seed),
-            ]
-            if args.max_examples:
-                command += ["--max-examples", str(args.max_examples)]
+    identities = [args.only] if args.only else list(IDENTITIES)
+    started = time.monotonic()
+    # One server, database and owner per identity, run side by side (one core each): neither
+    # run sees the other's records, and the campaign takes the time of the longer one.
+    with contextlib.ExitStack() as stack:
+        runs = []
+        for identity in identities:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rapport-fuzz-")))
+            url = stack.enter_context(server(tmp))
             env = {
                 **os.environ,
                 "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
@@ -148,10 +160,24 @@ def main() -> int:
                 "RAPPORT_FUZZ_AS": identity,
                 "RAPPORT_FUZZ_EMAIL": EMAIL,
                 "RAPPORT_FUZZ_PASSWORD": PASSWORD,
-                "RAPPORT_FUZZ_WORKSPACE_ID": workspace_id,
+                "RAPPORT_FUZZ_WORKSPACE_ID": owner_and_workspace(url),
                 "RAPPORT_FUZZ_SCOPES": ",".join(scopes),
+                # Rich's live display is for a terminal; the log is read afterwards.
+                "COLUMNS": "120",
             }
-            status |= subprocess.run([*command, *args.extra], env=env, check=False).returncode
+            output = stack.enter_context((tmp / "schemathesis.log").open("w+"))
+            process = subprocess.Popen(
+                command(url, args), env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+            runs.append((identity, process, output))
+        status = 0
+        for identity, process, output in runs:
+            status |= process.wait()
+            output.seek(0)
+            print(f"--- schemathesis as {identity}", flush=True)
+            print(output.read(), flush=True)
+    outcome = "found nothing" if status == 0 else "FOUND FAILURES"
+    print(f"fuzz: {' and '.join(identities)}, {outcome} in {time.monotonic() - started:.0f} s")
     return status
 
 
