@@ -330,7 +330,8 @@ _FORM = "application/x-www-form-urlencoded"
 
 def _forms_without_null(document: dict[str, Any]) -> None:
     """A form field is text or absent: it cannot be null (a generated `x=null` is the text
-    "null"), so the members of form bodies lose the `null` their optional models give them."""
+    "null"), so the members of form bodies lose the `null` their optional models give them; and
+    an optional one sent empty is read as absent, so its closed set admits "" as well."""
     schemas = document["components"]["schemas"]
     for item in document.get("paths", {}).values():
         for operation in item.values():
@@ -338,13 +339,19 @@ def _forms_without_null(document: dict[str, Any]) -> None:
             if media is None:
                 continue
             ref = media["schema"].get("$ref", "").removeprefix(_SCHEMA_REF)
-            for member in schemas.get(ref, media["schema"]).get("properties", {}).values():
+            schema = schemas.get(ref, media["schema"])
+            for name, member in schema.get("properties", {}).items():
                 branches = [s for s in member.get("anyOf", ()) if s != {"type": "null"}]
                 if len(branches) == 1 and len(member["anyOf"]) == 2:
                     del member["anyOf"]
                     member.update(branches[0])
                     if member.get("default", 0) is None:
                         del member["default"]
+                # An optional field sent empty (`x=`) is read as left out.
+                if name not in schema.get("required", ()) and "const" in member:
+                    member["enum"] = [member.pop("const"), ""]
+                elif name not in schema.get("required", ()) and "enum" in member:
+                    member["enum"] = [*member["enum"], ""]
 
 
 def _path_parameters(path: str) -> list[str]:
@@ -417,9 +424,11 @@ def build_openapi(
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    schemas.update(
-        Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {})
-    )
+    problem_parts = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_parts.pop("$defs", {}))
+    # A problem's `errors` name what the client sent (an unknown member's key, U+0000 and all):
+    # the NUL pattern is for text Rapport takes and stores, not for what it echoes.
+    echoing = {"Problem", *Problem.model_json_schema()["$defs"]}
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     problem.pop("$defs", None)
     schemas["Problem"] = problem
@@ -434,8 +443,9 @@ def build_openapi(
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
                     _forbid_nul(parameter.get("schema"))
-    for schema in schemas.values():
-        _forbid_nul(schema)
+    for name, schema in schemas.items():
+        if name not in echoing:
+            _forbid_nul(schema)
     add_examples(document)
     _separate_outputs(document)
     _forms_without_null(document)

@@ -126,7 +126,8 @@ async def test_a_form_field_sent_as_text_null_is_refused(client: httpx.AsyncClie
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/token_type_hint"
-    for hint in ({}, {"token_type_hint": "refresh_token"}):
+    # An optional form field sent empty is read as left out, and the document allows it.
+    for hint in ({}, {"token_type_hint": "refresh_token"}, {"token_type_hint": ""}):
         answer = await client.post("/v1/auth/revoke", data={"token": "rt_unknown", **hint})
         assert answer.status_code == 200, answer.text
 
@@ -152,3 +153,29 @@ def test_numeric_bounds_use_json_schema_names(app: Any) -> None:
     schemas = app.openapi()["components"]["schemas"]
     duration = schemas["InterviewCreate"]["properties"]["duration_minutes"]
     assert (duration["minimum"], duration["maximum"]) == (1, 240)
+
+
+async def test_a_problem_may_echo_what_the_client_sent_nul_and_all(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    """An unknown member's key comes back in `errors[].pointer` as sent; the NUL pattern of
+    the inputs is not on the problem schemas, so the answer is valid against its schema."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    response = await client.post(
+        "/v1/auth/signup",
+        json={"email": "nul@example.com", "name": "N", "password": "x" * 12, "a\u0000b": 1},
+    )
+    assert response.status_code == 422
+    pointers = [error["pointer"] for error in response.json()["errors"]]
+    assert "/a\u0000b" in pointers
+    document = app.openapi()
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:doc", DRAFT202012.create_resource(document)
+    )
+    validator = Draft202012Validator(
+        {"$ref": "urn:doc#/components/schemas/Problem"}, registry=registry
+    )
+    assert validator.is_valid(response.json())
