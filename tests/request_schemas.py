@@ -29,3 +29,11 @@ def request_body_validator(document: dict[str, Any], operation_id: str) -> Draft
                 )
                 return Draft202012Validator({"$ref": f"{_URI}#{pointer}"}, registry=registry)
     raise LookupError(f"no operation {operation_id}")
+
+
+def component_validator(document: dict[str, Any], name: str) -> Draft202012Validator:
+    """A validator of the component schema `name` (a response's, say)."""
+    registry: Registry[Any] = Registry().with_resource(_URI, DRAFT202012.create_resource(document))
+    return Draft202012Validator(
+        {"$ref": f"{_URI}#/components/schemas/{_escape(name)}"}, registry=registry
+    )

@@ -424,14 +424,13 @@ def build_openapi(
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    problem_parts = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(problem_parts.pop("$defs", {}))
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    parts = problem.pop("$defs", {})
+    schemas.update(parts)
+    schemas["Problem"] = problem
     # A problem's `errors` name what the client sent (an unknown member's key, U+0000 and all):
     # the NUL pattern is for text Rapport takes and stores, not for what it echoes.
-    echoing = {"Problem", *Problem.model_json_schema()["$defs"]}
-    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    problem.pop("$defs", None)
-    schemas["Problem"] = problem
+    echoing = {"Problem", *parts}
     # The closed set every `TimeZoneName` refers to (`WithJsonSchema`), named once.
     schemas[TIME_ZONE_COMPONENT] = time_zone_schema()
     document["components"]["securitySchemes"] = security_schemes
