@@ -127,8 +127,6 @@ def _timezone(value: str) -> str:
     return value
 
 
-# One of `known_zones()`; the document names the set once, as the component `TimeZone`
-# (app/core/openapi.py adds it). The lengths only keep the errors of old ("" is too short).
 def _json_integer(value: Any) -> Any:
     # JSON Schema's `integer` is a number without a fraction: 15 and 15.0 (a JSON body may
     # write either), never a boolean, 1.5 or the text "15", which Pydantic's lax mode would take.
@@ -143,6 +141,8 @@ def _json_integer(value: Any) -> Any:
 JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 
+# One of `known_zones()`; the document names the set once, as the component `TimeZone`
+# (app/core/openapi.py adds it). The lengths only keep the errors of old ("" is too short).
 TimeZoneName = Annotated[
     str,
     Field(min_length=1, max_length=64),
