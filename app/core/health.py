@@ -13,6 +13,7 @@ from starlette.responses import Response
 from app.core.dependencies import database
 from app.core.errors import NotFound, ProblemError, Unauthenticated
 from app.core.metrics import token_matches
+from app.core.openapi import METRICS_TOKEN
 from app.core.routing import CheckedRoute
 
 router = APIRouter(route_class=CheckedRoute, tags=["health"])
@@ -41,6 +42,7 @@ class NotReady(ProblemError):
     "them. Served only when the server sets `RAPPORT_METRICS_TOKEN` (otherwise 404 `not_found`); "
     "a missing or wrong token is 401 `unauthenticated`.",
     response_class=PlainTextResponse,
+    openapi_extra={"security": [{METRICS_TOKEN: []}]},
     responses={
         200: {"content": {"text/plain": {}}, "description": "Prometheus text format."},
         401: {"description": "Missing or wrong metrics token (`unauthenticated`)."},

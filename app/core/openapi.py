@@ -42,6 +42,14 @@ _RETRY_AFTER = {
     "description": "Seconds to wait before retrying.",
     "schema": {"type": "integer", "minimum": 1},
 }
+# `/metrics` takes the operator's token (RAPPORT_METRICS_TOKEN), a scheme of its own: no user
+# or API key is asked for, and no role or scope can refuse it (401 only, never 403).
+METRICS_TOKEN = "MetricsToken"
+_METRICS_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "The operator's `RAPPORT_METRICS_TOKEN`, for `GET /metrics` only.",
+}
 # Operations that never touch the database, so never answer 503.
 _NO_DATABASE = frozenset({"health_live", "health_metrics"})
 # Reads that answer without an ETag (tests/core/test_openapi_headers.py holds the document to
@@ -165,8 +173,11 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
     codes = {"500"}
     if operation.get("operationId") not in _NO_DATABASE:
         codes.add("503")
-    if operation.get("security"):
-        codes |= {"401", "403"}
+    requirements = {name for r in operation.get("security", ()) for name in r}
+    if requirements:
+        codes.add("401")
+    if requirements - {METRICS_TOKEN}:
+        codes.add("403")
     if "{" in path:
         codes.add("404")
     if "requestBody" in operation:
@@ -401,9 +412,7 @@ def _document_links(document: dict[str, Any]) -> None:
 def _declare_public(document: dict[str, Any]) -> None:
     """Say outright that an operation without a security requirement takes no credential (no
     requirement at all reads as an omission to linters and generators), and where the API is
-    served: `/`, relative to the document, the default OpenAPI would assume. `/metrics` is
-    the exception in truth: it takes the operator's metrics token, which its summary and 401
-    describe, not a credential of the API's schemes."""
+    served: `/`, relative to the document, the default OpenAPI would assume."""
     for item in document.get("paths", {}).values():
         for operation in item.values():
             operation.setdefault("security", [])
@@ -433,7 +442,7 @@ def build_openapi(
     echoing = {"Problem", *parts}
     # The closed set every `TimeZoneName` refers to (`WithJsonSchema`), named once.
     schemas[TIME_ZONE_COMPONENT] = time_zone_schema()
-    document["components"]["securitySchemes"] = security_schemes
+    document["components"]["securitySchemes"] = {**security_schemes, METRICS_TOKEN: _METRICS_SCHEME}
     _document_routes(document, routers)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():

@@ -35,6 +35,7 @@ EMAIL = os.environ.get("RAPPORT_FUZZ_EMAIL", "")
 PASSWORD = os.environ.get("RAPPORT_FUZZ_PASSWORD", "")
 WORKSPACE_ID = os.environ.get("RAPPORT_FUZZ_WORKSPACE_ID", "")
 SCOPES = os.environ.get("RAPPORT_FUZZ_SCOPES", "").split(",")
+METRICS_TOKEN = os.environ.get("RAPPORT_FUZZ_METRICS_TOKEN", "")
 # One connection pool for the hooks' own requests (a client per request costs more than the
 # request); their use is serialised by the locks below.
 SESSION = httpx.Client(base_url=BASE_URL, timeout=10)
@@ -98,7 +99,9 @@ class RapportAuth:
         return CREDENTIAL.current()
 
     def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+        # /metrics takes the operator's token (its own scheme in the document), not a user's.
+        token = METRICS_TOKEN if case.path == "/metrics" else data
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
 
 @schemathesis.hook

@@ -30,6 +30,8 @@ CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 EMAIL = "owner@fuzz.example"
 # Not a password any example of the document shows, so no generated request changes it.
 PASSWORD = secrets.token_urlsafe(24)
+# /metrics is served (so fuzzed) only with an operator's token; hooks.py sends it there.
+METRICS_TOKEN = secrets.token_urlsafe(24)
 IDENTITIES = ("owner", "api-key")
 
 # The settings the test suite runs with (tests/conftest.py): cheap Argon2, no caller cache, and
@@ -61,6 +63,7 @@ def server(workdir: Path) -> Iterator[str]:
     """Migrate a new SQLite file and serve it; yield the base URL; kill the server."""
     env = {**os.environ, **SERVER_ENV}
     env["DATABASE_URL"] = database_url = f"sqlite+aiosqlite:///{workdir}/fuzz.db"
+    env["RAPPORT_METRICS_TOKEN"] = METRICS_TOKEN
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
@@ -160,6 +163,7 @@ def main() -> int:
                 "RAPPORT_FUZZ_AS": identity,
                 "RAPPORT_FUZZ_EMAIL": EMAIL,
                 "RAPPORT_FUZZ_PASSWORD": PASSWORD,
+                "RAPPORT_FUZZ_METRICS_TOKEN": METRICS_TOKEN,
                 "RAPPORT_FUZZ_WORKSPACE_ID": owner_and_workspace(url),
                 "RAPPORT_FUZZ_SCOPES": ",".join(scopes),
                 # Rich's live display is for a terminal; the log is read afterwards.
