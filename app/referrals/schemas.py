@@ -10,15 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from app.auth.families import shows
 from app.core.schemas import InputModel, ListPage, Resource
 from app.core.urls import EmailAddress
-from app.people.schemas import DisplayName, Name, RelationshipStage, ShortText
+from app.people.schemas import NAME_FIELDS, DisplayName, Name, RelationshipStage, ShortText
 
 MAX_REFERRALS_PER_REQUEST = 20
 MAX_NOTES = 10_000
 ID_MAX = 64
 
-# A new contact's names (at least one is needed) and all its fields (none goes with a
-# `person_id`); a null counts as left out.
-NAME_FIELDS = ("given_name", "family_name", "display_name")
+# A new contact's names (at least one is needed: a person's, people.schemas.NAME_FIELDS) and
+# all its fields (none goes with a `person_id`); a null counts as left out.
 NEW_CONTACT_FIELDS = (*NAME_FIELDS, "email", "job_title", "organisation_id")
 
 

@@ -19,10 +19,15 @@ from app.organisations import service as organisations_service
 from app.people import service as people_service
 from app.people.models import people
 from app.people.representation import PERSON_COLUMNS, PERSON_DOCUMENTS
-from app.people.schemas import PersonCreate, PersonEmailInput, PersonSource, RelationshipStage
+from app.people.schemas import (
+    NAME_FIELDS,
+    PersonCreate,
+    PersonEmailInput,
+    PersonSource,
+    RelationshipStage,
+)
 from app.referrals.models import referrals
 from app.referrals.schemas import (
-    NAME_FIELDS,
     NEW_CONTACT_FIELDS,
     Referral,
     ReferralCreate,
