@@ -33,6 +33,7 @@ from app.core.db import Db, UTCDateTime
 from app.core.errors import FieldError, ValidationFailed
 from app.core.filters import bound_conditions, bound_filters
 from app.core.schemas import in_timestamp_range
+from app.core.stored_documents import DocumentColumns, document_rows
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -234,21 +235,29 @@ class KeysetList:
     """A table's list: its statements, one per shape (dialect, sort, cursor kind, which filters
     are present), built and compiled once, and the pages they read. Each request passes only
     values (`SortOrder.keyset` and `bound_filters`). `table` holds the filtered columns
-    (`workspace_id`, and one per field of the `filters` model)."""
+    (`workspace_id`, and one per field of the `filters` model). `columns` may be a table's
+    `DocumentColumns` (app.core.stored_documents): the page is then read by `document_rows`."""
 
     def __init__(
-        self, columns: Sequence[ColumnElement[Any]], table: Any, filters: type[BaseModel]
+        self,
+        columns: Sequence[ColumnElement[Any]] | DocumentColumns,
+        table: Any,
+        filters: type[BaseModel],
     ) -> None:
         self._filters = tuple(filters.model_fields)
+        self._documents = isinstance(columns, DocumentColumns)
+        lists = columns if isinstance(columns, DocumentColumns) else (columns,)
 
         @lru_cache(maxsize=256)
-        def statement(
+        def statements(
             dialect_name: str, order: SortOrder, after: str | None, present: tuple[str, ...]
-        ) -> Select[Any]:
+        ) -> tuple[Select[Any], ...]:
             conditions = bound_conditions(dialect_name, table, present)
-            return order.shaped(select(*columns).where(*conditions), after)
+            return tuple(
+                order.shaped(select(*selected).where(*conditions), after) for selected in lists
+            )
 
-        self.statement = statement
+        self.statements = statements
 
     async def page(
         self,
@@ -263,9 +272,11 @@ class KeysetList:
         driver returns them (`Db.records`)."""
         after, params = order.keyset(cursor, limit)
         present, values = bound_filters(db.dialect_name, filters, self._filters)
-        stmt = self.statement(db.dialect_name, order, after, present)
+        stmts = self.statements(db.dialect_name, order, after, present)
         params = {**params, **values, "workspace_id": workspace_id}
-        return page_of(await db.records(stmt, params), order, limit)
+        if self._documents:
+            return page_of(await document_rows(db, stmts[0], stmts[1], params), order, limit)
+        return page_of(await db.records(stmts[0], params), order, limit)
 
 
 def resolve_sort(value: str, orders: dict[str, SortOrder]) -> SortOrder:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 
 from app.core.errors import FieldError, ValidationFailed
-from app.core.stored_documents import DOCUMENT_COLUMNS, StoredDocuments
+from app.core.stored_documents import DOCUMENT_COLUMNS, DocumentColumns, StoredDocuments
 from app.interviews.models import interviews
 from app.organisations.models import organisations
 from app.organisations.service import ORGANISATION_DOCUMENTS
@@ -28,15 +28,15 @@ INTERVIEW_COLUMNS = [c for c in interviews.c if c.key not in ("search_text", *DO
 
 # The expanded objects come as their stored JSON (`doc`, app.core.rows) and their columns only
 # where none comes; their ids always (NULL tells a LEFT JOIN that found nothing).
-def _embedded(
-    documents: StoredDocuments, prefix: str, hidden: tuple[str, ...]
-) -> list[ColumnElement[Any]]:
+def _embedded(documents: StoredDocuments, prefix: str, hidden: tuple[str, ...]) -> DocumentColumns:
     shown = [c for c in documents.row_columns if c.key not in hidden]
-    return documents.columns(shown, ("id",), prefix)
+    return documents.select_lists(shown, ("id",), prefix)
 
 
-_person_columns = _embedded(PERSON_DOCUMENTS, PERSON, ("search_text",))
-_organisation_columns = _embedded(ORGANISATION_DOCUMENTS, ORGANISATION, ("search_text", "name_key"))
+_EMBEDDED = {
+    "person": _embedded(PERSON_DOCUMENTS, PERSON, ("search_text",)),
+    "organisation": _embedded(ORGANISATION_DOCUMENTS, ORGANISATION, ("search_text", "name_key")),
+}
 
 
 def parse_expand(value: str | None) -> frozenset[str]:
@@ -62,21 +62,26 @@ def parse_expand(value: str | None) -> frozenset[str]:
 
 
 def select_interviews(
-    expand: frozenset[str], columns: Sequence[ColumnElement[Any]] = INTERVIEW_COLUMNS
+    expand: frozenset[str],
+    columns: Sequence[ColumnElement[Any]] = INTERVIEW_COLUMNS,
+    *,
+    documents: bool = False,
 ) -> Select[Any]:
     """`columns` of the workspace's interviews (bind parameter `workspace_id`), with the
-    expanded objects' columns."""
+    expanded objects' columns: only their stored documents and ids when `documents` (see
+    `app.core.stored_documents.document_rows`)."""
     workspace_id: Any = bindparam("workspace_id")
     stmt = select(*columns)
     source: Any = interviews
+    embedded = {name: lists[0] if documents else lists[1] for name, lists in _EMBEDDED.items()}
     if "person" in expand:
-        stmt = stmt.add_columns(*_person_columns)
+        stmt = stmt.add_columns(*embedded["person"])
         source = source.outerjoin(
             people,
             and_(people.c.id == interviews.c.person_id, people.c.workspace_id == workspace_id),
         )
     if "organisation" in expand:
-        stmt = stmt.add_columns(*_organisation_columns)
+        stmt = stmt.add_columns(*embedded["organisation"])
         source = source.outerjoin(
             organisations,
             and_(

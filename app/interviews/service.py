@@ -18,7 +18,7 @@ from app.core.filters import check_range, like_pattern, matches_bound_query, sea
 from app.core.inserts import new_row
 from app.core.pagination import Page, SortOrder, both_ways, page_of, sort_keys
 from app.core.rows import RowJson
-from app.core.stored_documents import StoredDocuments
+from app.core.stored_documents import StoredDocuments, document_rows
 from app.follow_ups import effects as follow_ups_effects
 from app.interviews import lifecycle
 from app.interviews.expand import INTERVIEW_COLUMNS, ORGANISATION, PERSON, select_interviews
@@ -51,17 +51,19 @@ def _allowed_actions(row: Mapping[str, Any]) -> list[InterviewAction]:
     return _ACTIONS[row["status"]]
 
 
+# The expanded objects' columns are labelled with these prefixes.
+_PREFIXES = {"person": PERSON, "organisation": ORGANISATION}
 # An interview row, with its LEFT JOINed person and organisation, as `Interview`'s JSON.
 INTERVIEW_JSON = RowJson(
     Interview,
     computed={"allowed_actions": _allowed_actions},
-    embedded={"person": PERSON, "organisation": ORGANISATION},
+    embedded=_PREFIXES,
 )
 # Stored as written, without expanded objects (a row as written has no embedded columns).
 INTERVIEW_DOCUMENTS = StoredDocuments(interviews, INTERVIEW_JSON)
-# A list page's rows bring their stored document, and their other columns only without one;
-# ids and sort keys always (the next cursor).
-_stored_interview_columns = INTERVIEW_DOCUMENTS.columns(INTERVIEW_COLUMNS, sort_keys(ORDERS))
+# A list page's rows bring their stored document, ids and sort keys (the next cursor); their
+# other columns only in a second read when a row on the page has no document (`document_rows`).
+_stored_interview_columns = INTERVIEW_DOCUMENTS.select_lists(INTERVIEW_COLUMNS, sort_keys(ORDERS))
 
 
 def to_interview(row: Mapping[str, Any]) -> Interview:
@@ -114,18 +116,21 @@ async def list_interviews(
         present.append(name)
         params[name] = like_pattern(value) if name == "q" else value
     after_kind, keyset = order.keyset(cursor, limit)
-    stmt = _list_statement(expand, order, after_kind, tuple(present))
-    return page_of(await db.records(stmt, params | keyset), order, limit)
+    stmts = _list_statements(expand, order, after_kind, tuple(present))
+    prefixes = [prefix for name, prefix in _PREFIXES.items() if name in expand]
+    rows = await document_rows(db, *stmts, params | keyset, prefixes)
+    return page_of(rows, order, limit)
 
 
 _FILTERS = tuple(InterviewFilters.model_fields)
 
 
 @lru_cache(maxsize=256)
-def _list_statement(
+def _list_statements(
     expand: frozenset[str], order: SortOrder, after: str | None, filters: tuple[str, ...]
-) -> Select[Any]:
-    """One statement per shape, built and compiled once; requests pass only values."""
+) -> tuple[Select[Any], Select[Any]]:
+    """The two statements of a shape (documents, whole rows), built and compiled once;
+    requests pass only values."""
     c = interviews.c
     conditions: dict[str, ColumnElement[bool]] = {
         "status": c.status == bindparam("status"),
@@ -135,9 +140,12 @@ def _list_statement(
         "scheduled_before": c.scheduled_at < bindparam("scheduled_before"),
         "q": matches_bound_query(c.search_text, "q"),
     }
-    stmt = select_interviews(expand, _stored_interview_columns)
-    stmt = stmt.where(*(conditions[f] for f in filters))
-    return order.shaped(stmt, after)
+    where = [conditions[f] for f in filters]
+    documents, whole = _stored_interview_columns
+    return (
+        order.shaped(select_interviews(expand, documents, documents=True).where(*where), after),
+        order.shaped(select_interviews(expand, whole).where(*where), after),
+    )
 
 
 # --- create, update, delete -------------------------------------------------------------------

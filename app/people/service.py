@@ -67,10 +67,10 @@ ORDERS = {
 DEFAULT_SORT = "created_at"
 
 
-# One statement per shape, built and compiled once. Rows bring their stored JSON (`doc`) when
-# this code wrote it, and their other columns only where none comes; the sort keys always, for
-# the next cursor.
-_list = KeysetList(PERSON_DOCUMENTS.columns(_columns, sort_keys(ORDERS)), _c, PersonFilters)
+# Statements per shape, built and compiled once. Rows bring their stored JSON (`doc`) when this
+# code wrote it, and the sort keys (the next cursor); their other columns only in a second read
+# when a row on the page has no document (`document_rows`).
+_list = KeysetList(PERSON_DOCUMENTS.select_lists(_columns, sort_keys(ORDERS)), _c, PersonFilters)
 
 
 async def list_people(
