@@ -36,6 +36,7 @@ from app.core.security import Passwords
 from app.core.settings import Settings, get_settings
 from app.follow_ups.router import router as follow_ups_router
 from app.home.router import router as home_router
+from app.idempotency.http import install as install_idempotency
 from app.interviews.readiness import router as readiness_router
 from app.interviews.router import router as interviews_router
 from app.leads.router import router as leads_router
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signup_max_per_address=settings.signup_max_per_address,
     )
     install_error_handlers(app)
+    install_idempotency(app, app.state.signing_key)
     # One table of the routes themselves, tried first: `include_router` would add FastAPI
     # 0.165's lazy matching layer per router (0.6 ms on the last routers), and Starlette's
     # router tries routes one by one (issue 11). FastAPI's docs routes stay behind it, and so
@@ -238,7 +240,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Idempotency-Key",
                 "X-Request-ID",
             ],
-            expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
+            expose_headers=[
+                "ETag",
+                "Idempotent-Replayed",
+                "Link",
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+            ],
         )
     app.add_middleware(
         RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics

@@ -4,6 +4,7 @@ from app.api_keys import models as api_keys_models
 from app.auth import models as auth_models
 from app.core.db import metadata
 from app.follow_ups import models as follow_ups_models
+from app.idempotency import models as idempotency_models
 from app.interviews import models as interviews_models
 from app.leads import models as leads_models
 from app.organisations import models as organisations_models
@@ -18,6 +19,7 @@ __all__ = [
     "api_keys_models",
     "auth_models",
     "follow_ups_models",
+    "idempotency_models",
     "interviews_models",
     "leads_models",
     "metadata",

@@ -115,13 +115,16 @@ def caller_cache(request: Request) -> CallerCache:
 
 
 async def _caller(request: Request, *, fresh: bool) -> Caller:
-    return await resolve_caller(
+    caller = await resolve_caller(
         database(request).reader(),
         authorization=request.headers.get("authorization"),
         signing_key=request.app.state.signing_key,
         cache=caller_cache(request),
         fresh=fresh,
     )
+    # Whose idempotency keys a POST uses (app/idempotency): the user or the API key.
+    request.scope["state"]["credential_id"] = caller.api_key_id or caller.user_id
+    return caller
 
 
 def _privileged(scopes: tuple[str, ...]) -> bool:

@@ -59,6 +59,8 @@ def _client_address(request: Request) -> str:
 @auth.route(
     "POST",
     "/auth/signup",
+    # No credential to keep an Idempotency-Key for (docs/api.md, "Idempotency").
+    idempotent=False,
     status_code=201,
     response_model=Signup,
     summary="Create an account and its personal workspace",
@@ -97,6 +99,8 @@ def _oauth_error(code: str, detail: str) -> BadRequest:
 @auth.route(
     "POST",
     "/auth/token",
+    # No credential to keep an Idempotency-Key for (docs/api.md, "Idempotency").
+    idempotent=False,
     response_model=TokenResponse,
     summary="Get tokens: OAuth2 password or refresh_token grant",
     description="Form-encoded, so `/docs` → Authorize works. `grant_type=password` takes "
@@ -151,6 +155,8 @@ async def token(request: Request, form: Annotated[TokenRequest, Form()], db: Wri
 @auth.route(
     "POST",
     "/auth/revoke",
+    # No credential to keep an Idempotency-Key for (docs/api.md, "Idempotency").
+    idempotent=False,
     response_model=TokenRevocation,
     summary="Revoke a refresh token and the session it belongs to (RFC 7009)",
     description="Form-encoded (`token=rt_…`). Ends the session the refresh token belongs to (its "

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from starlette.datastructures import State
 
 from app.core.db import Database, Db
+from app.idempotency.http import claimed, keyed
 
 
 class AppState(State):
@@ -43,7 +44,13 @@ async def _read_db(request: Request) -> Db:
 async def _write_db(request: Request) -> AsyncIterator[Db]:
     # scope="function" below: the commit happens before the response is sent, so a failed
     # commit is a 500, never a 201 for data that was not kept.
-    async with database(request).transaction() as db:
+    if not keyed(request):
+        async with database(request).transaction() as db:
+            yield db
+        return
+    # A POST with an Idempotency-Key: the key is claimed, and the answer kept, in the write's
+    # own transaction (app/idempotency/http.py).
+    async with database(request).transaction() as db, claimed(request, db):
         yield db
 
 

@@ -191,12 +191,39 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
         codes.add("412")
     for code in sorted(codes):
         responses.setdefault(code, {"description": _DEFAULT_DESCRIPTIONS[code]})
+    if "idempotency-key" in headers:
+        _document_idempotency(responses)
     if responses.get("503", {}).get("description") == _DEFAULT_DESCRIPTIONS["503"]:
         responses["503"]["headers"] = {"Retry-After": _RETRY_AFTER}
     for code, response in responses.items():
         if code[0] in "45":
             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
             response.setdefault("description", _DEFAULT_DESCRIPTIONS.get(code, "Error."))
+
+
+_IDEMPOTENCY = {
+    "409": "With an `Idempotency-Key`: a request with the same key is still running "
+    "(`idempotency_request_in_progress`), or the key's request was done but its answer can no "
+    "longer be read (`idempotency_key_unusable`).",
+    "422": "With an `Idempotency-Key`: the key was used for another request "
+    "(`idempotency_key_reused`).",
+}
+_REPLAYED = {
+    "description": "`true` when this is the answer kept for the request's `Idempotency-Key`, "
+    "sent again (the request had its effect once, before); absent otherwise.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
+
+def _document_idempotency(responses: dict[str, Any]) -> None:
+    """A POST taking `Idempotency-Key`: its problems, and the header marking a replayed answer."""
+    for code, text in _IDEMPOTENCY.items():
+        response = responses.setdefault(code, {})
+        before = response.get("description")
+        response["description"] = f"{before} {text}" if before else text
+    for code, response in responses.items():
+        if code.startswith("2"):
+            response.setdefault("headers", {})["Idempotent-Replayed"] = _REPLAYED
 
 
 def _document_reads(operation: dict[str, Any], route: APIRoute) -> None:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -49,6 +49,7 @@ from app.core.routes_query import PageCursor, PageLimit, PageQuery, sort_field
 from app.core.routing import CheckedRoute
 from app.core.rows import RowJson
 from app.core.schemas import ListPage, id_filter
+from app.idempotency.http import capturing, idempotency_key
 
 __all__ = [
     "Call",
@@ -103,6 +104,10 @@ def transition_conflict(owner: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
+# Every POST's `Idempotency-Key` header, validated before the route runs.
+IDEMPOTENCY_KEY = Depends(idempotency_key)
+
+
 class Operations:
     """One family's operations on `router`: their ids are `<name>_<verb>`; they carry `tags`
     after the router's own (FastAPI adds a router's tags to each of its routes)."""
@@ -120,9 +125,22 @@ class Operations:
 
         return register
 
-    def _add(self, method: str, path: str, verb: str, handler: Endpoint, **options: Any) -> None:
+    def _add(
+        self,
+        method: str,
+        path: str,
+        verb: str,
+        handler: Endpoint,
+        *,
+        idempotent: bool = True,
+        **options: Any,
+    ) -> None:
+        """`idempotent=False` for a POST that takes no `Idempotency-Key` (app/idempotency)."""
         if self.tags is not None:
             options.setdefault("tags", self.tags)
+        if method == "POST" and idempotent:
+            options["dependencies"] = [*options.get("dependencies", ()), IDEMPOTENCY_KEY]
+            handler = capturing(handler, options.get("status_code"))
         if options.get("status_code") == 204:
             options.update(response_class=Response, response_model=None)
         operation_id = f"{self.name}_{verb}"

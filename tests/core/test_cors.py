@@ -22,7 +22,7 @@ async def test_configured_origins_may_call_and_read_our_headers() -> None:
         assert preflight.headers["access-control-allow-origin"] == "https://app.example.com"
         simple = await client.get("/healthz", headers={"Origin": "https://app.example.com"})
         exposed = simple.headers["access-control-expose-headers"].lower()
-        assert {"etag", "link", "location", "x-request-id"} <= set(
+        assert {"etag", "idempotent-replayed", "link", "location", "x-request-id"} <= set(
             exposed.replace(" ", "").split(",")
         )
         stranger = await client.get("/healthz", headers={"Origin": "https://evil.example"})

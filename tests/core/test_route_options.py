@@ -421,6 +421,7 @@ def _written(services: Services) -> list[APIRouter]:
 
     @router.post(
         "",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_create",
         status_code=201,
         response_model=Thing,
@@ -533,6 +534,7 @@ def _written(services: Services) -> list[APIRouter]:
 
     @router.post(
         "/{thing_id}/copy",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_copy",
         status_code=201,
         response_model=Thing,
@@ -550,6 +552,7 @@ def _written(services: Services) -> list[APIRouter]:
 
     @router.post(
         "/import",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_import",
         status_code=201,
         response_model=ThingList,
@@ -561,6 +564,7 @@ def _written(services: Services) -> list[APIRouter]:
 
     @router.post(
         "/reorder",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_reorder",
         response_model=ThingList,
         summary="Reorder things",
@@ -571,6 +575,7 @@ def _written(services: Services) -> list[APIRouter]:
 
     @router.post(
         "/{thing_id}/move",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_move",
         status_code=201,
         response_model=Thing,
@@ -588,6 +593,7 @@ def _written(services: Services) -> list[APIRouter]:
 
     @router.post(
         "/{thing_id}/lock",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_lock",
         response_model=Thing,
         summary="Lock a thing",
@@ -599,6 +605,7 @@ def _written(services: Services) -> list[APIRouter]:
 
     @router.post(
         "/{thing_id}/archive",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_archive",
         response_model=Thing,
         summary="Archive a thing",
@@ -656,6 +663,7 @@ def _written(services: Services) -> list[APIRouter]:
 
     @mine_router.post(
         "",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="mine_create",
         status_code=201,
         response_model=Thing,
@@ -706,6 +714,7 @@ def _written(services: Services) -> list[APIRouter]:
         "/{thing_id}/ping",
         ping,
         methods=["POST"],
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="mine_ping",
         status_code=204,
         response_class=Response,
@@ -1058,7 +1067,9 @@ async def test_actions_that_create_or_act_on_the_collection_take_no_if_match(
 
     def headers(method: str, path: str) -> list[str]:
         parameters = _operation(method, THINGS + path).get("parameters", [])
-        return [p["name"] for p in parameters if p["in"] == "header"]
+        # Every POST takes Idempotency-Key (app/idempotency); If-Match is the question here.
+        headers = [p["name"] for p in parameters if p["in"] == "header"]
+        return [name for name in headers if name != "Idempotency-Key"]
 
     assert headers("post", "/{thing_id}/copy") == []
     assert headers("post", "/import") == []

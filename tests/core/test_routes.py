@@ -179,6 +179,7 @@ def _written(service: Service) -> APIRouter:
 
     @router.post(
         "",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_create",
         status_code=201,
         response_model=Thing,
@@ -231,6 +232,7 @@ def _written(service: Service) -> APIRouter:
 
     @router.post(
         "/{thing_id}/rename",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_rename",
         response_model=Thing,
         summary="Rename",
@@ -249,6 +251,7 @@ def _written(service: Service) -> APIRouter:
 
     @router.post(
         "/{thing_id}/archive-now",
+        dependencies=[routes.IDEMPOTENCY_KEY],
         operation_id="things_archive_now",
         response_model=Thing,
         summary="Archive",

@@ -8,8 +8,10 @@ when it really stopped working, so the rest of the run still reaches the API's l
 
 Some values are valid only against the server's current state: an `If-Match` must be the
 item's current ETag, a `cursor` one the server wrote for that list, an id in a body must name a
-record of the workspace (`person_id`, …), a reorder must list exactly the items there are, and a
-snooze or a key's expiry must lie in the future. The document says so in prose; JSON Schema
+record of the workspace (`person_id`, …), a reorder must list exactly the items there are, a
+snooze or a key's expiry must lie in the future, and an `Idempotency-Key` must not name an
+earlier request (schemathesis draws short keys, which repeat with other bodies: 422
+`idempotency_key_reused`, rightly). The document says so in prose; JSON Schema
 cannot. `LiveData.fill` gives each generated request those values from the running server
 just before it is sent (schemathesis then revalidates the case against the schema, so a
 negative case stays negative), and the refusals of stale or unknown values are the test
@@ -21,6 +23,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import re
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
@@ -29,6 +32,9 @@ from typing import Any
 import httpx
 import schemathesis
 
+from app.idempotency.http import PATTERN as IDEMPOTENCY_KEY_PATTERN
+
+_VALID_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 BASE_URL = os.environ.get("RAPPORT_FUZZ_URL", "")
 IDENTITY = os.environ.get("RAPPORT_FUZZ_AS", "owner")
 EMAIL = os.environ.get("RAPPORT_FUZZ_EMAIL", "")
@@ -150,6 +156,8 @@ class LiveData:
                     case.body = body
             if case.headers and "if-match" in case.headers:
                 self._if_match(client, case)
+            if case.headers:
+                self._idempotency_key(case)
             if isinstance(case.query, dict):
                 self._ranges(case)
             if isinstance(case.query, dict) and "cursor" in case.query:
@@ -275,6 +283,16 @@ class LiveData:
             headers = case.headers.copy()
             headers["If-Match"] = current.headers["etag"]
             case.headers = headers
+
+    @staticmethod
+    def _idempotency_key(case: Any) -> None:
+        """A valid key made unique to this request (a malformed one stays as drawn)."""
+        for name, value in case.headers.items():
+            if name.lower() == "idempotency-key" and _VALID_KEY.fullmatch(str(value)):
+                headers = case.headers.copy()
+                headers[name] = f"fuzz-{secrets.token_hex(16)}"
+                case.headers = headers
+                return
 
     @staticmethod
     def _ranges(case: Any) -> None:

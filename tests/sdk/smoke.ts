@@ -75,19 +75,26 @@ async function main(): Promise<void> {
     }),
     201,
   );
-  // The smallest body: every field with a default is left out.
-  const created = await client.POST("/v1/workspaces/{workspace_id}/people", {
-    params: inWorkspace,
-    body: {
-      given_name: "Grace",
-      family_name: "Hopper",
-      organisation_id: organisation.id,
-    } satisfies Schemas["PersonCreate"],
-  });
+  // The smallest body: every field with a default is left out. Sent with an Idempotency-Key,
+  // then retried with it: one person, the same answer again.
+  const createPerson = () =>
+    client.POST("/v1/workspaces/{workspace_id}/people", {
+      params: { ...inWorkspace, header: { "Idempotency-Key": `smoke-${workspace_id}` } },
+      body: {
+        given_name: "Grace",
+        family_name: "Hopper",
+        organisation_id: organisation.id,
+      } satisfies Schemas["PersonCreate"],
+    });
+  const created = await createPerson();
   const person = ok(created, 201);
   assert.equal(person.relationship_stage, "identified");
   assert.equal(person.display_name, "Grace Hopper");
   assert.ok(created.response.headers.get("location")?.endsWith(`/people/${person.id}`));
+  assert.equal(created.response.headers.get("idempotent-replayed"), null);
+  const retried = await createPerson();
+  assert.equal(ok(retried, 201).id, person.id);
+  assert.equal(retried.response.headers.get("idempotent-replayed"), "true");
 
   const bank = ok(await client.GET("/v1/question-banks/builtin"), 200);
   assert.ok(bank.builtin);

@@ -102,18 +102,28 @@ async def test_python_client_runs_a_first_interview(generated: Path, live_server
             ),
             201,
         )
-        # The smallest body: every field with a default is left out.
-        created = await api["people_create"].asyncio_detailed(
-            workspace_id,
-            client=client,
-            body=models.PersonCreate(
-                given_name="Grace", family_name="Hopper", organisation_id=organisation.id
-            ),
-        )
+
+        # The smallest body: every field with a default is left out. Sent with an
+        # Idempotency-Key, then retried with it: one person, the same answer again.
+        def create_person() -> Any:
+            return api["people_create"].asyncio_detailed(
+                workspace_id,
+                client=client,
+                body=models.PersonCreate(
+                    given_name="Grace", family_name="Hopper", organisation_id=organisation.id
+                ),
+                idempotency_key=f"smoke-{workspace_id}",
+            )
+
+        created = await create_person()
         person = ok(created, 201)
         assert person.relationship_stage == models.RelationshipStage.IDENTIFIED
         assert person.display_name == "Grace Hopper"
         assert created.headers["location"].endswith(f"/people/{person.id}")
+        assert "idempotent-replayed" not in created.headers
+        retried = await create_person()
+        assert ok(retried, 201).id == person.id
+        assert retried.headers["idempotent-replayed"] == "true"
 
         bank = ok(await api["question_banks_get_builtin"].asyncio_detailed(client=client), 200)
         assert isinstance(bank, models.QuestionBankWithQuestions)
