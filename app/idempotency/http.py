@@ -36,11 +36,12 @@ REPLAYED = "Idempotent-Replayed"
 PATTERN = rf"^[\x21-\x7E](?:[\x20-\x7E]{{0,{KEY_MAX - 2}}}[\x21-\x7E])?$"
 DESCRIPTION = (
     "Makes a retry safe: a POST sent again with the same key (1-255 printable ASCII "
-    "characters, no space first or last) by the same credential in the same workspace within 24 hours has its effect "
-    "once, and the retry gets the first answer again with `Idempotent-Replayed: true`. The "
-    "same key with another request is 422 `idempotency_key_reused`; while the first is still "
-    "running, 409 `idempotency_request_in_progress`. Only successful answers are kept: a "
-    "request that failed changed nothing and runs again. See docs/api.md."
+    "characters, no space first or last) by the same credential in the same workspace within "
+    "24 hours has its effect once, and the retry gets the first answer again with "
+    "`Idempotent-Replayed: true`. The same key with another request is 422 "
+    "`idempotency_key_reused`; while the first is still running, 409 "
+    "`idempotency_request_in_progress`. Only successful answers are kept: a request that "
+    "failed changed nothing and runs again. See docs/api.md."
 )
 # The scope key the header's dependency leaves for the transaction.
 _KEY = "rapport.idempotency_key"
