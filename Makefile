@@ -47,11 +47,18 @@ lint: $(STAMP) lint-openapi
 types: $(STAMP)
 	$(BIN)/mypy
 
-pytest-sqlite: $(STAMP) sdk
+# tests/rate_limits/ starts Debian's redis-server on a port of its own: installed if missing.
+REDIS := /usr/bin/redis-server
+$(REDIS):
+	@[ "$$(id -u)" = 0 ] && { apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } \
+		|| { echo "redis-server is needed: install the redis-server package"; exit 1; }
+
+pytest-sqlite: $(STAMP) sdk $(REDIS)
 	env -u DATABASE_URL $(BIN)/pytest -q
 
 # tests/faults/ starts Debian's PgBouncer in front of a cluster of its own: installed if missing.
-pytest-postgres: $(STAMP) sdk
+pytest-postgres: $(STAMP) sdk $(REDIS)
 	@test -x /usr/sbin/pgbouncer || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; } \
 		|| { echo "pgbouncer is needed: install the pgbouncer package"; exit 1; }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -31,12 +33,14 @@ from app.core.logging import configure_logging
 from app.core.metrics import Metrics
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi
+from app.core.rate_limits import ADDRESS, API_KEY, USER, RateLimits
 from app.core.routing import RouteTable
 from app.core.security import Passwords
 from app.core.settings import Settings, get_settings
 from app.follow_ups.router import router as follow_ups_router
 from app.home.router import router as home_router
 from app.idempotency.http import install as install_idempotency
+from app.idempotency.service import keep_purging
 from app.interviews.readiness import router as readiness_router
 from app.interviews.router import router as interviews_router
 from app.leads.router import router as leads_router
@@ -163,10 +167,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await database.connect()
         app.state.database = database
         metrics.watch(database)
+        purging = asyncio.create_task(keep_purging(database))
         _settle_garbage_collector()
         try:
             yield
         finally:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
             await metrics.close()  # before the pool closes: its last figures are copied
             await database.close()
 
@@ -216,6 +224,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_idempotency(app, app.state.signing_key)
+    app.state.rate_limits = RateLimits(
+        settings.rate_limit_storage,
+        {
+            API_KEY: settings.rate_limit_api_key,
+            USER: settings.rate_limit_user,
+            ADDRESS: settings.rate_limit_address,
+        },
+    )
     # One table of the routes themselves, tried first: `include_router` would add FastAPI
     # 0.165's lazy matching layer per router (0.6 ms on the last routers), and Starlette's
     # router tries routes one by one (issue 11). FastAPI's docs routes stay behind it, and so
@@ -245,12 +261,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Idempotent-Replayed",
                 "Link",
                 "Location",
+                "RateLimit",
+                "RateLimit-Policy",
                 "Retry-After",
                 "X-Request-ID",
             ],
         )
     app.add_middleware(
-        RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=metrics,
+        rate_limits=app.state.rate_limits,
     )
     if settings.trusted_proxies:
         # The app decides whom to believe, however it is served (uvicorn runs with

@@ -189,6 +189,10 @@ def environment(url: str) -> dict[str, str]:
         # Production refuses a guessable key (repeated characters, say).
         "RAPPORT_SECRET_KEY": secrets.token_hex(32),
         "RAPPORT_LOG_LEVEL": "INFO",
+        # Rate limits on (each request counted, its RateLimit fields sent), at quotas a run
+        # of tens of thousands of requests from one key never reaches.
+        "RAPPORT_RATE_LIMIT_API_KEY": "1000000000/minute",
+        "RAPPORT_RATE_LIMIT_ADDRESS": "1000000000/minute",
     }
 
 

@@ -36,6 +36,11 @@ os.environ.update(
     # A test signs up a dozen users from its one client at most (10 is the default limit); the
     # throttle itself is tested against this limit in tests/security/test_accounts.py.
     RAPPORT_SIGNUP_MAX_PER_ADDRESS="30",
+    # A module's shared owner sends thousands of requests a minute; the limits themselves are
+    # tested with apps of their own, at small quotas, in tests/rate_limits.
+    RAPPORT_RATE_LIMIT_API_KEY="1000000/minute",
+    RAPPORT_RATE_LIMIT_USER="1000000/minute",
+    RAPPORT_RATE_LIMIT_ADDRESS="1000000/minute",
 )
 
 from sqlalchemy import select  # noqa: E402

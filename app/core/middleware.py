@@ -14,6 +14,7 @@ from app.core.errors import PayloadTooLarge, problem_response
 from app.core.ids import new_id
 from app.core.logging import request_line
 from app.core.metrics import Metrics
+from app.core.rate_limits import RATE_LIMIT, RateLimits, Verdict, count_address, rate_limited
 
 log = logging.getLogger("rapport.http")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -27,10 +28,13 @@ _PRIVATE = (b"cache-control", b"private, no-store")
 class RequestContextMiddleware:
     """Gives each request an id, limits its body, logs it once and turns crashes into 500s."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics, rate_limits: RateLimits
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        self.rate_limits = rate_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,6 +68,13 @@ class RequestContextMiddleware:
                 status = message["status"]
                 sent = message.get("headers", [])
                 message["headers"] = [*sent, (b"x-request-id", request_id.encode()), _NOSNIFF]
+                verdict = state.get(RATE_LIMIT)
+                if verdict is None and RATE_LIMIT not in state:
+                    # Not counted yet: a credential that was refused, a path that does not
+                    # exist. Such a request counts against its client address.
+                    verdict = await count_address(self.rate_limits, scope)
+                if verdict is not None:
+                    message["headers"] += verdict.headers()
                 # A route's own Cache-Control (no-store on a secret shown once) is kept.
                 if authenticated and not any(name == b"cache-control" for name, _ in sent):
                     message["headers"].append(_PRIVATE)
@@ -82,6 +93,15 @@ class RequestContextMiddleware:
             return message
 
         try:
+            if not authenticated:
+                # Without a credential a request counts against its client address, before
+                # it runs.
+                verdict = await count_address(self.rate_limits, scope)
+                if verdict is not None and not verdict.allowed:
+                    await self._send_problem(
+                        scope, send_with_id_unchecked, 429, request_id, verdict
+                    )
+                    return
             declared = headers.get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
                 await self._send_problem(scope, send_with_id_unchecked, 413, request_id)
@@ -111,15 +131,28 @@ class RequestContextMiddleware:
     def _too_large(self) -> str:
         return f"The request body is larger than {self.max_body_bytes} bytes."
 
-    async def _send_problem(self, scope: Scope, send: Send, status: int, request_id: str) -> None:
+    async def _send_problem(
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        request_id: str,
+        verdict: Verdict | None = None,
+    ) -> None:
+        headers: dict[str, str] = {}
         if status == 413:
             code, detail = "payload_too_large", self._too_large()
+        elif status == 429 and verdict is not None:
+            code, detail = "rate_limited", rate_limited(verdict)
+            headers["Retry-After"] = str(max(1, verdict.reset_after))
         else:
             code, detail = (
                 "internal_error",
                 "The server failed; quote the request_id if you report it.",
             )
-        response = problem_response(scope["path"], request_id, status, code, detail)
+        response = problem_response(
+            scope["path"], request_id, status, code, detail, headers=headers
+        )
         await response(scope, _no_body, send)
 
 

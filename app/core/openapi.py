@@ -31,6 +31,8 @@ _DEFAULT_DESCRIPTIONS = {
     "413": "The body is larger than 1 MiB (`payload_too_large`).",
     "415": "The body is not sent as `application/json` (`unsupported_media_type`).",
     "422": "Invalid input (`validation_failed`), with `errors[]`.",
+    "429": "Over the rate limit of the credential, or of the client address without one "
+    "(`rate_limited`); retry after `Retry-After` seconds.",
     "500": "Unexpected failure (`internal_error`); quote `request_id`.",
     "503": (
         "The database cannot be reached, is busy or timed out (`database_unavailable`, "
@@ -42,6 +44,21 @@ _RETRY_AFTER = {
     "description": "Seconds to wait before retrying.",
     "schema": {"type": "integer", "minimum": 1},
 }
+# The fields of draft-ietf-httpapi-ratelimit-headers-09 that every response carries (unless
+# the rate limits' storage cannot be reached), declared once and referred to by each response.
+_RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": 'The quota that applies to this request, as `"<policy>";q=<requests>;'
+        "w=<seconds>`: the policy is `api-key`, `user` or `address` (docs/api.md).",
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'What is left of that quota, as `"<policy>";r=<requests left>;'
+        "t=<seconds until the window resets>`.",
+        "schema": {"type": "string"},
+    },
+}
+_RATE_LIMIT_REFS = {name: {"$ref": f"#/components/headers/{name}"} for name in _RATE_LIMIT_HEADERS}
 # `/metrics` takes the operator's token (RAPPORT_METRICS_TOKEN), a scheme of its own: no user
 # or API key is asked for, and no role or scope can refuse it (401 only, never 403).
 METRICS_TOKEN = "MetricsToken"
@@ -189,8 +206,12 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
     headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
     if "if-match" in headers:
         codes.add("412")
+    codes.add("429")  # every request is counted (docs/api.md, "Rate limits")
     for code in sorted(codes):
         responses.setdefault(code, {"description": _DEFAULT_DESCRIPTIONS[code]})
+    if responses["429"]["description"] != _DEFAULT_DESCRIPTIONS["429"]:
+        responses["429"]["description"] += " " + _DEFAULT_DESCRIPTIONS["429"]
+    responses["429"].setdefault("headers", {})["Retry-After"] = _RETRY_AFTER
     if "idempotency-key" in headers:
         _document_idempotency(responses)
     if responses.get("503", {}).get("description") == _DEFAULT_DESCRIPTIONS["503"]:
@@ -199,6 +220,8 @@ def _document_problems(operation: dict[str, Any], method: str, path: str) -> Non
         if code[0] in "45":
             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
             response.setdefault("description", _DEFAULT_DESCRIPTIONS.get(code, "Error."))
+    for response in responses.values():
+        response.setdefault("headers", {}).update({k: dict(v) for k, v in _RATE_LIMIT_REFS.items()})
 
 
 _IDEMPOTENCY = {
@@ -470,6 +493,7 @@ def build_openapi(
     # The closed set every `TimeZoneName` refers to (`WithJsonSchema`), named once.
     schemas[TIME_ZONE_COMPONENT] = time_zone_schema()
     document["components"]["securitySchemes"] = {**security_schemes, METRICS_TOKEN: _METRICS_SCHEME}
+    document["components"]["headers"] = _RATE_LIMIT_HEADERS
     _document_routes(document, routers)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.rate_limits import policy
+
 
 class Settings(BaseSettings):
     """Rapport's settings. Environment variables are `RAPPORT_<NAME>`, except `DATABASE_URL`."""
@@ -47,6 +49,14 @@ class Settings(BaseSettings):
     # Sign-up attempts per client address (IPv6: per /64) per window before 429.
     signup_window_seconds: int = Field(default=3_600, ge=1)
     signup_max_per_address: int = Field(default=10, ge=1)
+    # Requests per window (docs/api.md, "Rate limits"): per API key, per user (all their tokens
+    # together), and per client address (IPv6: per /64) for requests without a credential;
+    # `limits` strings such as 1200/minute. Counted in this process's memory, or in Redis
+    # (`redis://host:port/db`) to share them between processes and machines.
+    rate_limit_api_key: str = "1200/minute"
+    rate_limit_user: str = "600/minute"
+    rate_limit_address: str = "300/minute"
+    rate_limit_storage: str = "memory://"
     # A refresh token presented again this soon after its rotation gets the same new pair
     # (a retry, two tabs) instead of revoking its session; 0 disables.
     refresh_grace_seconds: int = Field(default=30, ge=0, le=300)
@@ -78,6 +88,19 @@ class Settings(BaseSettings):
     # FastAPI's native OpenTelemetry (spans, metrics, logs through the process's globally
     # configured providers). Off, a request skips its check of those providers (~10 µs).
     opentelemetry: bool = False
+
+    @field_validator("rate_limit_api_key", "rate_limit_user", "rate_limit_address")
+    @classmethod
+    def _one_limit(cls, value: str) -> str:
+        policy("setting", value)  # refused at start-up, not at the first request
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://", "async+")):
+            raise ValueError("memory:// or redis://host:port/db")
+        return value
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -4,6 +4,8 @@ and its key commit together or not at all."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,14 +15,29 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+)
 
-from app.core.db import Db
+from app.core.db import Database, Db, utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.idempotency.models import NO_WORKSPACE, idempotency_keys
 
+log = logging.getLogger("rapport.idempotency")
+
 # How long a key and its response are kept (docs/api.md).
 KEPT_FOR = timedelta(hours=24)
+# Expired keys are deleted by each process this often, this many a transaction.
+PURGE_EVERY_SECONDS = 300.0
+PURGE_BATCH = 1_000
 # PostgreSQL's advisory locks of keys in flight: the two-integer form, whose key space does not
 # meet the one-bigint form's; this first integer is Rapport's for idempotency keys.
 _LOCK_CLASS = 0x1D3
@@ -133,11 +150,11 @@ async def claim(
 async def record(
     db: Db, *, of: KeyOf, fingerprint: str, stored: Stored, now: datetime, sealer: Sealer
 ) -> None:
-    """Keep `stored` under `of` until `now + KEPT_FOR`, in the caller's transaction; the
-    credential's expired keys (this one's too, if it had expired) go first."""
-    c = idempotency_keys.c
+    """Keep `stored` under `of` until `now + KEPT_FOR`, in the caller's transaction (the key's
+    expired answer, if it had one, goes first). Other expired keys are `purge_expired`'s: a
+    request deleting rows beyond its own could wait on, or deadlock with, another doing so."""
     await db.execute(
-        delete(idempotency_keys).where(c.credential_id == of.credential_id, c.expires_at <= now)
+        delete(idempotency_keys).where(_this(of), idempotency_keys.c.expires_at <= now)
     )
     await db.execute(
         insert(idempotency_keys).values(
@@ -154,6 +171,34 @@ async def record(
     )
 
 
-async def purge_expired(db: Db, *, now: datetime) -> int:
-    """Delete every expired key (each credential's also go as it sends new ones)."""
-    return await db.execute(delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now))
+async def purge_expired(db: Db, *, now: datetime, limit: int = PURGE_BATCH) -> int:
+    """Delete up to `limit` expired keys, the oldest first; rows another transaction holds
+    are left for the next time (SKIP LOCKED on PostgreSQL), so purges in several processes
+    never wait on each other."""
+    c = idempotency_keys.c
+    expired = (
+        select(c.credential_id, c.scope, c.key)
+        .where(c.expires_at <= now)
+        .order_by(c.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return await db.execute(
+        delete(idempotency_keys).where(tuple_(c.credential_id, c.scope, c.key).in_(expired))
+    )
+
+
+async def keep_purging(database: Database, *, every_seconds: float = PURGE_EVERY_SECONDS) -> None:
+    """Run by each app process for its lifetime: purge expired keys at start, then every
+    `every_seconds`, batch after batch until none is left. A failure (the database away) is
+    logged and tried again next time."""
+    while True:
+        try:
+            while True:
+                async with database.transaction() as db:
+                    purged = await purge_expired(db, now=utcnow())
+                if purged < PURGE_BATCH:
+                    break
+        except Exception:
+            log.warning("purging expired idempotency keys failed", exc_info=True)
+        await asyncio.sleep(every_seconds)

@@ -35,9 +35,10 @@ METRICS_TOKEN = secrets.token_urlsafe(24)
 IDENTITIES = ("owner", "api-key")
 
 # The settings the test suite runs with (tests/conftest.py): cheap Argon2, no caller cache, and
-# sign-ups and failed logins not throttled so tightly that a fuzzing run trips the limits on its
-# own (it sends wrong passwords to /v1/auth/token and /v1/me/password, then must log in again
-# after signing itself out; tests/security/ tests the limits themselves).
+# sign-ups, failed logins and requests not throttled so tightly that a fuzzing run trips the
+# limits on its own (it sends wrong passwords to /v1/auth/token and /v1/me/password, then must
+# log in again after signing itself out; tests/security/ and tests/rate_limits/ test the limits
+# themselves).
 SERVER_ENV = {
     "RAPPORT_ENV": "test",
     "RAPPORT_SECRET_KEY": "fuzz-signing-key-" + "x" * 40,
@@ -49,6 +50,11 @@ SERVER_ENV = {
     "RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS": "100000",
     "RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT": "100000",
     "RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+    # A run sends thousands of requests a minute from one credential and address
+    # (tests/rate_limits tests the limits and their 429).
+    "RAPPORT_RATE_LIMIT_API_KEY": "1000000/minute",
+    "RAPPORT_RATE_LIMIT_USER": "1000000/minute",
+    "RAPPORT_RATE_LIMIT_ADDRESS": "1000000/minute",
 }
 
 

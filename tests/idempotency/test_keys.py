@@ -4,6 +4,7 @@ credential's or another workspace's keys, bad keys, failed requests, expiry, kep
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +13,10 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from app.core.db import Database, utcnow
+from app.core.settings import Settings
 from app.idempotency.models import idempotency_keys
-from app.idempotency.service import Sealer
+from app.idempotency.service import Sealer, purge_expired
+from app.main import create_app
 from app.people.models import people
 from app.workspaces.models import workspaces
 from tests.conftest import Account, add_member, assert_problem, bearer, create_api_key, signup
@@ -239,23 +242,22 @@ async def test_a_204_is_replayed_without_a_body(client: httpx.AsyncClient) -> No
     assert "content-length" not in again.headers or again.headers["content-length"] == "0"
 
 
-async def test_an_expired_key_runs_again_and_is_purged(
+async def test_an_expired_key_runs_again_and_expired_keys_are_purged(
     client: httpx.AsyncClient, owner: Account, database: Database
 ) -> None:
     body = {"family_name": "Expired"}
     await client.post(people_url(owner), json=body, headers=keyed(owner, "k-7"))
     await client.post(people_url(owner), json=body, headers=keyed(owner, "k-8"))
-    async with database.transaction() as db:
-        await db.execute(
-            update(idempotency_keys)
-            .where(idempotency_keys.c.key.in_(["k-7", "k-8"]))
-            .values(expires_at=utcnow() - timedelta(seconds=1))
-        )
+    await expire(database, ["k-7", "k-8"])
     again = await client.post(people_url(owner), json=body, headers=keyed(owner, "k-7"))
     assert again.status_code == 201
     assert "idempotent-replayed" not in again.headers
     assert await count_people(database, owner.workspace_id, "Expired") == 3
-    # The credential's expired keys went with that write; the new one is kept 24 hours.
+    # k-7 is kept anew, for 24 hours; k-8 waits for the purge, which takes expired keys only.
+    assert await kept(database, ["k-7", "k-8"]) == ["k-7", "k-8"]
+    async with database.transaction() as db:
+        purged = await purge_expired(db, now=utcnow())
+    assert purged >= 1
     rows = await database.reader().all(
         select(
             idempotency_keys.c.key, idempotency_keys.c.created_at, idempotency_keys.c.expires_at
@@ -263,6 +265,50 @@ async def test_an_expired_key_runs_again_and_is_purged(
     )
     assert [r["key"] for r in rows] == ["k-7"]
     assert rows[0]["expires_at"] - rows[0]["created_at"] == timedelta(hours=24)
+
+
+async def test_a_purge_takes_a_batch_at_a_time(
+    client: httpx.AsyncClient, owner: Account, database: Database
+) -> None:
+    names = [f"batch-{n}" for n in range(3)]
+    for name in names:
+        await client.post(people_url(owner), json={"family_name": name}, headers=keyed(owner, name))
+    await expire(database, names)
+    async with database.transaction() as db:
+        assert await purge_expired(db, now=utcnow(), limit=2) == 2
+    assert len(await kept(database, names)) == 1
+
+
+async def test_each_process_purges_expired_keys_when_it_starts(
+    client: httpx.AsyncClient, owner: Account, database: Database
+) -> None:
+    await client.post(people_url(owner), json={"family_name": "P"}, headers=keyed(owner, "k-13"))
+    await expire(database, ["k-13"])
+    started = create_app(Settings())
+    async with started.router.lifespan_context(started):
+        for _ in range(100):
+            if not await kept(database, ["k-13"]):
+                break
+            await asyncio.sleep(0.02)
+    assert await kept(database, ["k-13"]) == []
+
+
+async def expire(database: Database, keys: list[str]) -> None:
+    async with database.transaction() as db:
+        await db.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.key.in_(keys))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+
+
+async def kept(database: Database, keys: list[str]) -> list[str]:
+    rows = await database.reader().all(
+        select(idempotency_keys.c.key)
+        .where(idempotency_keys.c.key.in_(keys))
+        .order_by(idempotency_keys.c.key)
+    )
+    return [r["key"] for r in rows]
 
 
 async def test_an_answer_sealed_under_another_secret_is_a_409(
