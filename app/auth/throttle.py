@@ -3,7 +3,6 @@ database so that every app process sees the same ones."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +12,7 @@ from sqlalchemy import bindparam, case, delete, select
 from app.auth.models import login_throttles as table
 from app.core.db import Db, Row, dialect_insert
 from app.core.errors import RateLimited
-
-# A client address that is not an IP (a test's name, a proxy's oddity) is kept this long at most,
-# so that a key always fits its column.
-_MAX_RAW_ADDRESS = 64
+from app.core.networks import client_network
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,33 +27,21 @@ class ThrottlePolicy:
     signup_max_per_address: int
 
 
-def _client_network(client_address: str) -> str:
-    """One IPv4 address, or the /64 of an IPv6 one (one subscriber's usual allocation, so
-    rotating through it does not buy fresh guesses or sign-ups)."""
-    try:
-        address = ipaddress.ip_address(client_address)
-    except ValueError:
-        return client_address[:_MAX_RAW_ADDRESS]
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
-
-
 def account_key(email: str) -> str:
     return "account:" + email.lower()
 
 
 def address_key(client_address: str) -> str:
-    return "address:" + _client_network(client_address)
+    return "address:" + client_network(client_address)
 
 
 def account_address_key(email: str, client_address: str) -> str:
     # The network first: it never holds a space, so no email can make two pairs collide.
-    return f"account-address:{_client_network(client_address)} {email.lower()}"
+    return f"account-address:{client_network(client_address)} {email.lower()}"
 
 
 def signup_key(client_address: str) -> str:
-    return "signup:" + _client_network(client_address)
+    return "signup:" + client_network(client_address)
 
 
 def _upsert(db: Db, key: str, now: datetime, floor: datetime, *, add: int) -> Any:

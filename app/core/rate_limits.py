@@ -4,7 +4,6 @@ RateLimit header fields of draft-ietf-httpapi-ratelimit-headers-09 (docs/api.md)
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import time
@@ -15,6 +14,8 @@ from typing import Any
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.storage import storage_from_string
+
+from app.core.networks import client_network
 
 log = logging.getLogger("rapport.rate_limits")
 
@@ -94,17 +95,6 @@ def rate_limited(verdict: Verdict) -> str:
 def storage_uri(setting: str) -> str:
     """`memory://` or `redis://…` (RAPPORT_RATE_LIMIT_STORAGE) as `limits`' async storage."""
     return setting if setting.startswith("async+") else f"async+{setting}"
-
-
-def client_network(address: str) -> str:
-    """One IPv4 address, or the /64 of an IPv6 one (one subscriber's usual allocation)."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64]
-    if parsed.version == 6:
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
 
 
 class RateLimits:
