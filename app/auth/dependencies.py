@@ -28,11 +28,11 @@ from app.auth.caller import (
 from app.auth.families import RouteData, route_problems
 from app.auth.scopes import MEMBERS_WRITE
 from app.core.dependencies import database
-from app.core.errors import Forbidden, RateLimited, Unauthenticated
+from app.core.errors import Forbidden, Unauthenticated
 from app.core.openapi import SECURITY_ATTRIBUTE
 from app.core.query import query_names
 from app.core.rate_limits import API_KEY as KEY_LIMIT
-from app.core.rate_limits import RATE_LIMIT, count_address, rate_limited
+from app.core.rate_limits import RATE_LIMIT, count_address, enforce
 from app.core.rate_limits import USER as USER_LIMIT
 
 # A pseudo-scope: the route is for people, not integrations (API keys are refused).
@@ -133,8 +133,7 @@ async def _caller(request: Request, *, fresh: bool) -> Caller:
         verdict = state.get(RATE_LIMIT)
         if RATE_LIMIT not in state:
             verdict = await count_address(request.app.state.rate_limits, request.scope)
-        if verdict is not None and not verdict.allowed:
-            raise RateLimited(rate_limited(verdict), retry_after=verdict.reset_after) from None
+        enforce(verdict)
         raise
     # Whose idempotency keys a POST uses (app/idempotency): the user or the API key.
     credential = state["credential_id"] = caller.api_key_id or caller.user_id
@@ -142,8 +141,7 @@ async def _caller(request: Request, *, fresh: bool) -> Caller:
     if RATE_LIMIT not in state and credential is not None:
         kind = KEY_LIMIT if caller.api_key_id else USER_LIMIT
         verdict = state[RATE_LIMIT] = await request.app.state.rate_limits.hit(kind, credential)
-        if verdict is not None and not verdict.allowed:
-            raise RateLimited(rate_limited(verdict), retry_after=verdict.reset_after)
+        enforce(verdict)
     return caller
 
 

@@ -15,6 +15,7 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.storage import storage_from_string
 
+from app.core.errors import RateLimited
 from app.core.networks import client_network
 
 log = logging.getLogger("rapport.rate_limits")
@@ -81,6 +82,12 @@ async def count_address(limits: RateLimits, scope: MutableMapping[str, Any]) -> 
     verdict = await limits.hit(ADDRESS, client_network(client[0] if client else ""))
     scope.setdefault("state", {})[RATE_LIMIT] = verdict
     return verdict
+
+
+def enforce(verdict: Verdict | None) -> None:
+    """The 429 of a request over its quota (None: not counted, let through)."""
+    if verdict is not None and not verdict.allowed:
+        raise RateLimited(rate_limited(verdict), retry_after=verdict.reset_after)
 
 
 def rate_limited(verdict: Verdict) -> str:
