@@ -200,5 +200,10 @@ async def keep_purging(database: Database, *, every_seconds: float = PURGE_EVERY
                 if purged < PURGE_BATCH:
                     break
         except Exception:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # Cancelled mid-statement (the app stopping): the error is the cancellation's
+                # consequence, and the cancellation must go on.
+                raise asyncio.CancelledError from None
             log.warning("purging expired idempotency keys failed", exc_info=True)
         await asyncio.sleep(every_seconds)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from app.core.db import Database, utcnow
 from app.core.settings import Settings
 from app.idempotency.models import idempotency_keys
-from app.idempotency.service import Sealer, purge_expired
+from app.idempotency.service import Sealer, keep_purging, purge_expired
 from app.main import create_app
 from app.people.models import people
 from app.workspaces.models import workspaces
@@ -383,3 +383,34 @@ async def test_a_workspace_deleted_takes_its_keys(
         select(idempotency_keys.c.key).where(idempotency_keys.c.credential_id == account.user_id)
     )
     assert [r["key"] for r in left] == ["k-11"]
+
+
+async def test_the_purge_task_stops_when_cancelled_mid_statement() -> None:
+    """Cancelled while a statement runs (the app stopping), the purge task ends, even when the
+    database layer answers the cancellation with an error of its own (SQLite's rollback of a
+    statement cut short fails): it once took that for a failed purge and slept on, and the app
+    waited for it to stop."""
+
+    class Slow:
+        async def execute(self, *args: object) -> int:
+            await asyncio.sleep(60)
+            return 0
+
+    class Cut:
+        """A transaction whose statement waits, and whose end fails once it is cancelled."""
+
+        async def __aenter__(self) -> Slow:
+            return Slow()
+
+        async def __aexit__(self, *exc: object) -> None:
+            raise RuntimeError("Can't reconnect until invalid transaction is rolled back.")
+
+    class Stuck:
+        def transaction(self) -> Cut:
+            return Cut()
+
+    task = asyncio.create_task(keep_purging(Stuck(), every_seconds=60))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=2)
