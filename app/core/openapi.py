@@ -302,6 +302,17 @@ def _forbid_nul(schema: Any) -> None:
         _forbid_nul(sub)
 
 
+def _header_not_null(parameter: dict[str, Any]) -> None:
+    """An optional header is sent or absent, never null: its schema is the string it is when
+    sent (FastAPI writes `anyOf [string, null]` for `str | None`, which a client cannot send
+    and generated clients type as nullable)."""
+    schema = parameter.get("schema", {})
+    branches = [b for b in schema.get("anyOf", ()) if b != {"type": "null"}]
+    if "anyOf" in schema and len(branches) == 1:
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        parameter["schema"] = {**branches[0], **rest}
+
+
 def _document_comma_separated(operation: dict[str, Any]) -> None:
     """A parameter marked `COMMA_SEPARATED` is an array sent as `name=a,b`."""
     for parameter in operation.get("parameters", []):
@@ -502,6 +513,8 @@ def build_openapi(
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
                     _forbid_nul(parameter.get("schema"))
+                if parameter["in"] == "header":
+                    _header_not_null(parameter)
     for name, schema in schemas.items():
         if name not in echoing:
             _forbid_nul(schema)
